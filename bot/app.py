@@ -1,0 +1,275 @@
+"""The application: wires configuration, storage, adapters, cogs and the scheduler together."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from collections import OrderedDict
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.base import Adapter
+from bot.builtins import Builtins
+from bot.cog import Cog, CogContext, ButtonHandler
+from bot.commands import Command, CommandError, CommandRegistry, Reply, caller_access, convert_option, parse_text_options
+from bot.config import Config, ConfigError
+from bot.core.bus import EventBus
+from bot.core.clock import Clock, RealClock
+from bot.core.events import ButtonPressed, CommandInvoked, Event, MemberJoined, MemberLeft, MessagePosted, PollVoted, ReactionAdded, ReactionRemoved
+from bot.core.message import Message, as_message
+from bot.core.refs import CommunityRef, MemberRef
+from bot.i18n import LOCALES, Catalog
+from bot.messenger import Messenger
+from bot.scheduler import Scheduler
+from storage.db import Database
+from storage.directory import Directory
+from storage.jobs import JobRuns
+from storage.recorder import Recorder
+
+log = logging.getLogger("engagebot.app")
+
+_MENTION = re.compile(r"^<@!?([A-Za-z0-9_.-]+)(?:\|[^>]*)?>$")
+SEEN_EVENTS = 10_000
+
+
+def actor_of(event: Event) -> MemberRef | None:
+    """The member who did the event."""
+    if isinstance(event, MessagePosted):
+        return event.author
+    if isinstance(event, MemberJoined | MemberLeft | ReactionAdded | ReactionRemoved | PollVoted | ButtonPressed | CommandInvoked):
+        return event.member
+    return None
+
+
+class Engagebot:
+    """One bot process: every adapter, every cog, one event loop, one database."""
+
+    def __init__(self, config: Config, *, clock: Clock | None = None, database: Database | None = None) -> None:
+        self.config = config
+        self.clock: Clock = clock or RealClock()
+        self.db = database or Database(config.database.url)
+        self.directory = Directory(self.db)
+        self.recorder = Recorder(
+            self.db, self.directory, batch_size=config.database.batch_size,
+            flush_seconds=config.database.flush_seconds, store_text=config.database.store_text,
+        )
+        self.bus = EventBus()
+        self.commands = CommandRegistry()
+        self.messenger = Messenger()
+        self.scheduler = Scheduler(self.clock, JobRuns(self.db))
+        self.catalog = Catalog()
+        self.cogs: dict[str, Cog] = {}
+        self.disabled: dict[str, str] = {}
+        self.adapters: list[Adapter] = []
+        self.communities: list[CommunityRef] = [c.ref for c in config.communities]
+        self._buttons: list[tuple[str, ButtonHandler, str]] = []
+        self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
+        self.started = False
+
+    # --- wiring ---------------------------------------------------------------------------
+    def add_adapter(self, adapter: Adapter, communities: list[CommunityRef] = ()) -> None:  # type: ignore[assignment]
+        """Connect a platform; `communities` are communities it serves beyond the configured ones."""
+        self.adapters.append(adapter)
+        self.messenger.register(adapter)
+        for ref in communities:
+            if ref not in self.communities:
+                self.communities.append(ref)
+
+    def context(self, name: str) -> CogContext:
+        """The context handed to a cog."""
+        return CogContext(
+            name=name, config=self.config, db=self.db, directory=self.directory, recorder=self.recorder,
+            clock=self.clock, messenger=self.messenger, scheduler=self.scheduler, catalog=self.catalog,
+            communities=self.communities,
+        )
+
+    def load_cog(self, name: str) -> Cog | None:
+        """Import `cogs.NAME`, call its `setup(ctx)` and register what it declares; None if it failed."""
+        try:
+            module = importlib.import_module(name if "." in name else f"cogs.{name}")
+            locales = Path(module.__file__ or "").parent / "locales"
+            if locales.is_dir():
+                self.catalog.load_folder(locales, namespace=name)
+            cog: Cog = module.setup(self.context(name))
+            cog.validate_settings()
+            self.install(cog)
+        except ConfigError:
+            raise
+        except ModuleNotFoundError as err:
+            if err.name in (name, f"cogs.{name}"):
+                raise ConfigError(f"bot.cogs: no cog named {name!r}") from None
+            return self._disable(name, err)
+        except Exception as err:  # a broken cog must not take the bot down
+            return self._disable(name, err)
+        return cog
+
+    def install(self, cog: Cog) -> None:
+        """Register a cog's listeners, commands, buttons and jobs."""
+        self.cogs[cog.name] = cog
+        for event_type, handler in cog.listeners():
+            self.bus.subscribe(event_type, handler, owner=cog.name)
+        for command in cog.commands():
+            self.commands.add(command)
+        for prefix, handler in cog.buttons():
+            self._buttons.append((prefix, handler, cog.name))
+        for spec in cog.jobs():
+            self.scheduler.add(replace(spec, owner=cog.name))
+
+    def _disable(self, name: str, err: BaseException) -> None:
+        log.error("cog %s failed and is disabled: %s", name, err, exc_info=err)
+        self.disabled[name] = f"{type(err).__name__}: {err}"
+        self.cogs.pop(name, None)
+        self.bus.unsubscribe_owner(name)
+        self.commands.remove_owner(name)
+        self.scheduler.remove_owner(name)
+        self._buttons = [b for b in self._buttons if b[2] != name]
+        return None
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Migrate the database, load cogs, start adapters and the scheduler (catching up missed runs)."""
+        await self.db.upgrade()
+        for ref in self.communities:
+            await self.directory.community_id(ref, self.config.community(ref).name)
+        self.recorder.start()
+        Builtins(self).register()
+        for name in self.config.bot.cogs:
+            self.load_cog(name)
+        self._check_commands()
+        for adapter in self.adapters:
+            await adapter.start(self)
+        for name, cog in list(self.cogs.items()):
+            try:
+                await cog.start()
+            except Exception as err:
+                self._disable(name, err)
+        await self.scheduler.start()
+        self.started = True
+        log.info("engagebot started: cogs %s, adapters %s", sorted(self.cogs), [a.platform.value for a in self.adapters])
+
+    def _check_commands(self) -> None:
+        for command in self.commands.all():
+            for locale in LOCALES:
+                if not command.description.get(locale):
+                    log.warning("command /%s has no %s description", command.name, locale)
+
+    async def stop(self) -> None:
+        """Stop everything and flush what is queued; safe to call twice."""
+        await self.scheduler.stop()
+        for adapter in self.adapters:
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter %s failed to stop", adapter.platform)
+        for cog in self.cogs.values():
+            try:
+                await cog.stop()
+            except Exception:
+                log.exception("cog %s failed to stop", cog.name)
+        await self.recorder.close()
+        if self.started:
+            await self.db.close()
+        self.started = False
+
+    # --- events ---------------------------------------------------------------------------
+    def _first_time(self, key: tuple[str, ...]) -> bool:
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
+        return True
+
+    async def dispatch(self, event: Event) -> None:
+        """Record an event and deliver it to the cogs (a redelivered event is ignored)."""
+        if not self._first_time((str(event.community), *event.dedupe_key)):
+            return
+        try:
+            await self.recorder.record(event)
+        except Exception:
+            log.exception("recording %s failed", type(event).__name__)
+        actor = actor_of(event)
+        if actor is not None and actor.bot:
+            return
+        await self.bus.publish(event)
+
+    def locale_for(self, community: CommunityRef, requested: str | None = None) -> str:
+        """The caller's locale when it is one we speak, else the community's."""
+        if requested:
+            short = requested.split("-")[0].lower()
+            if short in LOCALES:
+                return short
+        return self.config.locale_of(community)
+
+    def access_of(self, invocation: CommandInvoked) -> Any:
+        """The audiences the caller of a command belongs to."""
+        cc = self.config.community(invocation.community)
+        return caller_access(invocation.roles, invocation.is_admin, cc.animator_roles, cc.manager_roles)
+
+    async def invoke(self, invocation: CommandInvoked) -> Reply:
+        """Run a command with its permission enforced here, whatever the platform."""
+        locale = self.locale_for(invocation.community, invocation.locale)
+        invocation = replace(invocation, locale=locale)
+        key = (str(invocation.community), *invocation.dedupe_key)
+        if invocation.interaction_id and not self._first_time(key):
+            return Reply(Message(self.catalog.t(locale, "errors.duplicate")))
+        try:
+            command, options = self._resolve_command(invocation)
+        except CommandError as err:
+            return Reply(Message(self.catalog.t(locale, err.key, **err.params)))
+        if not command.access & self.access_of(invocation):
+            log.info("refused /%s to %s in %s", command.name, invocation.member.id, invocation.community)
+            return Reply(Message(self.catalog.t(locale, "errors.not_allowed", command=command.name)))
+        try:
+            result = await command.handler(replace(invocation, name=command.name, options=options, args=()))
+        except CommandError as err:
+            return Reply(Message(self.catalog.t(locale, err.key, **err.params)))
+        except Exception:
+            log.exception("command /%s failed for %s in %s", command.name, invocation.member.id, invocation.community)
+            return Reply(Message(self.catalog.t(locale, "errors.internal")))
+        return result if isinstance(result, Reply) else Reply(as_message(result))
+
+    def _resolve_command(self, invocation: CommandInvoked) -> tuple[Command, dict[str, Any]]:
+        community = invocation.community
+
+        def resolve(text: str) -> MemberRef | None:
+            text = text.strip()
+            m = _MENTION.match(text)
+            ident = m.group(1) if m else text.lstrip("@")
+            return MemberRef(community, ident) if ident else None
+
+        if invocation.name:
+            command = self.commands.get(invocation.name)
+            args = list(invocation.args)
+        else:
+            found = self.commands.split(list(invocation.args))
+            command, args = found if found else (None, [])
+        if command is None:
+            name = invocation.name or (invocation.args[0] if invocation.args else "")
+            raise CommandError("errors.unknown_command", name=name)
+        options = parse_text_options(command, args, resolve) if args else {}
+        for opt in command.options:
+            if opt.name in invocation.options:
+                options[opt.name] = convert_option(opt, invocation.options[opt.name], resolve)
+            elif opt.required and opt.name not in options:
+                raise CommandError("errors.missing_option", option=opt.name, command=command.name)
+        return command, options
+
+    async def press(self, event: ButtonPressed) -> Reply | None:
+        """Route a button press to the cog owning its custom_id prefix (longest prefix wins)."""
+        if event.interaction_id and not self._first_time((str(event.community), *event.dedupe_key)):
+            return None
+        matches = [b for b in self._buttons if event.custom_id.startswith(b[0])]
+        locale = self.locale_for(event.community)
+        if not matches:
+            return Reply(Message(self.catalog.t(locale, "errors.stale_button")))
+        prefix, handler, owner = max(matches, key=lambda b: len(b[0]))
+        try:
+            return await handler(event)
+        except CommandError as err:
+            return Reply(Message(self.catalog.t(locale, err.key, **err.params)))
+        except Exception:
+            log.exception("button %s of %s failed for %s", event.custom_id, owner, event.member.id)
+            return Reply(Message(self.catalog.t(locale, "errors.internal")))

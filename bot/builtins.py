@@ -1,0 +1,76 @@
+"""Built-in commands every community has: /help, /ping, /mydata and /forgetme."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.commands import Access, Command, Reply
+from bot.core.events import ButtonPressed, CommandInvoked
+from bot.core.message import Button, ButtonStyle, Message
+from storage.privacy import describe_member, erase_member
+
+if TYPE_CHECKING:
+    from bot.app import Engagebot
+
+ERASE_BUTTON = "privacy:erase"
+
+
+class Builtins:
+    """The core's own commands (always on, whatever cogs are enabled)."""
+
+    def __init__(self, app: Engagebot) -> None:
+        self.app = app
+
+    def register(self) -> None:
+        """Add the built-in commands and the erase button."""
+        add = self.app.commands.add
+        add(Command("help", {"en": "List the commands you can use", "fr": "Lister les commandes que vous pouvez utiliser"}, self.help))
+        add(Command("ping", {"en": "Check that the bot answers", "fr": "Vérifier que le bot répond"}, self.ping))
+        add(Command("mydata", {"en": "See what is stored about you", "fr": "Voir ce qui est enregistré sur vous"}, self.mydata))
+        add(Command("forgetme", {"en": "Erase what is stored about you", "fr": "Effacer ce qui est enregistré sur vous"}, self.forgetme))
+        self.app._buttons.append((ERASE_BUTTON, self.erase, "core"))
+
+    def _t(self, inv: CommandInvoked | str, key: str, **params: object) -> str:
+        locale = inv if isinstance(inv, str) else inv.locale
+        return self.app.catalog.t(locale, key, **params)
+
+    async def help(self, inv: CommandInvoked) -> Reply:
+        """The commands the caller may run, with descriptions in their locale."""
+        access = self.app.access_of(inv)
+        locale = inv.locale or "en"
+        lines = [f"`/{c.name}` — {c.describe(locale)}" for c in self.app.commands.all() if c.access & access]
+        return Reply(Message(title=self._t(inv, "help.title"), body="\n".join(lines), footer=self._t(inv, "help.footer")))
+
+    async def ping(self, inv: CommandInvoked) -> Reply:
+        """Answer pong."""
+        return Reply(Message(self._t(inv, "ping.pong")))
+
+    async def mydata(self, inv: CommandInvoked) -> Reply:
+        """Tell a member what is stored about them."""
+        data = await describe_member(self.app.db, inv.member)
+        if data is None:
+            return Reply(Message(self._t(inv, "privacy.nothing")))
+        counts = ", ".join(f"{k}: {n}" for k, n in sorted(data.interactions.items())) or "—"
+        lines = [
+            self._t(inv, "privacy.joined", date=data.joined_at.date().isoformat() if data.joined_at else "—"),
+            self._t(inv, "privacy.counts", counts=counts),
+            self._t(inv, "privacy.text", count=data.text_stored),
+        ]
+        for cog in self.app.cogs.values():
+            lines.extend(await cog.describe_member(inv.member))
+        return Reply(Message(title=self._t(inv, "privacy.title"), body="\n".join(lines)))
+
+    async def forgetme(self, inv: CommandInvoked) -> Reply:
+        """Ask the member to confirm the erasure with a button."""
+        button = Button(self._t(inv, "privacy.confirm_button"), ERASE_BUTTON, ButtonStyle.DANGER)
+        return Reply(Message(self._t(inv, "privacy.confirm"), buttons=(button,)))
+
+    async def erase(self, event: ButtonPressed) -> Reply:
+        """Erase everything stored about the member who pressed the button."""
+        await self.app.recorder.flush()
+        for cog in self.app.cogs.values():
+            await cog.forget_member(event.member)
+        await erase_member(self.app.db, event.member)
+        cid = await self.app.directory.community_id(event.community)
+        self.app.directory.forget_member(cid, event.member.id)
+        return Reply(Message(self._t(self.app.locale_for(event.community), "privacy.erased")))

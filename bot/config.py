@@ -1,0 +1,220 @@
+"""Configuration: `config.toml` read with tomllib into pydantic models; secrets from the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.core.refs import CommunityRef, Platform
+
+DEFAULT_COGS: list[str] = []
+
+
+class ConfigError(Exception):
+    """A configuration problem, told in one line that names the key and the reason."""
+
+
+class Strict(BaseModel):
+    """Base of the configuration models: unknown keys are mistakes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_timezone(value: str) -> str:
+    """Accept an IANA timezone name such as `Europe/Paris`."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Europe/Paris)") from None
+    return value
+
+
+class BotSettings(Strict):
+    """Process-wide settings."""
+
+    locale: Literal["en", "fr"] = "en"
+    timezone: str = "UTC"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    cogs: list[str] = Field(default_factory=lambda: list(DEFAULT_COGS))
+
+    _tz = field_validator("timezone")(check_timezone)
+
+
+class DatabaseSettings(Strict):
+    """Where and how interactions are stored."""
+
+    url: str = "sqlite+aiosqlite:///engagebot.db"
+    batch_size: int = Field(default=500, ge=1, le=100_000)
+    flush_seconds: float = Field(default=0.5, gt=0, le=60)
+    store_text: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+
+class CommunityConfig(Strict):
+    """One community: a Discord guild, a Slack workspace, or the console."""
+
+    platform: Platform
+    id: str = Field(min_length=1)
+    name: str | None = None
+    locale: Literal["en", "fr"] | None = None
+    timezone: str | None = None
+    animator_roles: list[str] = Field(default_factory=lambda: ["animator", "animateur"])
+    manager_roles: list[str] = Field(default_factory=lambda: ["manager"])
+    managers: list[str] = Field(default_factory=list)
+    cogs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    _tz = field_validator("timezone")(lambda v: v if v is None else check_timezone(v))
+
+    @property
+    def ref(self) -> CommunityRef:
+        """The community's reference."""
+        return CommunityRef(self.platform, self.id)
+
+
+class DiscordSettings(Strict):
+    """Discord adapter settings (the token comes from DISCORD_TOKEN)."""
+
+    sync: Literal["guild", "global"] = "guild"
+    sharded: bool = False
+    application_id: int | None = None
+
+
+class SlackSettings(Strict):
+    """Slack adapter settings (tokens come from SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET)."""
+
+    mode: Literal["socket", "http"] = "socket"
+    command: str = "/engage"
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=1, le=65535)
+    api_base_url: str = "https://slack.com/api/"
+    admin_group: str | None = None
+
+
+class ConsoleSettings(Strict):
+    """The console adapter: the community you play in the terminal."""
+
+    community: str = "console"
+    you: str = "you"
+
+
+class Config(Strict):
+    """The whole configuration file."""
+
+    bot: BotSettings = BotSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    communities: list[CommunityConfig] = Field(default_factory=list)
+    cogs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    discord: DiscordSettings = DiscordSettings()
+    slack: SlackSettings = SlackSettings()
+    console: ConsoleSettings = ConsoleSettings()
+
+    def community(self, ref: CommunityRef) -> CommunityConfig:
+        """The configuration of a community; unknown ones get the defaults."""
+        for c in self.communities:
+            if c.platform == ref.platform and c.id == ref.id:
+                return c
+        console = next((c for c in self.communities if c.platform == Platform.CONSOLE), None)
+        if ref.platform in (Platform.CONSOLE, Platform.SIMULATION) and console is not None:
+            return console.model_copy(update={"platform": ref.platform, "id": ref.id})
+        return CommunityConfig(platform=ref.platform, id=ref.id)
+
+    def locale_of(self, ref: CommunityRef) -> str:
+        """The community's locale (the bot's default when not set)."""
+        return self.community(ref).locale or self.bot.locale
+
+    def timezone_of(self, ref: CommunityRef) -> ZoneInfo:
+        """The community's timezone (the bot's default when not set)."""
+        return ZoneInfo(self.community(ref).timezone or self.bot.timezone)
+
+    def cog_settings(self, cog: str, ref: CommunityRef | None = None) -> dict[str, Any]:
+        """A cog's raw settings: the `[cogs.NAME]` defaults overlaid with the community's own."""
+        merged = dict(self.cogs.get(cog, {}))
+        if ref is not None:
+            merged.update(self.community(ref).cogs.get(cog, {}))
+        return merged
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """One line naming the first bad key and why."""
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key (typo?)"
+    elif msg.startswith("Value error, "):
+        msg = msg.removeprefix("Value error, ")
+    return f"{key}: {msg}"
+
+
+def parse_config(data: dict[str, Any], source: str = "config") -> Config:
+    """Validate a parsed TOML document; raise `ConfigError` with one clear line."""
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(f"{source}: {describe_validation_error(err)}") from None
+    seen: set[tuple[str, str]] = set()
+    for i, c in enumerate(config.communities):
+        if (c.platform, c.id) in seen:
+            raise ConfigError(f"{source}: communities.{i}.id: community {c.platform}:{c.id} is configured twice")
+        seen.add((c.platform, c.id))
+    return config
+
+
+def load_config(path: Path | None, database_url: str | None = None) -> Config:
+    """Load the configuration file (or the defaults when there is none) with an optional database override."""
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if path is not None:
+        source = str(path)
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: file not found") from None
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{source}: not valid TOML: {err}") from None
+    if database_url:
+        data.setdefault("database", {})
+        if not isinstance(data["database"], dict):
+            raise ConfigError(f"{source}: database: must be a table")
+        data["database"] = {**data["database"], "url": database_url}
+    return parse_config(data, source)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Tokens, read from the environment only; never logged (their repr hides them)."""
+
+    discord_token: str | None = None
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
+        """Read the secrets from the environment."""
+        env = dict(os.environ) if env is None else env
+        return cls(
+            discord_token=env.get("DISCORD_TOKEN") or None,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        )
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={'set' if v else 'unset'}" for k, v in self.__dict__.items())
+        return f"Secrets({shown})"
+
+    __str__ = __repr__

@@ -1,0 +1,45 @@
+"""Actions: what cogs ask adapters to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.message import Message
+from bot.core.refs import ChannelRef, MemberRef, MessageRef
+
+
+@dataclass(frozen=True, slots=True)
+class SendMessage:
+    """Post a message in a channel (optionally as a reply / in a thread)."""
+
+    channel: ChannelRef
+    message: Message
+    reply_to: MessageRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendDM:
+    """Send a direct message to a member; `fallback` is used when their DMs are closed."""
+
+    member: MemberRef
+    message: Message
+    fallback: ChannelRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRole:
+    """Give a member a role (by name or id), e.g. as a badge reward."""
+
+    member: MemberRef
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveRole:
+    """Take a role back from a member."""
+
+    member: MemberRef
+    role: str
+
+
+Action = SendMessage | SendDM | GrantRole | RemoveRole

@@ -1,0 +1,57 @@
+"""The messenger: cogs' one way to act on the world, routed to the adapter of the target platform."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.adapters.base import Adapter, Capability
+from bot.core.actions import Action, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.message import Message, as_message
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
+
+log = logging.getLogger("engagebot.messenger")
+
+
+class Messenger:
+    """Sends actions through the adapter of each community's platform."""
+
+    def __init__(self) -> None:
+        self.adapters: dict[Platform, Adapter] = {}
+
+    def register(self, adapter: Adapter) -> None:
+        """Route actions of `adapter.platform` to it."""
+        self.adapters[adapter.platform] = adapter
+
+    def adapter_for(self, community: CommunityRef) -> Adapter | None:
+        """The adapter serving a community, if it is connected."""
+        return self.adapters.get(community.platform)
+
+    def can(self, community: CommunityRef, capability: Capability) -> bool:
+        """Whether the community's platform has a capability."""
+        adapter = self.adapter_for(community)
+        return adapter is not None and capability in adapter.capabilities
+
+    async def send(self, action: Action) -> MessageRef | None:
+        """Carry out an action; None (and one log line) when its platform is not connected."""
+        community = _community_of(action)
+        adapter = self.adapter_for(community)
+        if adapter is None:
+            log.warning("no adapter for %s: dropped %s", community, type(action).__name__)
+            return None
+        return await adapter.send(action)
+
+    async def say(self, channel: ChannelRef, message: Message | str, reply_to: MessageRef | None = None) -> MessageRef | None:
+        """Post in a channel."""
+        return await self.send(SendMessage(channel, as_message(message), reply_to))
+
+    async def dm(self, member: MemberRef, message: Message | str, fallback: ChannelRef | None = None) -> MessageRef | None:
+        """Send a direct message (posted in `fallback` when the member's DMs are closed)."""
+        return await self.send(SendDM(member, as_message(message), fallback))
+
+
+def _community_of(action: Action) -> CommunityRef:
+    if isinstance(action, SendMessage):
+        return action.channel.community
+    if isinstance(action, SendDM | GrantRole | RemoveRole):
+        return action.member.community
+    raise TypeError(f"unknown action {action!r}")

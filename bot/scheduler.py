@@ -1,0 +1,202 @@
+"""Scheduling: cron + timezone jobs that run exactly once per period, caught up after downtime.
+
+Real time uses APScheduler 3.x's AsyncIOScheduler; the virtual clock (scripts, tests, the demo)
+walks the same CronTrigger fire times by hand. Either way a run is claimed in the database by
+`(scope, job, period)` before it does anything, so a restart or a second process never repeats it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.core.clock import Clock, VirtualClock
+from storage.jobs import JobRuns
+
+log = logging.getLogger("engagebot.scheduler")
+
+_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class CronError(ValueError):
+    """A cron expression that cannot be used."""
+
+
+def cron_trigger(expr: str, timezone: str | ZoneInfo) -> CronTrigger:
+    """A CronTrigger from a standard 5-field crontab (numeric days of week use cron's 0 = Sunday)."""
+    fields = expr.split()
+    if len(fields) != 5:
+        raise CronError(f"{expr!r}: a cron expression has 5 fields (minute hour day month weekday)")
+    fields[4] = re.sub(r"\d+", lambda m: _DAYS[int(m.group())] if int(m.group()) <= 7 else m.group(), fields[4])
+    try:
+        return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
+    except ValueError as err:
+        raise CronError(f"{expr!r}: {err}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRun:
+    """What a job is told when it runs: the time it was scheduled for and the period it covers."""
+
+    scheduled_for: datetime
+    period: str
+    caught_up: bool = False
+
+
+JobFunc = Callable[[JobRun], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """A scheduled job: `scope` is usually a community key, `id` unique within it."""
+
+    id: str
+    scope: str
+    cron: str
+    timezone: str
+    func: JobFunc
+    grace: timedelta = timedelta(days=1)
+    period_of: Callable[[datetime], str] | None = None
+    owner: str = "core"
+
+    @property
+    def key(self) -> str:
+        """The unique name of this job."""
+        return f"{self.scope}/{self.id}"
+
+    def trigger(self) -> CronTrigger:
+        """The cron trigger of this job."""
+        return cron_trigger(self.cron, self.timezone)
+
+    def period(self, scheduled_for: datetime) -> str:
+        """The period key of a run: by default the scheduled time in the job's timezone."""
+        if self.period_of is not None:
+            return self.period_of(scheduled_for)
+        return scheduled_for.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def last_fire_time(trigger: CronTrigger, now: datetime, horizon: timedelta) -> datetime | None:
+    """The latest fire time in `(now - horizon, now]`, if any."""
+    t = trigger.get_next_fire_time(None, now - horizon)
+    last = None
+    while t is not None and t <= now:
+        last = t
+        t = trigger.get_next_fire_time(t, t)
+    return last
+
+
+class Scheduler:
+    """Runs job specs on the real clock (APScheduler) or the virtual clock (by `advance_to`)."""
+
+    def __init__(self, clock: Clock, runs: JobRuns) -> None:
+        self.clock = clock
+        self.runs = runs
+        self.specs: dict[str, JobSpec] = {}
+        self._aps: AsyncIOScheduler | None = None
+        self.started = False
+
+    def add(self, spec: JobSpec) -> None:
+        """Declare a job (before or after start)."""
+        spec.trigger()  # validate early
+        self.specs[spec.key] = spec
+        if self._aps is not None:
+            self._add_aps(spec)
+
+    def remove_owner(self, owner: str) -> None:
+        """Drop the jobs of a disabled cog."""
+        for key in [k for k, s in self.specs.items() if s.owner == owner]:
+            del self.specs[key]
+            if self._aps is not None and self._aps.get_job(key):
+                self._aps.remove_job(key)
+
+    async def start(self) -> None:
+        """Catch up missed runs, then (real clock) hand the jobs to APScheduler."""
+        self.started = True
+        await self.catch_up()
+        if not self.clock.virtual:
+            self._aps = AsyncIOScheduler(timezone="UTC")
+            for spec in self.specs.values():
+                self._add_aps(spec)
+            self._aps.start()
+
+    def _add_aps(self, spec: JobSpec) -> None:
+        assert self._aps is not None
+        self._aps.add_job(
+            self._fire_now, trigger=spec.trigger(), id=spec.key, args=[spec.key], replace_existing=True,
+            misfire_grace_time=int(spec.grace.total_seconds()), coalesce=True, max_instances=1,
+        )
+
+    async def _fire_now(self, key: str) -> None:
+        spec = self.specs.get(key)
+        if spec is None:
+            return
+        fired = last_fire_time(spec.trigger(), self.clock.now(), spec.grace)
+        if fired is not None:
+            await self.run(spec, fired)
+
+    async def stop(self) -> None:
+        """Stop firing jobs."""
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+        self.started = False
+
+    async def catch_up(self) -> int:
+        """Run, once, each job's latest missed fire time that is still within its grace window."""
+        ran = 0
+        now = self.clock.now()
+        for spec in list(self.specs.values()):
+            fired = last_fire_time(spec.trigger(), now, spec.grace)
+            if fired is not None and await self.run(spec, fired, caught_up=True):
+                ran += 1
+        return ran
+
+    async def run(self, spec: JobSpec, scheduled_for: datetime, *, caught_up: bool = False) -> bool:
+        """Claim the run's period and run it; False when that period already ran."""
+        period = spec.period(scheduled_for)
+        if not await self.runs.claim(spec.scope, spec.id, period, self.clock.now()):
+            return False
+        log.info("running %s for %s%s", spec.key, period, " (caught up)" if caught_up else "")
+        try:
+            await spec.func(JobRun(scheduled_for=scheduled_for, period=period, caught_up=caught_up))
+        except Exception:
+            log.exception("job %s failed for period %s; it will be retried at the next start", spec.key, period)
+            await self.runs.release(spec.scope, spec.id, period)
+            return False
+        return True
+
+    def due_after(self, after: datetime) -> tuple[datetime, list[JobSpec]] | None:
+        """The next fire time strictly after `after`, with every job due then."""
+        due: dict[datetime, list[JobSpec]] = {}
+        for spec in self.specs.values():
+            t = spec.trigger().get_next_fire_time(None, after + timedelta(microseconds=1))
+            if t is not None:
+                due.setdefault(t, []).append(spec)
+        if not due:
+            return None
+        first = min(due)
+        return first, due[first]
+
+    async def advance_to(self, when: datetime, between: Callable[[], Awaitable[None]] | None = None) -> int:
+        """Virtual clock only: move time to `when`, running every job that falls due on the way."""
+        clock = self.clock
+        if not isinstance(clock, VirtualClock):
+            raise RuntimeError("advance_to needs a virtual clock")
+        ran = 0
+        while (nxt := self.due_after(clock.now())) is not None and nxt[0] <= when:
+            fire_at, specs = nxt
+            clock.set(fire_at)
+            for spec in specs:
+                if await self.run(spec, fire_at):
+                    ran += 1
+            if between is not None:
+                await between()
+        clock.set(when)
+        return ran

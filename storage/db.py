@@ -1,0 +1,96 @@
+"""The async database: engine, sessions, SQLite pragmas, migrations and dialect-neutral upserts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlmodel import SQLModel
+
+log = logging.getLogger("engagebot.storage")
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def load_all_models() -> type[SQLModel]:
+    """Import every table module so `SQLModel.metadata` knows the whole schema."""
+    import storage.models  # noqa: F401
+    import storage.schema  # noqa: F401
+
+    return SQLModel
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    """An Alembic configuration pointing at the packaged migrations."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+class Database:
+    """The application's database: `sqlite+aiosqlite` by default, `postgresql+asyncpg` for larger ones."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    async def upgrade(self) -> None:
+        """Apply every migration not yet applied (all heads)."""
+        load_all_models()
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade, self.url)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose objects stay readable after commit."""
+        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A connection inside one transaction (committed on exit)."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    def insert_ignore(self, table: Table) -> Any:
+        """`INSERT … ON CONFLICT DO NOTHING` for this database's dialect."""
+        if self.is_sqlite:
+            return sqlite.insert(table).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing()
+
+    async def close(self) -> None:
+        """Release every connection."""
+        await self.engine.dispose()
+
+
+def _upgrade(conn: Connection, url: str) -> None:
+    cfg = alembic_config(url)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "heads")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

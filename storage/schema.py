@@ -1,0 +1,6 @@
+"""Every table module of the project, imported together (for migrations and tests).
+
+Feature tables live in their own modules next to this one; add each new module here.
+"""
+
+from storage import models  # noqa: F401

@@ -1,0 +1,91 @@
+"""Shared fixtures: a bot on a virtual clock with a simulated community and a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.simulation.adapter import SimulationAdapter
+from bot.app import Engagebot
+from bot.config import Config, parse_config
+from bot.core.clock import VirtualClock
+from bot.core.refs import CommunityRef, Platform
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)  # a Monday
+COMMUNITY = CommunityRef(Platform.SIMULATION, "sim")
+
+
+def make_config(db_url: str, **overrides: Any) -> Config:
+    """A configuration for tests: the simulated community, quick flushes, the given overrides."""
+    data: dict[str, Any] = {
+        "database": {"url": db_url, "flush_seconds": 0.05},
+        "communities": [{"platform": "simulation", "id": "sim", "timezone": "Europe/Paris", "locale": "en"}],
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return parse_config(data, "test")
+
+
+class Harness:
+    """A started bot with its simulated community, clock and database URL."""
+
+    def __init__(self, app: Engagebot, sim: SimulationAdapter, clock: VirtualClock, db_url: str) -> None:
+        self.app, self.sim, self.clock, self.db_url = app, sim, clock, db_url
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        """Run one SQL query (after flushing the recorder) and return the first column of the first row."""
+        from sqlalchemy import text
+
+        await self.app.recorder.flush()
+        async with self.app.db.begin() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
+
+    async def rows(self, sql: str, **params: Any) -> list[Any]:
+        """Run one SQL query (after flushing) and return every row."""
+        from sqlalchemy import text
+
+        await self.app.recorder.flush()
+        async with self.app.db.begin() as conn:
+            return list((await conn.execute(text(sql), params)).all())
+
+
+HarnessFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A fresh SQLite file."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'engagebot.db'}"
+
+
+@pytest.fixture
+async def start_bot(db_url: str) -> AsyncIterator[HarnessFactory]:
+    """Start bots on the same database (a restart is a second call after `stop`)."""
+    started: list[Engagebot] = []
+
+    async def factory(config: Config | None = None, *, start: datetime = START, clock: VirtualClock | None = None) -> Harness:
+        clock = clock or VirtualClock(start)
+        config = config or make_config(db_url)
+        app = Engagebot(config, clock=clock)
+        sim = SimulationAdapter(COMMUNITY, clock)
+        sim.admins.add("admin")
+        app.add_adapter(sim, [COMMUNITY])
+        await app.start()
+        started.append(app)
+        return Harness(app, sim, clock, db_url)
+
+    yield factory
+    for app in started:
+        if app.started:
+            await app.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -153,6 +154,13 @@ class Cog:
 
     async def summary(self, community: CommunityRef) -> list[str]:
         """Lines the demo prints about what this cog did."""
+        return []
+
+    def demo_script(self) -> list[tuple[timedelta, str, str]]:
+        """Console lines the demo plays: (offset from the first Monday, member id, line).
+
+        The demo's animator is `camille` and its manager `morgan`.
+        """
         return []
 
     async def forget_member(self, member: MemberRef) -> None:

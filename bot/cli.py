@@ -1,0 +1,171 @@
+"""The `engagebot` command line: run, demo, db upgrade, version (and more, added by features)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot import __version__
+from bot.config import Config, ConfigError, Secrets, load_config
+
+Handler = Callable[[argparse.Namespace, Config], int]
+
+
+def common_options() -> argparse.ArgumentParser:
+    """--config and --database, accepted by every command."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="configuration file (default: ./config.toml if present, or $ENGAGEBOT_CONFIG)")
+    parent.add_argument("--database", metavar="URL", default=argparse.SUPPRESS, help="database URL, overriding the configuration (sqlite+aiosqlite:///FILE or postgresql+asyncpg://…)")
+    parent.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog="engagebot", parents=[common],
+        description="engagebot: a self-hosted community engagement bot for Discord and Slack.",
+        epilog="Run `engagebot demo` to see it on a simulated community; `engagebot run` to play it in the console.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", parents=[common], help="start the bot (Discord/Slack with tokens, else the console)",
+                         description="Start the bot. With DISCORD_TOKEN and/or SLACK_BOT_TOKEN set it connects to those platforms; "
+                                     "with no token it starts the console, where you play the members.")
+    run.add_argument("--script", type=Path, help="play console lines from FILE on the virtual clock, print the transcript and exit")
+    run.add_argument("--start", help="with --script: the virtual start time, ISO 8601 (default: now)")
+    run.add_argument("--console", action="store_true", help="use the console even when platform tokens are set")
+    run.set_defaults(handler=cmd_run)
+
+    demo = sub.add_parser("demo", parents=[common], help="play a simulated community through the real pipeline",
+                          description="Simulate a community (members joining and leaving, power-law activity) for some weeks on a "
+                                      "virtual clock, through the real event pipeline; writes an event log and a SQLite database.")
+    demo.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for events.jsonl, engagebot.db and charts (default: demo-output)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    demo.add_argument("--members", type=int, default=200, help="members at the end, roughly (default: 200)")
+    demo.add_argument("--weeks", type=int, default=8, help="weeks simulated (default: 8)")
+    demo.add_argument("--locale", choices=["en", "fr"], default=None, help="the community's language (default: the configuration's)")
+    demo.add_argument("--quiet", action="store_true", help="print only the summary")
+    demo.set_defaults(handler=cmd_demo)
+
+    db = sub.add_parser("db", parents=[common], help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = dbsub.add_parser("upgrade", parents=[common], help="apply the database migrations")
+    up.set_defaults(handler=cmd_db_upgrade)
+
+    version = sub.add_parser("version", parents=[common], help="print the version")
+    version.set_defaults(handler=lambda args, config: print(f"engagebot {__version__}") or 0)
+    return parser
+
+
+def config_path(args: argparse.Namespace) -> Path | None:
+    """The configuration file to read: --config, $ENGAGEBOT_CONFIG, ./config.toml, or none."""
+    explicit = getattr(args, "config", None) or os.environ.get("ENGAGEBOT_CONFIG")
+    if explicit:
+        return Path(explicit)
+    default = Path("config.toml")
+    return default if default.exists() else None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `engagebot` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = load_config(config_path(args), getattr(args, "database", None))
+        quiet_run = args.command in ("demo", "report", "import") or (args.command == "run" and (args.script or args.console or not _has_tokens()))
+        if not getattr(args, "verbose", False):
+            # the console's transcript owns the terminal; platform runs log at the configured level
+            logging.getLogger().setLevel(logging.WARNING if quiet_run else getattr(logging, config.bot.log_level))
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        code = args.handler(args, config)
+    except ConfigError as err:
+        print(f"engagebot: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return int(code or 0)
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    """`engagebot run`."""
+    from bot import runner
+
+    if args.script is not None:
+        try:
+            lines = args.script.read_text(encoding="utf-8").splitlines()
+        except OSError as err:
+            raise ConfigError(f"--script: cannot read {args.script}: {err.strerror}") from None
+        start = _parse_start(args.start)
+        if getattr(args, "database", None) is None:
+            config = config.model_copy(update={"database": config.database.model_copy(update={"url": runner.scratch_database()})})
+        errors = asyncio.run(runner.run_script(config, lines, start=start))
+        return 1 if errors else 0
+    adapters = [] if args.console else runner.platform_adapters(config, Secrets.from_env())
+    if adapters:
+        asyncio.run(runner.run_platforms(config, adapters))
+    else:
+        asyncio.run(runner.run_console(config))
+    return 0
+
+
+def _has_tokens() -> bool:
+    secrets = Secrets.from_env()
+    return bool(secrets.discord_token or secrets.slack_bot_token)
+
+
+def _parse_start(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC).replace(second=0, microsecond=0)
+    try:
+        start = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--start: {value!r} is not an ISO 8601 time (e.g. 2026-01-05T09:00+01:00)") from None
+    return start if start.tzinfo else start.replace(tzinfo=UTC)
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    """`engagebot demo`."""
+    from bot.demo import DemoOptions, run_demo
+
+    options = DemoOptions(out=args.out, seed=args.seed, members=args.members, weeks=args.weeks, locale=args.locale, quiet=args.quiet)
+    asyncio.run(run_demo(config, options, explicit_database=getattr(args, "database", None)))
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, config: Config) -> int:
+    """`engagebot db upgrade`."""
+    from storage.db import Database
+
+    async def upgrade() -> None:
+        db = Database(config.database.url)
+        try:
+            await db.upgrade()
+        finally:
+            await db.close()
+
+    asyncio.run(upgrade())
+    print(f"database is up to date: {_safe_url(config.database.url)}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

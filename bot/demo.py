@@ -1,0 +1,312 @@
+"""`engagebot demo`: a seeded simulated community played through the real pipeline on a virtual clock."""
+
+from __future__ import annotations
+
+import math
+import random
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+
+from bot.adapters.simulation.adapter import Entry, SimulationAdapter
+from bot.app import Engagebot
+from bot.config import Config
+from bot.core.clock import VirtualClock
+from bot.core.events import Event
+from bot.core.refs import CommunityRef, Platform
+from bot.eventlog import EventLogWriter
+
+DEMO = CommunityRef(Platform.SIMULATION, "demo")
+DEMO_TZ = "Europe/Paris"
+CHANNELS = ("general", "introductions", "help", "show-and-tell", "random")
+ANIMATOR = "camille"
+MANAGER = "morgan"
+FIRST_NAMES = (
+    "alice bob chloe david emma farid gabriel hana ines jules karim lea marius nadia oscar paul quentin rose sami "
+    "theo ugo valentine william xavier yasmine zoe amelie bastien celine dylan elise fatou gaspard helene ismael "
+    "jeanne kevin louise mehdi noemie olivia pierre rachid sarah thomas victor wendy yanis adele boris clara"
+).split()
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What to simulate."""
+
+    out: Path = Path("demo-output")
+    seed: int = 7
+    members: int = 200
+    weeks: int = 8
+    locale: str | None = None
+    quiet: bool = False
+
+
+@dataclass
+class Persona:
+    """A simulated member: how active they are, when they arrive and leave."""
+
+    id: str
+    name: str
+    weight: float
+    joins_at: datetime
+    leaves_at: datetime | None = None
+    present: bool = False
+
+
+@dataclass
+class DemoResult:
+    """What the demo produced (for tests and the summary)."""
+
+    database: Path | None
+    events: Path
+    bot_actions: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def demo_start() -> datetime:
+    """The demo's first simulated day: a Monday, at midnight in the demo's timezone."""
+    return datetime(2026, 1, 5, tzinfo=ZoneInfo(DEMO_TZ))
+
+
+def demo_config(config: Config, database_url: str, locale: str | None) -> Config:
+    """The user's configuration with the demo community (and the given database) in it."""
+    demo = {"platform": "simulation", "id": DEMO.id, "name": "Demo community", "timezone": DEMO_TZ,
+            "locale": locale or config.bot.locale, "managers": [MANAGER]}
+    communities = [c for c in config.communities if not (c.platform == Platform.SIMULATION and c.id == DEMO.id)]
+    data = config.model_dump(mode="json")
+    data["communities"] = [c.model_dump(mode="json") for c in communities] + [demo]
+    data["database"]["url"] = database_url
+    return Config.model_validate(data)
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+class CommunitySimulation:
+    """Generates members' days: joins, leaves, posts, replies, mentions, reactions and button clicks."""
+
+    def __init__(self, sim: SimulationAdapter, rng: random.Random, start: datetime, options: DemoOptions) -> None:
+        self.sim, self.rng, self.start, self.options = sim, rng, start, options
+        self.personas = self._cast()
+        self.recent: list[str] = []
+
+    def _cast(self) -> list[Persona]:
+        rng, n = self.rng, self.options.members
+        founders = int(n * 0.7)
+        personas: list[Persona] = []
+        for i in range(n):
+            name = f"{FIRST_NAMES[i % len(FIRST_NAMES)]}{'' if i < len(FIRST_NAMES) else i // len(FIRST_NAMES)}"
+            lurker = rng.random() < 0.55
+            weight = 0.0 if lurker else min(rng.paretovariate(1.3) - 1.0, 25.0) + 0.05
+            if i < founders:
+                joins = self.start - timedelta(days=7) + timedelta(minutes=rng.randrange(7 * 24 * 60))
+            else:
+                joins = self.start + timedelta(minutes=rng.randrange(self.options.weeks * 7 * 24 * 60))
+            personas.append(Persona(f"u{i:03d}", name, weight, joins))
+        for p in rng.sample(personas, k=max(1, n // 12)):
+            span = self.options.weeks * 7 * 24 * 60
+            p.leaves_at = p.joins_at + timedelta(days=3, minutes=rng.randrange(span))
+        return personas
+
+    def day_plan(self, day: datetime) -> list[tuple[datetime, str, Persona]]:
+        """Everything members will do on one day, in time order."""
+        rng, plan = self.rng, []
+        end = day + timedelta(days=1)
+        for p in self.personas:
+            if day <= p.joins_at < end:
+                plan.append((p.joins_at, "join", p))
+            if p.leaves_at and day <= p.leaves_at < end:
+                plan.append((p.leaves_at, "leave", p))
+            lam = p.weight * 0.22
+            for _ in range(_poisson(rng, lam)):
+                plan.append((day + timedelta(minutes=rng.randrange(8 * 60, 23 * 60)), "post", p))
+            for _ in range(_poisson(rng, lam * 1.6 + (0.03 if p.weight == 0 else 0))):
+                plan.append((day + timedelta(minutes=rng.randrange(7 * 60, 23 * 60)), "react", p))
+            for _ in range(_poisson(rng, 0.25 if p.weight > 0 else 0.04)):
+                plan.append((day + timedelta(minutes=rng.randrange(8 * 60, 22 * 60)), "click", p))
+        plan.sort(key=lambda x: (x[0], x[1], x[2].id))
+        return plan
+
+    async def act(self, kind: str, p: Persona) -> None:
+        """Carry out one planned action through the simulation adapter."""
+        sim, rng = self.sim, self.rng
+        if kind == "join":
+            p.present = True
+            await sim.join(p.id, p.name)
+            if rng.random() < 0.6:
+                ref = await sim.post(p.id, f"Hi everyone, I'm {p.name.title()}!", channel="introductions")
+                self.recent.append(ref.id)
+            return
+        if not p.present:
+            if kind in ("post", "react") and p.joins_at < self.start and p.leaves_at is None:
+                p.present = True  # a founder seen before the simulation started
+            else:
+                return
+        if kind == "leave":
+            p.present = False
+            await sim.leave(p.id)
+            return
+        if kind == "post":
+            channel = rng.choices(CHANNELS, weights=(6, 1, 3, 2, 2))[0]
+            if self.recent and rng.random() < 0.45:
+                target = rng.choice(self.recent[-30:])
+                author = sim.messages[target].author
+                mentions = [author.id] if author and rng.random() < 0.15 and author.id != p.id else []
+                ref = await sim.post(p.id, "Good point!", reply_to=target, mentions=mentions)
+            else:
+                ref = await sim.post(p.id, "Here is what I tried this week.", channel=channel)
+            self.recent.append(ref.id)
+            del self.recent[:-200]
+            return
+        if kind == "react" and self.recent:
+            target = rng.choice(self.recent[-40:])
+            await sim.react(p.id, target, rng.choice(("👍", "❤️", "🎉", "👀", "🙏")))
+            if rng.random() < 0.03:
+                await sim.react(p.id, target, "👍", remove=True)
+            return
+        if kind == "click":
+            await self.click_something(p)
+
+    async def click_something(self, p: Persona) -> None:
+        """Press a button on a recent bot message this member can see (a poll, their DM…)."""
+        sim = self.sim
+        candidates = [
+            m for m in list(sim.messages.values())[-60:]
+            if m.author is None and m.message is not None and m.message.buttons
+            and (not m.ref.channel.id.startswith("dm-") or m.ref.channel.id == f"dm-{p.id}")
+        ]
+        if not candidates:
+            return
+        posted = self.rng.choice(candidates)
+        button = self.rng.choice(posted.message.buttons if posted.message else ())
+        await sim.press(p.id, posted.ref.id, button.custom_id)
+
+
+async def run_demo(config: Config, options: DemoOptions, *, explicit_database: str | None = None,
+                   out: Callable[[str], None] = print) -> DemoResult:
+    """Play the simulated community and print what the bot did and the figures it recorded."""
+    started = time.perf_counter()
+    options.out.mkdir(parents=True, exist_ok=True)
+    db_path: Path | None = None
+    if explicit_database is None:
+        db_path = options.out / "engagebot.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite+aiosqlite:///{db_path}"
+    else:
+        url = explicit_database
+    start = demo_start()
+    config = demo_config(config, url, options.locale)
+    clock = VirtualClock(start - timedelta(days=7))
+    app = Engagebot(config, clock=clock)
+    sim = SimulationAdapter(DEMO, clock)
+    sim.roles[ANIMATOR] = {"animator"}
+    sim.roles[MANAGER] = {"manager"}
+    sim.present.update({ANIMATOR, MANAGER})
+    sim.member(ANIMATOR, "Camille (animator)")
+    sim.member(MANAGER, "Morgan (manager)")
+    app.add_adapter(sim, [DEMO])
+    events_path = options.out / "events.jsonl"
+    log = EventLogWriter(events_path)
+    app.bus.subscribe(Event, log.on_event, owner="demo")
+    result = DemoResult(db_path, events_path)
+    tz = ZoneInfo(DEMO_TZ)
+    actions: dict[str, int] = {}
+
+    def show(entry: Entry) -> None:
+        if entry.kind in ("bot", "dm", "role", "notice"):
+            actions[entry.kind] = actions.get(entry.kind, 0) + 1
+            if not options.quiet:
+                where = f"#{entry.channel.id}" if entry.kind == "bot" and entry.channel else f"→ {entry.member.display if entry.member else '?'}"
+                first = (entry.message.title or entry.text) if entry.message else entry.text
+                first = first.splitlines()[0] if first else ""
+                out(f"  {entry.at.astimezone(tz):%a %d %b %H:%M} 🤖 {entry.kind:<4} {where:<16} {first[:90]}")
+
+    sim.observers.append(show)
+    rng = random.Random(options.seed)
+    world = CommunitySimulation(sim, rng, start, options)
+    await app.start()
+    script = sorted(
+        ((start + offset, member, line) for cog in app.cogs.values() for offset, member, line in cog.demo_script()),
+        key=lambda x: x[0],
+    )
+    try:
+        day = start - timedelta(days=7)
+        end = start + timedelta(weeks=options.weeks)
+        while day < end:
+            if not options.quiet and day >= start and (day - start).days % 7 == 0:
+                out(f"— week {(day - start).days // 7 + 1} ({day:%d %b %Y}) —")
+            plan = world.day_plan(day)
+            todays = [s for s in script if day <= s[0] < day + timedelta(days=1)]
+            merged = sorted([(t, 0, k, p) for t, k, p in plan] + [(t, 1, line, member) for t, member, line in todays], key=lambda x: (x[0], x[1]))
+            for at, is_script, what, who in merged:
+                await app.scheduler.advance_to(max(at, clock.now()))
+                if is_script:
+                    await sim.command(str(who), str(what))
+                else:
+                    await world.act(str(what), who)  # type: ignore[arg-type]
+            day += timedelta(days=1)
+            await app.scheduler.advance_to(day)
+        await app.recorder.flush()
+        result.bot_actions = actions
+        await print_summary(app, start, options.weeks, tz, actions, out)
+        for cog in app.cogs.values():
+            lines = await cog.summary(DEMO)
+            if lines:
+                out(f"\n{cog.name}:")
+                out("\n".join(f"  {line}" for line in lines))
+    finally:
+        await app.stop()
+        log.close()
+    result.seconds = time.perf_counter() - started
+    out(f"\nevent log: {events_path} ({log.lines} lines)")
+    if db_path:
+        out(f"database:  {db_path}")
+    out(f"simulated {options.weeks} weeks in {result.seconds:.1f} s (seed {options.seed})")
+    if not app.cogs:
+        out("no feature cogs are enabled: see [bot] cogs in config.example.toml")
+    shutil.rmtree(options.out / "__pycache__", ignore_errors=True)
+    return result
+
+
+async def print_summary(app: Engagebot, start: datetime, weeks: int, tz: ZoneInfo, actions: dict[str, int], out: Callable[[str], None]) -> None:
+    """What the bot recorded, week by week (plain SQL over the interactions)."""
+    cid = await app.directory.community_id(DEMO)
+    out("\nwhat the bot did: " + (", ".join(f"{n} {k}" for k, n in sorted(actions.items())) or "nothing"))
+    out("\nweek         joined  left  active  posts  replies  reactions")
+    async with app.db.begin() as conn:
+        for w in range(weeks):
+            a, b = start + timedelta(weeks=w), start + timedelta(weeks=w + 1)
+            row = (await conn.execute(text(
+                "select"
+                " sum(case when kind='join' then 1 else 0 end),"
+                " sum(case when kind='leave' then 1 else 0 end),"
+                " count(distinct case when kind in ('message','reply','reaction','poll_vote','prompt_answer') then member_id end),"
+                " sum(case when kind in ('message','reply') then 1 else 0 end),"
+                " sum(case when kind='reply' then 1 else 0 end),"
+                " sum(case when kind='reaction' and (removed_at is null or removed_at >= :b) then 1 else 0 end)"
+                " from interactions where community_id=:cid and at >= :a and at < :b"
+            ), {"cid": cid, "a": _db(a), "b": _db(b)})).one()
+            vals = [int(v or 0) for v in row]
+            out(f"{a:%G-W%V}     {vals[0]:>6}  {vals[1]:>4}  {vals[2]:>6}  {vals[3]:>5}  {vals[4]:>7}  {vals[5]:>9}")
+        total = (await conn.execute(text("select count(*) from members where community_id=:cid and left_at is null and is_bot = :f"), {"cid": cid, "f": False})).scalar()
+    out(f"members now: {total}")
+
+
+def _db(value: datetime) -> datetime:
+    from storage.types import to_db_time
+
+    return to_db_time(value)

@@ -1,0 +1,116 @@
+"""Running the bot: on Discord/Slack when tokens are set, else on the console (interactive or scripted)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.adapters.console.session import ConsoleSession
+from bot.adapters.simulation.adapter import SimulationAdapter
+from bot.app import Engagebot
+from bot.config import Config, Secrets
+from bot.core.clock import VirtualClock
+from bot.core.refs import CommunityRef, Platform
+
+log = logging.getLogger("engagebot.run")
+
+
+def console_community(config: Config) -> CommunityRef:
+    """The community you play in the console."""
+    return CommunityRef(Platform.CONSOLE, config.console.community)
+
+
+def platform_adapters(config: Config, secrets: Secrets) -> list[object]:
+    """The platform adapters whose tokens are set (Discord, Slack)."""
+    adapters: list[object] = []
+    return adapters
+
+
+async def run_script(config: Config, lines: list[str], *, start: datetime, out: Callable[[str], None] = print) -> int:
+    """Play console lines on the virtual clock; returns the number of lines that failed."""
+    clock = VirtualClock(start)
+    app = Engagebot(config, clock=clock)
+    ref = console_community(config)
+    sim = SimulationAdapter(ref, clock)
+    app.add_adapter(sim, [ref])
+    session = ConsoleSession(app, sim, clock, out, you=config.console.you)
+    await app.start()
+    try:
+        for number, line in enumerate(lines, 1):
+            before = session.errors
+            if not await session.handle(line):
+                break
+            if session.errors > before:
+                out(f"   · (line {number})")
+    finally:
+        await app.stop()
+    return session.errors
+
+
+async def run_console(config: Config, *, out: Callable[[str], None] = print) -> None:
+    """The interactive console: a virtual clock that follows the wall clock (and `/wait` jumps ahead)."""
+    clock = VirtualClock(datetime.now(UTC).replace(microsecond=0))
+    app = Engagebot(config, clock=clock)
+    ref = console_community(config)
+    sim = SimulationAdapter(ref, clock)
+    app.add_adapter(sim, [ref])
+    session = ConsoleSession(app, sim, clock, out, you=config.console.you)
+    await app.start()
+    out(app.catalog.t(config.bot.locale, "console.banner"))
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    _on_signals(stop)
+    try:
+        while not stop.is_set():
+            reader = loop.run_in_executor(None, sys.stdin.readline)
+            waiter = asyncio.ensure_future(stop.wait())
+            done, _ = await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if waiter in done:
+                break
+            waiter.cancel()
+            line = reader.result()
+            if not line:  # end of input
+                break
+            now = datetime.now(UTC)
+            if now > clock.now():
+                await app.scheduler.advance_to(now)
+            if not await session.handle(line):
+                break
+    finally:
+        await app.stop()
+
+
+async def run_platforms(config: Config, adapters: list[object]) -> None:
+    """Run on Discord and/or Slack until SIGINT/SIGTERM, then flush and stop."""
+    app = Engagebot(config)
+    for adapter in adapters:
+        app.add_adapter(adapter)  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    _on_signals(stop)
+    await app.start()
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping: flushing what is queued")
+        await app.stop()
+
+
+def _on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+            pass
+
+
+def scratch_database() -> str:
+    """A fresh SQLite file for a scripted run (so a script plays the same every time)."""
+    folder = Path(tempfile.mkdtemp(prefix="engagebot-script-"))
+    return f"sqlite+aiosqlite:///{folder / 'engagebot.db'}"

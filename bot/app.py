@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.adapters.base import Adapter
 from bot.builtins import Builtins
-from bot.cog import Cog, CogContext, ButtonHandler
+from bot.cog import ButtonHandler, Cog, CogContext
 from bot.commands import Command, CommandError, CommandRegistry, Reply, caller_access, convert_option, parse_text_options
 from bot.config import Config, ConfigError
 from bot.core.bus import EventBus
@@ -100,9 +100,11 @@ class Engagebot:
         except ModuleNotFoundError as err:
             if err.name in (name, f"cogs.{name}"):
                 raise ConfigError(f"bot.cogs: no cog named {name!r}") from None
-            return self._disable(name, err)
+            self._disable(name, err)
+            return None
         except Exception as err:  # a broken cog must not take the bot down
-            return self._disable(name, err)
+            self._disable(name, err)
+            return None
         return cog
 
     def install(self, cog: Cog) -> None:
@@ -112,12 +114,13 @@ class Engagebot:
             self.bus.subscribe(event_type, handler, owner=cog.name)
         for command in cog.commands():
             self.commands.add(command)
-        for prefix, handler in cog.buttons():
-            self._buttons.append((prefix, handler, cog.name))
+        for prefix, on_press in cog.buttons():
+            self._buttons.append((prefix, on_press, cog.name))
         for spec in cog.jobs():
             self.scheduler.add(replace(spec, owner=cog.name))
 
     def _disable(self, name: str, err: BaseException) -> None:
+        """Log a cog's failure and remove everything it registered; the others keep running."""
         log.error("cog %s failed and is disabled: %s", name, err, exc_info=err)
         self.disabled[name] = f"{type(err).__name__}: {err}"
         self.cogs.pop(name, None)
@@ -125,7 +128,6 @@ class Engagebot:
         self.commands.remove_owner(name)
         self.scheduler.remove_owner(name)
         self._buttons = [b for b in self._buttons if b[2] != name]
-        return None
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:

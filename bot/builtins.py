@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.commands import Access, Command, Reply
+from bot.commands import Command, Reply
 from bot.core.events import ButtonPressed, CommandInvoked
 from bot.core.message import Button, ButtonStyle, Message
 from storage.privacy import describe_member, erase_member

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import IntFlag, StrEnum
 from typing import Any
@@ -106,7 +106,7 @@ class CommandRegistry:
         """The command called `name`, if any."""
         return self.commands.get(name)
 
-    def __iter__(self) -> Iterable[Command]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Command]:
         return iter(sorted(self.commands.values(), key=lambda c: c.name))
 
     def all(self) -> list[Command]:

@@ -204,7 +204,7 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
     if explicit_database is None:
         db_path = options.out / "engagebot.db"
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)  # noqa: ASYNC240 - once, before anything runs
         url = f"sqlite+aiosqlite:///{db_path}"
     else:
         url = explicit_database

@@ -23,7 +23,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def load_all_models() -> type[SQLModel]:
     """Import every table module so `SQLModel.metadata` knows the whole schema."""
-    import storage.models  # noqa: F401
+    import storage.models
     import storage.schema  # noqa: F401
 
     return SQLModel

@@ -29,7 +29,7 @@ class Directory:
         async with self._lock, self.db.begin() as conn:
             table = Community.__table__  # type: ignore[attr-defined]
             await conn.execute(self.db.insert_ignore(table).values(platform=str(ref.platform), external_id=ref.id, name=name))
-            cid = (await conn.execute(select(table.c.id).where(table.c.platform == str(ref.platform), table.c.external_id == ref.id))).scalar_one()
+            cid = int((await conn.execute(select(table.c.id).where(table.c.platform == str(ref.platform), table.c.external_id == ref.id))).scalar_one())
         self._communities[ref] = cid
         return cid
 
@@ -50,7 +50,7 @@ class Directory:
                 self.db.insert_ignore(table).values(community_id=cid, external_id=ref.id, name=ref.name, is_bot=ref.bot, joined_at=seen_at)
             )
             row = (await conn.execute(select(table.c.id, table.c.is_bot, table.c.name).where(table.c.community_id == cid, table.c.external_id == ref.id))).one()
-            mid, is_bot = row.id, bool(row.is_bot)
+            mid, is_bot = int(row.id), bool(row.is_bot)
             if (ref.bot and not is_bot) or (ref.name and ref.name != row.name):
                 await conn.execute(update(table).where(table.c.id == mid).values(is_bot=is_bot or ref.bot, name=ref.name or row.name))
                 is_bot = is_bot or ref.bot
@@ -71,7 +71,7 @@ class Directory:
         table = Channel.__table__  # type: ignore[attr-defined]
         async with self._lock, self.db.begin() as conn:
             await conn.execute(self.db.insert_ignore(table).values(community_id=cid, external_id=ref.id, name=ref.name))
-            chid = (await conn.execute(select(table.c.id).where(table.c.community_id == cid, table.c.external_id == ref.id))).scalar_one()
+            chid = int((await conn.execute(select(table.c.id).where(table.c.community_id == cid, table.c.external_id == ref.id))).scalar_one())
         self._channels[key] = chid
         return chid
 

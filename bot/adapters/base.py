@@ -45,8 +45,15 @@ class AppPort(Protocol):
 class Adapter(Protocol):
     """A platform connection: translate its payloads to events, render and send actions."""
 
-    platform: Platform
-    capabilities: frozenset[Capability]
+    @property
+    def platform(self) -> Platform:
+        """The platform this adapter connects to."""
+        ...
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What the platform can do."""
+        ...
 
     async def start(self, app: AppPort) -> None:
         """Connect and start delivering events to `app`."""

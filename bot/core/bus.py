@@ -44,7 +44,7 @@ class EventBus:
         """The subscriptions that receive events of this type, in order."""
         found: list[Subscription] = []
         for cls in event_type.__mro__:
-            found.extend(self._subs.get(cls, ()))  # type: ignore[call-overload]
+            found.extend(self._subs.get(cls, ()))
         return found
 
     async def publish(self, event: Event) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -71,10 +71,10 @@ class SimulationAdapter:
     transcript: list[Entry] = field(default_factory=list)
     observers: list[Callable[[Entry], None]] = field(default_factory=list)
     app: AppPort | None = None
-    _ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
-    def platform(self) -> Platform:  # type: ignore[override]
+    def platform(self) -> Platform:
         """The platform this simulated community pretends to be."""
         return self.community.platform
 
@@ -131,7 +131,7 @@ class SimulationAdapter:
         return self.members[member_id]
 
     def _new_ref(self, channel: ChannelRef, thread: str | None = None) -> MessageRef:
-        return MessageRef(channel, f"m{next(self._ids)}", thread)  # type: ignore[call-overload]
+        return MessageRef(channel, f"m{next(self._ids)}", thread)
 
     def _emit(self, entry: Entry) -> None:
         self.transcript.append(entry)

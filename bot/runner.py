@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,19 +64,20 @@ async def run_console(config: Config, *, out: Callable[[str], None] = print) -> 
     session = ConsoleSession(app, sim, clock, out, you=config.console.you)
     await app.start()
     out(app.catalog.t(config.bot.locale, "console.banner"))
-    loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     _on_signals(stop)
+    lines = _stdin_lines()
     try:
         while not stop.is_set():
-            reader = loop.run_in_executor(None, sys.stdin.readline)
+            getter = asyncio.ensure_future(lines.get())
             waiter = asyncio.ensure_future(stop.wait())
-            done, _ = await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
-            if waiter in done:
+            done, _ = await asyncio.wait({getter, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if getter not in done:
+                getter.cancel()
                 break
             waiter.cancel()
-            line = reader.result()
-            if not line:  # end of input
+            line = getter.result()
+            if line is None:  # end of input
                 break
             now = datetime.now(UTC)
             if now > clock.now():
@@ -84,6 +86,20 @@ async def run_console(config: Config, *, out: Callable[[str], None] = print) -> 
                 break
     finally:
         await app.stop()
+
+
+def _stdin_lines() -> asyncio.Queue[str | None]:
+    """Lines of standard input, read by a daemon thread (so a signal never waits on a blocked read)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return queue
 
 
 async def run_platforms(config: Config, adapters: list[object]) -> None:

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.adapters.simulation.adapter import SimulationAdapter
 from bot.app import Engagebot
 from bot.config import Config, parse_config
 from bot.core.clock import VirtualClock
 from bot.core.refs import CommunityRef, Platform
+from storage.db import Database, load_all_models
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -89,3 +91,31 @@ async def start_bot(db_url: str) -> AsyncIterator[HarnessFactory]:
     for app in started:
         if app.started:
             await app.stop()
+
+
+POSTGRES_ENV = "ENGAGEBOT_TEST_POSTGRES_URL"
+
+
+async def reset_postgres(url: str) -> None:
+    """Drop everything in the test database (it is only ever used by the tests)."""
+    db = Database(url)
+    try:
+        async with db.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await db.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database of each kind."""
+    load_all_models()
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'engagebot.db'}"
+        return
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"no PostgreSQL server: set {POSTGRES_ENV} (CI's .ci/run starts one on 127.0.0.1)")
+    await reset_postgres(url)
+    yield url

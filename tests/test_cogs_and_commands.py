@@ -1,0 +1,110 @@
+"""Cogs and commands: permissions enforced in the core, failures isolated, options typed."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.conftest import Harness, make_config
+from tests.fixture_cogs.counter import Counter
+
+
+@pytest.fixture
+def config(db_url: str):  # type: ignore[no-untyped-def]
+    return make_config(db_url, bot={"cogs": ["tests.fixture_cogs.counter", "tests.fixture_cogs.broken_setup"]})
+
+
+async def test_a_cog_that_fails_to_start_is_disabled_and_the_others_keep_running(start_bot, config, caplog) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level(logging.ERROR):
+        h: Harness = await start_bot(config)
+    assert "counter" in h.app.cogs
+    assert "tests.fixture_cogs.broken_setup" in h.app.disabled
+    assert "this cog cannot start" in caplog.text
+    reply = await h.sim.command("alice", "/count")
+    assert reply.message.body == "0 messages"
+
+
+async def test_a_crashing_listener_is_logged_once_and_does_not_stop_the_others(start_bot, config, caplog) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(config)
+    with caplog.at_level(logging.ERROR, logger="engagebot.bus"):
+        await h.sim.post("alice", "boom")
+        await h.sim.post("alice", "fine")
+    failures = [r for r in caplog.records if r.name == "engagebot.bus"]
+    assert len(failures) == 1
+    assert "crash_on_boom" in failures[0].getMessage() and "MessagePosted" in failures[0].getMessage()
+    reply = await h.sim.command("alice", "/count")
+    assert reply.message.body == "2 messages"
+    assert await h.scalar("select count(*) from interactions where kind = 'message'") == 2
+
+
+async def test_animator_commands_are_refused_to_members_and_allowed_to_animators(start_bot, config) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(config)
+    refused = await h.sim.command("alice", '/announce 2 "Hello all"')
+    assert refused.ephemeral and "for animators or managers" in refused.message.body
+    assert not [e for e in h.sim.transcript if e.kind == "bot"]
+    h.sim.roles["alice"] = {"Animator"}  # role names match case-insensitively
+    ok = await h.sim.command("alice", "/announce 2 Hello all")
+    assert ok.message.body == "done"
+    posts = [e for e in h.sim.transcript if e.kind == "bot"]
+    assert [p.text.splitlines()[0] for p in posts] == ["Hello all", "Hello all"]
+
+
+async def test_manager_commands_need_a_manager_role_or_admin(start_bot, config) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(config)
+    assert "for animators or managers" in (await h.sim.command("bob", "/report")).message.body
+    h.sim.roles["bob"] = {"animator"}
+    assert "for animators or managers" in (await h.sim.command("bob", "/report")).message.body
+    h.sim.roles["bob"] = {"manager"}
+    assert (await h.sim.command("bob", "/report")).message.body == "the report"
+    assert (await h.sim.command("admin", "/report")).message.body == "the report"
+
+
+async def test_bad_options_get_a_clear_short_answer(start_bot, config) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(config)
+    h.sim.roles["ann"] = {"animator"}
+    assert (await h.sim.command("ann", "/announce many hello")).message.body == "times: many is not a whole number."
+    assert (await h.sim.command("ann", "/announce 9 hello")).message.body == "times: at most 3."
+    assert (await h.sim.command("ann", "/announce")).message.body == "`/announce` needs the option `times`."
+    assert (await h.sim.command("ann", "/nope")).message.body == "Unknown command `/nope`. Try `/help`."
+
+
+async def test_help_lists_what_the_caller_may_run_in_their_locale(start_bot, config) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(config)
+    member_help = (await h.sim.command("alice", "/help")).message
+    assert "`/count`" in member_help.body and "`/announce`" not in member_help.body and "`/report`" not in member_help.body
+    admin_help = (await h.sim.command("admin", "/help")).message
+    assert "`/announce`" in admin_help.body and "`/report`" in admin_help.body
+    from dataclasses import replace
+
+    from bot.core.events import CommandInvoked
+
+    inv = CommandInvoked(name="help", member=h.sim.member("alice"), channel=h.sim.channel("general"), locale="fr-FR", at=h.clock.now())
+    reply = await h.app.invoke(inv)
+    assert reply.message.title == "Ce que vous pouvez faire"
+    assert "Combien de messages j'ai vus" in reply.message.body
+    reply = await h.app.invoke(replace(inv, locale=None))
+    assert reply.message.title == "What you can do"
+
+
+async def test_buttons_route_to_their_cog_and_stale_buttons_answer_politely(start_bot, config) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(config)
+    await h.sim.command("admin", "/announce 1 vote")
+    posted = [e for e in h.sim.transcript if e.kind == "bot"][0]
+    assert posted.ref is not None
+    reply = await h.sim.press("alice", posted.ref.id, "OK")
+    assert reply is not None and reply.message.body == "ok alice"
+    from bot.core.events import ButtonPressed
+
+    stale = await h.app.press(ButtonPressed(custom_id="gone:1", member=h.sim.member("alice"), at=h.clock.now()))
+    assert stale is not None and stale.message.body == "This button no longer does anything."
+
+
+def test_every_core_text_exists_in_french_and_english() -> None:
+    from bot.i18n import Catalog
+
+    assert Catalog().missing() == {}
+
+
+def test_the_counter_cog_is_a_real_cog() -> None:
+    assert Counter.name == "counter"

@@ -1,0 +1,98 @@
+"""Scheduling: weekly jobs run once per period, on time in their timezone, and are caught up after downtime."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.clock import VirtualClock
+from bot.scheduler import CronError, cron_trigger, last_fire_time
+from tests.conftest import Harness, make_config
+from tests.fixture_cogs.counter import Counter
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture(autouse=True)
+def _reset_runs() -> None:
+    Counter.runs.clear()
+
+
+@pytest.fixture
+def config(db_url: str):  # type: ignore[no-untyped-def]
+    return make_config(db_url, bot={"cogs": ["tests.fixture_cogs.counter"]})
+
+
+def test_cron_uses_standard_weekday_numbers_and_rejects_nonsense() -> None:
+    monday = cron_trigger("0 9 * * 1", "Europe/Paris")
+    first = monday.get_next_fire_time(None, datetime(2026, 3, 22, tzinfo=UTC))
+    assert first == datetime(2026, 3, 23, 9, 0, tzinfo=PARIS)
+    with pytest.raises(CronError, match="5 fields"):
+        cron_trigger("0 9 * *", "UTC")
+    with pytest.raises(CronError):
+        cron_trigger("0 25 * * mon", "UTC")
+
+
+def test_last_fire_time_looks_back_only_within_the_window() -> None:
+    trigger = cron_trigger("0 9 * * mon", "Europe/Paris")
+    now = datetime(2026, 1, 7, 12, 0, tzinfo=UTC)  # Wednesday
+    assert last_fire_time(trigger, now, timedelta(days=3)) == datetime(2026, 1, 5, 9, 0, tzinfo=PARIS)
+    assert last_fire_time(trigger, now, timedelta(days=1)) is None
+
+
+async def test_weekly_job_runs_on_monday_9_paris_time_across_daylight_saving(start_bot, config) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(config, start=datetime(2026, 3, 10, tzinfo=UTC))
+    await h.app.scheduler.advance_to(datetime(2026, 4, 7, tzinfo=UTC))
+    local = [r.scheduled_for.astimezone(PARIS) for r in Counter.runs]
+    # started on a Tuesday: Monday's run is within the 2-day grace, so it is caught up first
+    assert [t.strftime("%Y-%m-%d %H:%M") for t in local] == ["2026-03-09 09:00", "2026-03-16 09:00", "2026-03-23 09:00", "2026-03-30 09:00", "2026-04-06 09:00"]
+    assert [r.caught_up for r in Counter.runs] == [True, False, False, False, False]
+    assert [t.utcoffset() for t in local][-2:] == [timedelta(hours=2)] * 2  # summer time after 29 March
+
+
+async def test_a_missed_weekly_run_is_caught_up_exactly_once_after_a_restart(start_bot, config) -> None:  # type: ignore[no-untyped-def]
+    first: Harness = await start_bot(config, start=datetime(2026, 1, 4, 12, tzinfo=UTC))
+    await first.app.scheduler.advance_to(datetime(2026, 1, 5, 7, tzinfo=UTC))
+    await first.app.stop()  # down before Monday 09:00 Paris
+    assert Counter.runs == []
+    # back up on Monday 11:30 (grace is 2 days): the missed run is caught up once
+    clock = VirtualClock(datetime(2026, 1, 5, 10, 30, tzinfo=UTC))
+    second: Harness = await start_bot(config, clock=clock)
+    assert [r.caught_up for r in Counter.runs] == [True]
+    assert Counter.runs[0].period == "2026-01-05T09:00"
+    await second.app.stop()
+    # a third start the same day does not run it again
+    third: Harness = await start_bot(config, clock=VirtualClock(datetime(2026, 1, 5, 15, tzinfo=UTC)))
+    await third.app.scheduler.advance_to(datetime(2026, 1, 11, tzinfo=UTC))
+    assert len(Counter.runs) == 1
+    assert await third.scalar("select count(*) from job_runs where job = 'weekly'") == 1
+
+
+async def test_a_run_missed_beyond_the_grace_window_is_skipped(start_bot, config) -> None:  # type: ignore[no-untyped-def]
+    await start_bot(config, clock=VirtualClock(datetime(2026, 1, 8, 12, tzinfo=UTC)))  # Thursday: > 2 days late
+    assert Counter.runs == []
+
+
+async def test_two_processes_sharing_a_database_run_a_period_once(start_bot, config) -> None:  # type: ignore[no-untyped-def]
+    a: Harness = await start_bot(config, start=datetime(2026, 1, 4, tzinfo=UTC))
+    b: Harness = await start_bot(config, start=datetime(2026, 1, 4, tzinfo=UTC))
+    await a.app.scheduler.advance_to(datetime(2026, 1, 6, tzinfo=UTC))
+    await b.app.scheduler.advance_to(datetime(2026, 1, 6, tzinfo=UTC))
+    assert len(Counter.runs) == 1
+
+
+async def test_the_real_clock_hands_jobs_to_apscheduler(db_url: str) -> None:
+    from bot.app import Engagebot
+
+    app = Engagebot(make_config(db_url, bot={"cogs": ["tests.fixture_cogs.counter"]}))
+    await app.start()
+    try:
+        aps = app.scheduler._aps
+        assert aps is not None and aps.running
+        job = aps.get_job("simulation:sim/weekly")
+        assert job is not None and job.next_run_time is not None
+        assert job.next_run_time.astimezone(PARIS).strftime("%a %H:%M") == "Mon 09:00"
+    finally:
+        await app.stop()

@@ -1,0 +1,128 @@
+"""Storage on SQLite and PostgreSQL: migrations, the batched recorder, idempotency, job claims, privacy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
+from storage.db import Database, load_all_models
+from storage.directory import Directory
+from storage.jobs import JobRuns
+from storage.privacy import describe_member, erase_member
+from storage.recorder import Recorder
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+C = CommunityRef(Platform.DISCORD, "g1")
+GENERAL = ChannelRef(C, "general")
+
+
+def member(ident: str, bot: bool = False) -> MemberRef:
+    return MemberRef(C, ident, ident.title(), bot)
+
+
+def post(ident: str, author: str, minutes: int, reply_to: str | None = None, reply_author: str | None = None) -> MessagePosted:
+    return MessagePosted(
+        message=MessageRef(GENERAL, ident), author=member(author), at=T0 + timedelta(minutes=minutes),
+        reply_to=MessageRef(GENERAL, reply_to) if reply_to else None, reply_to_author=member(reply_author) if reply_author else None,
+    )
+
+
+async def open_db(url: str) -> tuple[Database, Recorder]:
+    db = Database(url)
+    await db.upgrade()
+    return db, Recorder(db, Directory(db), batch_size=3, flush_seconds=60)
+
+
+async def test_migrations_create_exactly_the_models_schema(database_url: str) -> None:
+    db = Database(database_url)
+    await db.upgrade()
+    await db.upgrade()  # a second start changes nothing
+    metadata = load_all_models().metadata
+
+    def diff(conn):  # type: ignore[no-untyped-def]
+        return compare_metadata(MigrationContext.configure(conn), metadata)
+
+    async with db.begin() as conn:
+        differences = await conn.run_sync(diff)
+    await db.close()
+    assert differences == []
+
+
+async def test_recorder_writes_in_batches_and_a_redelivery_is_a_no_op(database_url: str) -> None:
+    db, rec = await open_db(database_url)
+    await rec.record(MemberJoined(member=member("alice"), at=T0))
+    await rec.record(post("m1", "alice", 1))
+    assert rec.pending == 2  # below the batch size: still queued
+    await rec.record(post("m2", "bob", 5, reply_to="m1", reply_author="alice"))
+    assert rec.pending == 0  # the third row filled the batch: written in one transaction
+    await rec.record(post("m1", "alice", 1))  # redelivered
+    await rec.record(ReactionAdded(message=MessageRef(GENERAL, "m1"), member=member("bob"), emoji="👍", message_author=member("alice"), at=T0 + timedelta(minutes=6)))
+    await rec.record(ReactionRemoved(message=MessageRef(GENERAL, "m1"), member=member("bob"), emoji="👍", at=T0 + timedelta(minutes=7)))
+    await rec.close()
+    async with db.begin() as conn:
+        kinds = dict((await conn.execute(text("select kind, count(*) from interactions group by kind"))).all())
+        removed = (await conn.execute(text("select removed_at from interactions where kind = 'reaction'"))).scalar()
+        reply_target = (await conn.execute(text(
+            "select m.external_id from interactions i join members m on m.id = i.target_member_id where i.kind = 'reply'"))).scalar()
+    await db.close()
+    assert kinds == {"join": 1, "message": 1, "reply": 1, "reaction": 1}
+    assert removed is not None  # the removal is kept as a time, the row is not deleted
+    assert reply_target == "alice"
+
+
+async def test_membership_keeps_the_first_join_and_the_leave(database_url: str) -> None:
+    db, rec = await open_db(database_url)
+    await rec.record(post("m1", "carol", 0))  # seen before any join: joined_at = first event
+    await rec.record(MemberJoined(member=member("carol"), at=T0 + timedelta(days=1)))
+    await rec.record(MemberLeft(member=member("carol"), at=T0 + timedelta(days=2)))
+    await rec.close()
+    async with db.begin() as conn:
+        row = (await conn.execute(text("select joined_at, left_at from members where external_id = 'carol'"))).one()
+    await db.close()
+    assert str(row.joined_at).startswith("2026-01-05 09:00")
+    assert str(row.left_at).startswith("2026-01-07 09:00")
+
+
+async def test_a_bot_flag_sticks(database_url: str) -> None:
+    db, rec = await open_db(database_url)
+    await rec.record(post("m1", "helper", 0))
+    await rec.record(MessagePosted(message=MessageRef(GENERAL, "m2"), author=member("helper", bot=True), at=T0))
+    await rec.record(post("m3", "helper", 2))
+    await rec.close()
+    async with db.begin() as conn:
+        is_bot = (await conn.execute(text("select is_bot from members where external_id = 'helper'"))).scalar()
+    await db.close()
+    assert bool(is_bot) is True
+
+
+async def test_a_job_period_is_claimed_once(database_url: str) -> None:
+    db = Database(database_url)
+    await db.upgrade()
+    runs = JobRuns(db)
+    assert await runs.claim("discord:g1", "digest", "2026-W02", T0) is True
+    assert await runs.claim("discord:g1", "digest", "2026-W02", T0) is False
+    assert await runs.claim("discord:g1", "digest", "2026-W03", T0) is True
+    await runs.release("discord:g1", "digest", "2026-W03")
+    assert await runs.periods("discord:g1", "digest") == ["2026-W02"]
+    await db.close()
+
+
+async def test_a_member_can_see_and_erase_what_is_stored(database_url: str) -> None:
+    db, rec = await open_db(database_url)
+    await rec.record(MemberJoined(member=member("dana"), at=T0))
+    await rec.record(post("m1", "dana", 1))
+    await rec.record(post("m2", "erin", 2, reply_to="m1", reply_author="dana"))
+    await rec.close()
+    data = await describe_member(db, member("dana"))
+    assert data is not None and data.interactions == {"join": 1, "message": 1} and data.text_stored == 0
+    assert await erase_member(db, member("dana")) == 3
+    assert await describe_member(db, member("dana")) is None
+    async with db.begin() as conn:
+        left = (await conn.execute(text("select kind, target_member_id from interactions"))).all()
+    await db.close()
+    assert [(k, t) for k, t in left] == [("reply", None)]  # erin's reply stays, unlinked from dana

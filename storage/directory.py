@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from storage.db import Database
 from storage.models import Channel, Community, Member
+from storage.types import UTCDateTime
 
 
 class Directory:
@@ -86,6 +88,81 @@ class Directory:
             if left_at is not None:
                 await conn.execute(update(table).where(table.c.id == mid).values(left_at=left_at))
         return mid
+
+    async def members_in(self, conn: AsyncConnection, cids: dict[CommunityRef, int],
+                         seen: list[tuple[MemberRef, datetime]]) -> dict[tuple[CommunityRef, str], tuple[int, bool]]:
+        """Ids of many members inside the caller's transaction, creating the new ones in bulk."""
+        table = Member.__table__  # type: ignore[attr-defined]
+        found: dict[tuple[CommunityRef, str], tuple[int, bool]] = {}
+        missing: dict[int, dict[str, tuple[MemberRef, datetime]]] = {}
+        flag_bots: list[int] = []
+        for ref, first in seen:
+            cid = cids[ref.community]
+            cached = self._members.get((cid, ref.id))
+            if cached is None:
+                missing.setdefault(cid, {})[ref.id] = (ref, first)
+                continue
+            if ref.bot and not cached[1]:
+                flag_bots.append(cached[0])
+                cached = (cached[0], True)
+            found[(ref.community, ref.id)] = cached
+        for cid, refs in missing.items():
+            await conn.execute(
+                self.db.insert_ignore(table),
+                [{"community_id": cid, "external_id": ident, "name": ref.name, "is_bot": ref.bot, "joined_at": first} for ident, (ref, first) in refs.items()],
+            )
+            idents = list(refs)
+            for i in range(0, len(idents), 500):
+                chunk = idents[i : i + 500]
+                rows = (await conn.execute(select(table.c.id, table.c.external_id, table.c.is_bot).where(table.c.community_id == cid, table.c.external_id.in_(chunk)))).all()
+                for row in rows:
+                    ref = refs[row.external_id][0]
+                    is_bot = bool(row.is_bot)
+                    if ref.bot and not is_bot:
+                        flag_bots.append(int(row.id))
+                        is_bot = True
+                    found[(ref.community, ref.id)] = (int(row.id), is_bot)
+        if flag_bots:
+            await conn.execute(update(table).where(table.c.id.in_(flag_bots)).values(is_bot=True))
+        if missing:  # rows that already existed keep the earliest time the member was seen
+            earliest = [
+                {"mid": found[(ref.community, ref.id)][0], "first": first}
+                for refs in missing.values() for ref, first in refs.values() if (ref.community, ref.id) in found
+            ]
+            await conn.execute(
+                update(table).where(table.c.id == bindparam("mid"), table.c.joined_at > bindparam("first", type_=UTCDateTime()))
+                .values(joined_at=bindparam("first", type_=UTCDateTime())),
+                earliest,
+            )
+        return found
+
+    async def channels_in(self, conn: AsyncConnection, cids: dict[CommunityRef, int], channels: list[ChannelRef]) -> dict[tuple[CommunityRef, str], int]:
+        """Ids of many channels inside the caller's transaction, creating the new ones in bulk."""
+        table = Channel.__table__  # type: ignore[attr-defined]
+        found: dict[tuple[CommunityRef, str], int] = {}
+        missing: dict[int, dict[str, ChannelRef]] = {}
+        for ref in channels:
+            cid = cids.get(ref.community)
+            if cid is None:
+                cid = cids[ref.community] = await self.community_id(ref.community)
+            if (chid := self._channels.get((cid, ref.id))) is not None:
+                found[(ref.community, ref.id)] = chid
+            else:
+                missing.setdefault(cid, {})[ref.id] = ref
+        for cid, refs in missing.items():
+            await conn.execute(self.db.insert_ignore(table), [{"community_id": cid, "external_id": i, "name": r.name} for i, r in refs.items()])
+            rows = (await conn.execute(select(table.c.id, table.c.external_id).where(table.c.community_id == cid, table.c.external_id.in_(list(refs))))).all()
+            for row in rows:
+                found[(refs[row.external_id].community, row.external_id)] = int(row.id)
+        return found
+
+    def remember(self, members: dict[tuple[CommunityRef, str], tuple[int, bool]], channels: dict[tuple[CommunityRef, str], int],
+                 cids: dict[CommunityRef, int]) -> None:
+        """Cache ids once the transaction that created them has committed."""
+        for (community, ident), value in members.items():
+            self._members[(cids[community], ident)] = value
+        for (community, ident), chid in channels.items():
+            self._channels[(cids[community], ident)] = chid
 
     def forget_member(self, community_id: int, external_id: str) -> None:
         """Drop a member from the cache (after erasure)."""

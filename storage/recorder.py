@@ -1,9 +1,15 @@
-"""The batched interaction recorder: events become rows, written in one transaction per batch."""
+"""The batched interaction recorder: events become rows, written in one transaction per batch.
+
+The hot path stays at the driver level: events are queued as plain tuples; at flush time new members
+and channels are created in bulk, then every row goes to the database in one `executemany` of a
+pre-compiled `INSERT … ON CONFLICT DO NOTHING` (no ORM object per row).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,12 +24,31 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from storage.db import Database
 from storage.directory import Directory
 from storage.models import Interaction, InteractionKind
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, to_db_time
 
 log = logging.getLogger("engagebot.recorder")
+
+COLUMNS = ("community_id", "kind", "member_id", "channel_id", "target_member_id", "external_id", "parent_external_id", "at", "sentiment", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRow:
+    """An interaction waiting to be written; references are resolved to ids at flush time."""
+
+    community: CommunityRef
+    kind: str
+    member: MemberRef
+    external_id: str
+    at: datetime
+    channel: ChannelRef | None = None
+    target: MemberRef | None = None
+    parent_external_id: str | None = None
+    text: str | None = None
+    sentiment: float | None = None
 
 
 class Recorder:
@@ -38,13 +63,17 @@ class Recorder:
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
         self.store_text = store_text
-        self._rows: list[dict[str, Any]] = []
-        self._removals: list[dict[str, Any]] = []
+        self._rows: list[PendingRow] = []
+        self._removals: list[tuple[CommunityRef, str, datetime]] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.written = 0
         table = Interaction.__table__  # type: ignore[attr-defined]
-        self._insert = db.insert_ignore(table)
+        compiled = db.insert_ignore(table).values({c: bindparam(c) for c in COLUMNS}).compile(dialect=db.engine.dialect)
+        self._insert_sql = str(compiled).split(" RETURNING ")[0]  # executemany wants no result rows
+        if _positions(compiled) != COLUMNS:
+            raise RuntimeError(f"unexpected parameter order {_positions(compiled)}")
+        self._time_text = db.is_sqlite
         c = table.c
         self._remove = (
             update(table)
@@ -72,81 +101,49 @@ class Recorder:
 
     async def record(self, event: Event) -> None:
         """Turn an event into rows (or a removal) and queue them."""
-        rows = await self.rows_for(event)
-        if rows:
-            self._rows.extend(rows)
+        rows = await self.rows_for(event)  # may flush: extend the queue only afterwards
+        self._rows.extend(rows)
         if isinstance(event, ReactionRemoved):
-            cid = await self.directory.community_id(event.community)
-            self._removals.append({"cid": cid, "xid": _reaction_key(event.message.id, event.member.id, event.emoji), "removed": event.at})
+            self._removals.append((event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
         if len(self._rows) >= self.batch_size:
             await self.flush()
 
-    def add_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Queue ready-made interaction rows (importers, cogs recording their own contributions)."""
-        self._rows.extend(rows)
+    def add(self, row: PendingRow) -> None:
+        """Queue one ready-made row (cogs recording their own contributions, importers)."""
+        self._rows.append(row)
 
-    async def rows_for(self, event: Event) -> list[dict[str, Any]]:
-        """The interaction rows an event produces (membership changes are written at once)."""
-        d = self.directory
+    async def rows_for(self, event: Event) -> list[PendingRow]:
+        """The rows an event produces (membership changes are also written to `members` at once)."""
+        if isinstance(event, MemberJoined | MemberLeft):
+            await self.flush()  # keep rows queued before a membership change in order (first seen, joined_at)
         if isinstance(event, MemberJoined):
-            mid = await d.set_membership(event.member, joined_at=event.at)
-            cid = await d.community_id(event.community)
-            return [self.row(cid, InteractionKind.JOIN, mid, f"join:{event.member.id}:{event.at.isoformat()}", event.at)]
+            await self.directory.set_membership(event.member, joined_at=event.at)
+            return [PendingRow(event.community, InteractionKind.JOIN, event.member, f"join:{event.member.id}:{event.at.isoformat()}", event.at)]
         if isinstance(event, MemberLeft):
-            mid = await d.set_membership(event.member, left_at=event.at)
-            cid = await d.community_id(event.community)
-            return [self.row(cid, InteractionKind.LEAVE, mid, f"leave:{event.member.id}:{event.at.isoformat()}", event.at)]
+            await self.directory.set_membership(event.member, left_at=event.at)
+            return [PendingRow(event.community, InteractionKind.LEAVE, event.member, f"leave:{event.member.id}:{event.at.isoformat()}", event.at)]
         if isinstance(event, MessagePosted):
-            cid = await d.community_id(event.community)
-            mid = await d.member_id(event.author, event.at)
-            chid = await d.channel_id(event.message.channel)
-            target = None
-            if event.reply_to_author is not None:
-                target = await d.member_id(event.reply_to_author, event.at)
             kind = InteractionKind.REPLY if event.reply_to is not None else InteractionKind.MESSAGE
+            channel = event.message.channel
             rows = [
-                self.row(
-                    cid, kind, mid, event.message.id, event.at, channel_id=chid, target_member_id=target,
-                    parent_external_id=event.reply_to.id if event.reply_to else None,
-                    text=event.text if self.store_text else None,
+                PendingRow(
+                    event.community, kind, event.author, event.message.id, event.at, channel, event.reply_to_author,
+                    event.reply_to.id if event.reply_to else None, event.text if self.store_text else None,
                 )
             ]
             for mentioned in dict.fromkeys(event.mentions):
-                tid = await d.member_id(mentioned, event.at)
-                rows.append(self.row(cid, InteractionKind.MENTION, mid, f"{event.message.id}:{mentioned.id}", event.at, channel_id=chid, target_member_id=tid, parent_external_id=event.message.id))
+                rows.append(PendingRow(event.community, InteractionKind.MENTION, event.author, f"{event.message.id}:{mentioned.id}", event.at,
+                                       channel, mentioned, event.message.id))
             return rows
         if isinstance(event, ReactionAdded):
-            cid = await d.community_id(event.community)
-            mid = await d.member_id(event.member, event.at)
-            chid = await d.channel_id(event.message.channel)
-            target = await d.member_id(event.message_author, event.at) if event.message_author else None
             return [
-                self.row(cid, InteractionKind.REACTION, mid, _reaction_key(event.message.id, event.member.id, event.emoji), event.at,
-                         channel_id=chid, target_member_id=target, parent_external_id=event.message.id)
+                PendingRow(event.community, InteractionKind.REACTION, event.member, _reaction_key(event.message.id, event.member.id, event.emoji),
+                           event.at, event.message.channel, event.message_author, event.message.id)
             ]
         if isinstance(event, PollVoted) and not event.removed:
-            cid = await d.community_id(event.community)
-            mid = await d.member_id(event.member, event.at)
-            chid = await d.channel_id(event.message.channel)
-            return [self.row(cid, InteractionKind.POLL_VOTE, mid, f"{event.message.id}:{event.member.id}", event.at, channel_id=chid, parent_external_id=event.message.id)]
+            return [PendingRow(event.community, InteractionKind.POLL_VOTE, event.member, f"{event.message.id}:{event.member.id}", event.at,
+                               event.message.channel, None, event.message.id)]
         return []
-
-    @staticmethod
-    def row(community_id: int, kind: InteractionKind, member_id: int, external_id: str, at: datetime, **extra: Any) -> dict[str, Any]:
-        """One interaction row, as the driver-level insert wants it."""
-        return {
-            "community_id": community_id,
-            "kind": kind.value,
-            "member_id": member_id,
-            "channel_id": extra.get("channel_id"),
-            "target_member_id": extra.get("target_member_id"),
-            "external_id": external_id,
-            "parent_external_id": extra.get("parent_external_id"),
-            "at": at,
-            "removed_at": None,
-            "sentiment": extra.get("sentiment"),
-            "text": extra.get("text"),
-        }
 
     async def flush(self) -> int:
         """Write every queued row in one transaction; on failure the rows stay queued."""
@@ -156,17 +153,50 @@ class Recorder:
                 return 0
             self._rows, self._removals = [], []
             try:
-                async with self.db.begin() as conn:
-                    if rows:
-                        await conn.execute(self._insert, rows)
-                    if removals:
-                        await conn.execute(self._remove, removals)
+                await self._write(rows, removals)
             except Exception:
                 self._rows[:0] = rows
                 self._removals[:0] = removals
                 raise
             self.written += len(rows)
             return len(rows)
+
+    async def _write(self, rows: list[PendingRow], removals: list[tuple[CommunityRef, str, datetime]]) -> None:
+        d = self.directory
+        communities = {r.community for r in rows} | {r[0] for r in removals}
+        cids = {ref: await d.community_id(ref) for ref in communities}
+        seen: dict[tuple[CommunityRef, str], tuple[MemberRef, datetime]] = {}
+        for r in rows:
+            for m in (r.member, r.target):
+                if m is None:
+                    continue
+                key = (m.community, m.id)
+                known = seen.get(key)
+                if known is None or r.at < known[1] or (m.bot and not known[0].bot):
+                    seen[key] = (m if known is None or m.bot or not known[0].bot else known[0], min(r.at, known[1]) if known else r.at)
+        channels = {(r.channel.community, r.channel.id): r.channel for r in rows if r.channel is not None}
+        async with self.db.begin() as conn:
+            mids = await d.members_in(conn, cids, list(seen.values()))
+            chids = await d.channels_in(conn, cids, list(channels.values()))
+            if rows:
+                params = [self._params(r, cids, mids, chids) for r in rows]
+                await conn.exec_driver_sql(self._insert_sql, params)  # type: ignore[arg-type]
+            if removals:
+                await conn.execute(self._remove, [{"cid": cids[c], "xid": x, "removed": at} for c, x, at in removals])
+        d.remember(mids, chids, cids)
+
+    def _params(self, r: PendingRow, cids: dict[CommunityRef, int], mids: dict[tuple[CommunityRef, str], tuple[int, bool]],
+                chids: dict[tuple[CommunityRef, str], int]) -> tuple[Any, ...]:
+        at: Any = to_db_time(r.at)
+        if self._time_text:
+            at = at.isoformat(" ", "microseconds")
+        # the order of COLUMNS, which is the compiled statement's parameter order (checked in __init__)
+        return (
+            cids[r.community], str(r.kind), mids[(r.community, r.member.id)][0],
+            chids[(r.channel.community, r.channel.id)] if r.channel is not None else None,
+            mids[(r.target.community, r.target.id)][0] if r.target is not None else None,
+            r.external_id, r.parent_external_id, at, r.sentiment, r.text,
+        )
 
     async def close(self) -> None:
         """Stop the background flusher and write what is left."""
@@ -180,6 +210,13 @@ class Recorder:
         await self.flush()
 
 
+def _positions(compiled: Any) -> tuple[str, ...]:
+    """The column names in the order the driver expects the parameters."""
+    order = getattr(compiled, "positiontup", None)
+    if order:
+        return tuple(order)
+    return tuple(compiled.params)
+
+
 def _reaction_key(message_id: str, member_id: str, emoji: str) -> str:
     return f"{message_id}:{member_id}:{emoji}"
-

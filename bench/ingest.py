@@ -1,0 +1,130 @@
+"""Ingest benchmark: interactions/s through the real recorder vs raw sqlite3.executemany, in one run.
+
+    python bench/ingest.py [--rows 200000] [--batch 500]
+
+Both paths write the same rows into the same schema (created by the project's migrations) on a
+SQLite file with the same pragmas (WAL, synchronous=NORMAL), one transaction per batch. The
+recorder path starts from core events (MessagePosted), so it includes turning events into rows,
+resolving members and channels, and SQLAlchemy's executemany. Prints both rates and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.core.events import MessagePosted
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
+from storage.db import Database
+from storage.directory import Directory
+from storage.recorder import Recorder
+from storage.types import to_db_time
+
+COMMUNITY = CommunityRef(Platform.DISCORD, "bench")
+COLUMNS = ("community_id", "kind", "member_id", "channel_id", "target_member_id", "external_id", "parent_external_id", "at", "removed_at", "sentiment", "text")
+
+
+def make_events(n: int, members: int = 1000, seed: int = 1) -> list[MessagePosted]:
+    """`n` messages and replies from `members` members over a few weeks."""
+    rng = random.Random(seed)
+    people = [MemberRef(COMMUNITY, f"u{i}", f"user{i}") for i in range(members)]
+    channels = [ChannelRef(COMMUNITY, f"c{i}", f"channel{i}") for i in range(5)]
+    t0 = datetime(2026, 1, 5, tzinfo=UTC)
+    events = []
+    for i in range(n):
+        channel = rng.choice(channels)
+        reply = i > 0 and rng.random() < 0.4
+        target = rng.randrange(i) if reply else None
+        events.append(MessagePosted(
+            message=MessageRef(channel, f"m{i}"), author=rng.choice(people), at=t0 + timedelta(seconds=i * 7),
+            reply_to=MessageRef(channel, f"m{target}") if target is not None else None,
+        ))
+    return events
+
+
+async def through_recorder(url: str, events: list[MessagePosted], batch: int) -> float:
+    """Seconds to record every event through the real recorder (flushes included)."""
+    db = Database(url)
+    await db.upgrade()
+    recorder = Recorder(db, Directory(db), batch_size=batch, flush_seconds=3600)
+    started = time.perf_counter()
+    for event in events:
+        await recorder.record(event)
+    await recorder.close()
+    elapsed = time.perf_counter() - started
+    await db.close()
+    return elapsed
+
+
+async def prepare_schema(url: str) -> None:
+    db = Database(url)
+    await db.upgrade()
+    async with db.begin() as conn:
+        from sqlalchemy import text
+
+        await conn.execute(text("insert into communities (platform, external_id) values ('discord', 'bench')"))
+        await conn.execute(text("insert into members (community_id, external_id, is_bot, joined_at) "
+                                "select 1, 'u' || value, 0, '2026-01-05 00:00:00.000000' from json_each(:ids)"),
+                           {"ids": "[" + ",".join(str(i) for i in range(1000)) + "]"})
+        await conn.execute(text("insert into channels (community_id, external_id) select 1, 'c' || value from json_each('[0,1,2,3,4]')"))
+    await db.close()
+
+
+def raw_rows(events: list[MessagePosted]) -> list[tuple[object, ...]]:
+    """The same rows, as plain tuples for the driver (built before timing)."""
+    rows = []
+    for e in events:
+        rows.append((1, "reply" if e.reply_to else "message", int(e.author.id[1:]) + 1, int(e.message.channel.id[1:]) + 1, None,
+                     e.message.id, e.reply_to.id if e.reply_to else None, str(to_db_time(e.at)), None, None, None))
+    return rows
+
+
+def through_executemany(path: Path, rows: list[tuple[object, ...]], batch: int) -> float:
+    """Seconds for raw sqlite3 executemany of the same rows, one transaction per batch."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    sql = f"INSERT INTO interactions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) ON CONFLICT DO NOTHING"
+    started = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        conn.execute("BEGIN")
+        conn.executemany(sql, rows[i : i + batch])
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=500, help="rows per transaction (the recorder's default batch size)")
+    args = parser.parse_args()
+    events = make_events(args.rows)
+    rows = raw_rows(events)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        asyncio.run(prepare_schema(f"sqlite+aiosqlite:///{folder / 'raw.db'}"))
+        raw = through_executemany(folder / "raw.db", rows, args.batch)
+        rec = asyncio.run(through_recorder(f"sqlite+aiosqlite:///{folder / 'recorder.db'}", events, args.batch))
+        with sqlite3.connect(folder / "recorder.db") as conn:
+            written = conn.execute("select count(*) from interactions").fetchone()[0]
+    assert written == args.rows, f"the recorder wrote {written} rows, expected {args.rows}"
+    raw_rate, rec_rate = args.rows / raw, args.rows / rec
+    print(f"rows: {args.rows:,}  batch: {args.batch}")
+    print(f"raw sqlite3.executemany : {raw_rate:>10,.0f} interactions/s  ({raw:.2f} s)")
+    print(f"engagebot recorder      : {rec_rate:>10,.0f} interactions/s  ({rec:.2f} s)")
+    print(f"ratio recorder / raw    : {rec_rate / raw_rate:.2f}  (target >= 0.80)")
+
+
+if __name__ == "__main__":
+    main()

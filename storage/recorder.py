@@ -180,7 +180,7 @@ class Recorder:
             chids = await d.channels_in(conn, cids, list(channels.values()))
             if rows:
                 params = [self._params(r, cids, mids, chids) for r in rows]
-                await conn.exec_driver_sql(self._insert_sql, params)  # type: ignore[arg-type]
+                await conn.exec_driver_sql(self._insert_sql, params)
             if removals:
                 await conn.execute(self._remove, [{"cid": cids[c], "xid": x, "removed": at} for c, x, at in removals])
         d.remember(mids, chids, cids)

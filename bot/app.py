@@ -13,7 +13,7 @@ from typing import Any
 from bot.adapters.base import Adapter
 from bot.builtins import Builtins
 from bot.cog import ButtonHandler, Cog, CogContext
-from bot.commands import Command, CommandError, CommandRegistry, Reply, caller_access, convert_option, parse_text_options
+from bot.commands import Access, Command, CommandError, CommandRegistry, Reply, caller_access, convert_option, parse_text_options
 from bot.config import Config, ConfigError
 from bot.core.bus import EventBus
 from bot.core.clock import Clock, RealClock
@@ -205,7 +205,7 @@ class Engagebot:
                 return short
         return self.config.locale_of(community)
 
-    def access_of(self, invocation: CommandInvoked) -> Any:
+    def access_of(self, invocation: CommandInvoked) -> Access:
         """The audiences the caller of a command belongs to."""
         cc = self.config.community(invocation.community)
         return caller_access(invocation.roles, invocation.is_admin, cc.animator_roles, cc.manager_roles)
@@ -258,6 +258,20 @@ class Engagebot:
             elif opt.required and opt.name not in options:
                 raise CommandError("errors.missing_option", option=opt.name, command=command.name)
         return command, options
+
+    async def home(self, member: MemberRef, roles: frozenset[str] = frozenset(), is_admin: bool = False, locale: str | None = None) -> Message:
+        """A member's home view (Slack App Home): what each cog has to say to them, by their access."""
+        loc = self.locale_for(member.community, locale)
+        cc = self.config.community(member.community)
+        access = caller_access(roles, is_admin, cc.animator_roles, cc.manager_roles)
+        lines: list[str] = []
+        for cog in list(self.cogs.values()):
+            try:
+                lines.extend(await cog.home_lines(member, access))
+            except Exception:
+                log.exception("home lines of %s failed for %s", cog.name, member.id)
+        body = "\n".join(lines) or self.catalog.t(loc, "home.empty")
+        return Message(title=self.catalog.t(loc, "home.title"), body=body)
 
     async def press(self, event: ButtonPressed) -> Reply | None:
         """Route a button press to the cog owning its custom_id prefix (longest prefix wins)."""

@@ -170,6 +170,10 @@ class Cog:
         """Describe what this cog stores about a member (privacy request)."""
         return []
 
+    async def home_lines(self, member: MemberRef, access: Access) -> list[str]:
+        """Lines for the member's home view (Slack App Home): their progress, or KPI headlines for staff."""
+        return []
+
     def listeners(self) -> list[tuple[type[Event], Callable[[Any], Awaitable[None]]]]:
         """The marked listeners, bound to this cog."""
         return [(m.event_type, fn) for fn, m in self._marks(_ListenMark)]

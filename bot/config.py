@@ -95,11 +95,13 @@ class SlackSettings(Strict):
     """Slack adapter settings (tokens come from SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET)."""
 
     mode: Literal["socket", "http"] = "socket"
-    command: str = "/engage"
+    command: str = Field(default="/engage", pattern=r"^/[a-z0-9_-]{1,31}$")
     host: str = "127.0.0.1"
-    port: int = Field(default=3000, ge=1, le=65535)
+    port: int = Field(default=3000, ge=0, le=65535)  # 0 picks a free port (tests)
+    path: str = Field(default="/slack/events", pattern=r"^/")
     api_base_url: str = "https://slack.com/api/"
     admin_group: str | None = None
+    community_channels: list[str] = Field(default_factory=list)
 
 
 class ConsoleSettings(Strict):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
-from bot.commands import CommandRegistry, Reply
+from bot.commands import Access, CommandRegistry, Reply
 from bot.core.actions import Action
 from bot.core.events import ButtonPressed, CommandInvoked, Event
-from bot.core.refs import MessageRef, Platform
+from bot.core.message import Message
+from bot.core.refs import CommunityRef, MemberRef, MessageRef, Platform
+from bot.i18n import Catalog
 
 
 class Capability(StrEnum):
@@ -28,9 +30,18 @@ class AppPort(Protocol):
     """What adapters call on the bot: deliver events, run commands, route button presses."""
 
     commands: CommandRegistry
+    catalog: Catalog
+
+    def locale_for(self, community: CommunityRef, requested: str | None = None) -> str:
+        """The caller's locale when the bot speaks it, else the community's."""
+        ...
 
     async def dispatch(self, event: Event) -> None:
         """Record an event and deliver it to the cogs."""
+        ...
+
+    def access_of(self, invocation: CommandInvoked) -> Access:
+        """The audiences the caller of a command belongs to (to offer only what they may run)."""
         ...
 
     async def invoke(self, command: CommandInvoked) -> Reply:
@@ -39,6 +50,10 @@ class AppPort(Protocol):
 
     async def press(self, event: ButtonPressed) -> Reply | None:
         """Route a button press to its cog; an optional answer for the presser only."""
+        ...
+
+    async def home(self, member: MemberRef, roles: frozenset[str] = frozenset(), is_admin: bool = False, locale: str | None = None) -> Message:
+        """The member's home view (what each cog has to say to them)."""
         ...
 
 

@@ -1,0 +1,344 @@
+"""The Slack adapter: a slack-bolt AsyncApp (Socket Mode or HTTP) speaking the `Adapter` protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.adapters.base import AppPort, Capability
+from bot.adapters.slack.client import Sleep, retry_handlers, web_client
+from bot.adapters.slack.commands import MODAL_PREFIX, ModalOrigin, command_words, modal_view, options_from_view, wants_modal
+from bot.adapters.slack.home import home_view
+from bot.adapters.slack.people import People
+from bot.adapters.slack.render import blocks_for, fallback_text, with_prefix
+from bot.adapters.slack.translate import Workspace, button_of, event_of, member
+from bot.commands import Command, CommandError, Reply, convert_option
+from bot.config import SlackSettings
+from bot.core.actions import Action, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.clock import Clock, RealClock
+from bot.core.events import CommandInvoked
+from bot.core.message import Message
+from bot.core.refs import ChannelRef, CommunityRef, MessageRef, Platform
+
+log = logging.getLogger("engagebot.slack")
+
+SEEN_EVENTS = 5_000
+
+
+def api_error(err: SlackApiError) -> str:
+    """The Slack error code of a failed call (never the token)."""
+    return str(err.response.get("error") if err.response is not None else err)
+
+
+class SlackAdapter:
+    """One Slack workspace: Events API, interactivity and the slash command in; Web API calls out."""
+
+    platform = Platform.SLACK
+    capabilities = frozenset({Capability.BUTTONS, Capability.DMS, Capability.IMAGES, Capability.THREADS, Capability.EPHEMERAL, Capability.APP_HOME})
+
+    def __init__(self, settings: SlackSettings, *, bot_token: str, app_token: str | None = None, signing_secret: str | None = None,
+                 clock: Clock | None = None, sleep: Sleep = asyncio.sleep, known_communities: frozenset[str] = frozenset()) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or RealClock()
+        self.sleep = sleep
+        self.client = web_client(bot_token, settings.api_base_url, sleep)
+        self.app_token = app_token
+        self.known_communities = known_communities
+        self.bolt = AsyncApp(
+            token=bot_token, client=self.client, signing_secret=signing_secret or "", process_before_response=True,
+            logger=logging.getLogger("engagebot.slack.bolt"),
+        )
+        self.people = People(self.client, settings.admin_group)
+        self.app: AppPort | None = None
+        self.team_id: str | None = None
+        self.bot_user_id: str | None = None
+        self.port: int | None = None
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._dm_channels: dict[str, str] = {}
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._wire()
+
+    # --- wiring -------------------------------------------------------------------------
+    def _wire(self) -> None:
+        bolt = self.bolt
+        bolt.middleware(self._skip_redeliveries)
+        bolt.event(re.compile(".*"))(self._on_event)  # every subscribed event is acked, even the ones not counted
+        bolt.command(self.settings.command)(self._on_command)
+        bolt.action(re.compile(".*"))(self._on_action)
+        bolt.view(re.compile("^" + re.escape(MODAL_PREFIX)))(self._on_submission)
+
+    async def _skip_redeliveries(self, req: AsyncBoltRequest, next: Callable[[], Awaitable[Any]]) -> BoltResponse | None:
+        body = req.body if isinstance(req.body, dict) else {}
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            if event_id in self._seen:
+                retry = (req.headers.get("x-slack-retry-num") or ["?"])[0]
+                log.info("slack event %s redelivered (retry %s): acked, not processed again", event_id, retry)
+                return BoltResponse(status=200, body="")
+            self._seen[event_id] = None
+            if len(self._seen) > SEEN_EVENTS:
+                self._seen.popitem(last=False)
+        return await next()  # type: ignore[no-any-return]
+
+    def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Run `work` after the ack (Slack wants an answer within 3 s); failures are logged once."""
+        task = asyncio.create_task(self._guard(work, what), name=f"slack-{what}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _guard(work: Coroutine[Any, Any, None], what: str) -> None:
+        try:
+            await work
+        except SlackApiError as err:
+            log.error("slack %s failed: %s", what, api_error(err))
+        except Exception:
+            log.exception("slack %s failed", what)
+
+    async def idle(self) -> None:
+        """Wait until the work started by incoming requests is done (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _app(self) -> AppPort:
+        if self.app is None:
+            raise RuntimeError("the Slack adapter is not started")
+        return self.app
+
+    def workspace(self, team_id: str | None = None) -> Workspace:
+        """The workspace a payload comes from (the installed one when the payload does not say)."""
+        return Workspace(team_id or self.team_id or "", self.bot_user_id, frozenset(self.settings.community_channels))
+
+    def t(self, community: CommunityRef, key: str, locale: str | None = None, **params: Any) -> str:
+        """A text of the core catalog in the caller's or the community's locale."""
+        app = self._app()
+        return app.catalog.t(app.locale_for(community, locale), key, **params)
+
+    # --- lifecycle ----------------------------------------------------------------------
+    async def start(self, app: AppPort) -> None:
+        """Check the token (auth.test), then listen: Socket Mode, or HTTP on the configured host and port."""
+        self.app = app
+        auth = await self.client.auth_test()
+        self.team_id, self.bot_user_id = str(auth["team_id"]), str(auth["user_id"])
+        if self.known_communities and self.team_id not in self.known_communities:
+            log.warning("slack workspace %s is not in the configuration's communities: scheduled jobs will not run there", self.team_id)
+        if self.settings.mode == "http":
+            await self._start_http()
+            log.info("slack: workspace %s, HTTP mode on %s:%s%s", self.team_id, self.settings.host, self.port, self.settings.path)
+        else:
+            self._socket = AsyncSocketModeHandler(self.bolt, self.app_token)
+            await self._socket.connect_async()
+            log.info("slack: workspace %s, Socket Mode connected", self.team_id)
+
+    async def _start_http(self) -> None:
+        web_app = web.Application()
+        web_app.router.add_post(self.settings.path, self._http)
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def _http(self, request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await self.bolt.async_dispatch(await to_bolt_request(request)))
+
+    async def stop(self) -> None:
+        """Stop listening and finish the work in progress."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.idle()
+
+    # --- incoming -----------------------------------------------------------------------
+    async def _on_event(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any]) -> None:
+        await ack()
+        self._spawn(self._handle_event(body), f"event {(body.get('event') or {}).get('type')}")
+
+    async def _handle_event(self, body: dict[str, Any]) -> None:
+        ws = self.workspace(body.get("team_id"))
+        event = body.get("event") or {}
+        if event.get("type") == "app_home_opened":
+            if event.get("tab", "home") == "home" and event.get("user"):
+                await self.publish_home(ws, str(event["user"]))
+            return
+        core_event = event_of(body, ws, self.clock.now())
+        if core_event is not None:
+            await self._app().dispatch(core_event)
+
+    async def publish_home(self, ws: Workspace, user_id: str) -> None:
+        """Publish a member's App Home tab (views.publish)."""
+        caller = await self.people.caller(user_id)
+        message = await self._app().home(member(ws, user_id, caller.name, caller.is_bot), caller.roles, caller.is_admin, caller.locale)
+        hint = self.t(ws.community, "slack.home_hint", caller.locale, command=self.settings.command)
+        view = home_view(message, hint, self.t(ws.community, "slack.more_blocks", caller.locale))
+        await self.client.views_publish(user_id=user_id, view=view)
+
+    async def _on_command(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any]) -> None:
+        await ack()
+        self._spawn(self._handle_command(body), "slash command")
+
+    async def _handle_command(self, body: dict[str, Any]) -> None:
+        app = self._app()
+        ws = self.workspace(body.get("team_id"))
+        user, channel_id = str(body["user_id"]), str(body["channel_id"])
+        caller = await self.people.caller(user)
+        words = command_words(body.get("text") or "")
+        invocation = CommandInvoked(
+            name="", args=tuple(words), member=member(ws, user, caller.name or body.get("user_name"), caller.is_bot),
+            channel=ChannelRef(ws.community, channel_id, body.get("channel_name")), roles=caller.roles, is_admin=caller.is_admin,
+            locale=caller.locale, interaction_id=body.get("trigger_id"), at=self.clock.now(),
+        )
+        command = wants_modal(app.commands, words)
+        if command is not None and body.get("trigger_id") and command.access & app.access_of(invocation):
+            origin = ModalOrigin(command.name, channel_id, body.get("response_url"), caller.locale)
+            locale = app.locale_for(ws.community, caller.locale)
+            await self.client.views_open(trigger_id=body["trigger_id"], view=modal_view(command, origin, app.catalog, locale))
+            return
+        reply = await app.invoke(invocation)  # a refusal comes back as an ephemeral reply
+        await self.answer(reply, ws, user, channel_id, body.get("response_url"))
+
+    async def _on_submission(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], view: dict[str, Any]) -> None:
+        app = self._app()
+        origin = ModalOrigin.load(view.get("private_metadata") or "")
+        command = app.commands.get(origin.command) if origin else None
+        if origin is None or command is None:
+            await ack()
+            return
+        ws = self.workspace((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id"))
+        options = options_from_view(command, (view.get("state") or {}).get("values") or {}, ws.community)
+        errors = self._check_options(command, options, ws, origin.locale)
+        if errors:
+            await ack(response_action="errors", errors=errors)  # shown next to the fields; the modal stays open
+            return
+        await ack()
+        self._spawn(self._handle_submission(body, view, origin, command, options, ws), "modal submission")
+
+    def _check_options(self, command: Command, options: dict[str, Any], ws: Workspace, locale: str | None) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        for option in command.options:
+            if option.name not in options:
+                continue
+            try:
+                convert_option(option, options[option.name], lambda text: member(ws, text))
+            except CommandError as err:
+                errors[option.name] = self.t(ws.community, err.key, locale, **err.params)[:150]
+        return errors
+
+    async def _handle_submission(self, body: dict[str, Any], view: dict[str, Any], origin: ModalOrigin, command: Command,
+                                 options: dict[str, Any], ws: Workspace) -> None:
+        user = str((body.get("user") or {})["id"])
+        caller = await self.people.caller(user)
+        invocation = CommandInvoked(
+            name=command.name, options=options, member=member(ws, user, caller.name, caller.is_bot),
+            channel=ChannelRef(ws.community, origin.channel), roles=caller.roles, is_admin=caller.is_admin,
+            locale=origin.locale or caller.locale, interaction_id=f"view:{view.get('id')}", at=self.clock.now(),
+        )
+        reply = await self._app().invoke(invocation)
+        await self.answer(reply, ws, user, origin.channel, origin.response_url)
+
+    async def _on_action(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any]) -> None:
+        await ack()
+        self._spawn(self._handle_action(body), "button")
+
+    async def _handle_action(self, body: dict[str, Any]) -> None:
+        ws = self.workspace((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id"))
+        press = button_of(body, ws, self.clock.now())
+        if press is None:
+            return
+        reply = await self._app().press(press)
+        if reply is not None:
+            channel = press.message.channel.id if press.message else None
+            await self.answer(reply, ws, press.member.id, channel, body.get("response_url"))
+
+    # --- outgoing -----------------------------------------------------------------------
+    async def answer(self, reply: Reply, ws: Workspace, user: str, channel: str | None, response_url: str | None) -> None:
+        """Answer a command or a click: through response_url, else chat.postEphemeral, else a DM."""
+        message = reply.message
+        blocks, text = blocks_for(message, more=self.t(ws.community, "slack.more_blocks")), fallback_text(message)
+        if response_url:
+            webhook = AsyncWebhookClient(response_url, retry_handlers=retry_handlers(self.sleep))
+            sent = await webhook.send(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel", replace_original=False)
+            if sent.status_code == 200:
+                return
+            log.warning("slack response_url answered %s; answering through the Web API", sent.status_code)
+        if channel:
+            try:
+                if reply.ephemeral:
+                    await self.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+                else:
+                    await self._post(ChannelRef(ws.community, channel), message, None)
+                return
+            except SlackApiError as err:
+                log.info("slack answer in %s failed (%s): sending it as a DM", channel, api_error(err))
+        await self.send(SendDM(member(ws, user), message))
+
+    async def send(self, action: Action) -> MessageRef | None:
+        """Post a message (thread replies, images by file upload) or a DM; Slack has no roles to grant."""
+        if isinstance(action, SendMessage):
+            try:
+                return await self._post(action.channel, action.message, action.reply_to)
+            except SlackApiError as err:
+                log.error("slack post in %s failed: %s", action.channel.id, api_error(err))
+                return None
+        if isinstance(action, SendDM):
+            return await self._dm(action)
+        if isinstance(action, GrantRole | RemoveRole):
+            log.info("slack has no roles: %s %r for %s not applied", type(action).__name__, action.role, action.member.id)
+            return None
+        raise TypeError(f"unknown action {action!r}")
+
+    async def _post(self, channel: ChannelRef, message: Message, reply_to: MessageRef | None) -> MessageRef | None:
+        thread = (reply_to.thread or reply_to.id) if reply_to else None
+        ref: MessageRef | None = None
+        if message.body or message.title or message.fields or message.buttons or message.native_poll or message.footer or not message.image:
+            more = self.t(channel.community, "slack.more_blocks")
+            sent = await self.client.chat_postMessage(
+                channel=channel.id, text=fallback_text(message), blocks=blocks_for(message, more=more),
+                thread_ts=thread, unfurl_links=False, unfurl_media=False,
+            )
+            ref = MessageRef(ChannelRef(channel.community, str(sent.get("channel") or channel.id), channel.name), str(sent["ts"]), thread)
+        if message.image is not None:
+            image = message.image
+            await self.client.files_upload_v2(
+                channel=ref.channel.id if ref else channel.id, file=image.data, filename=image.filename,
+                title=image.description or image.filename, alt_txt=image.description, thread_ts=thread,
+            )
+        return ref
+
+    async def _dm(self, action: SendDM) -> MessageRef | None:
+        user = action.member.id
+        try:
+            channel_id = self._dm_channels.get(user)
+            if channel_id is None:
+                opened = await self.client.conversations_open(users=user)
+                channel_id = str(opened["channel"]["id"])
+                self._dm_channels[user] = channel_id
+            return await self._post(ChannelRef(action.member.community, channel_id), action.message, None)
+        except SlackApiError as err:
+            log.info("slack DM to %s failed (%s)%s", user, api_error(err), "; posting in the fallback channel" if action.fallback else "")
+            self._dm_channels.pop(user, None)
+        if action.fallback is None:
+            return None
+        prefix = self.t(action.member.community, "slack.dm_fallback", user=user)
+        try:
+            return await self._post(action.fallback, with_prefix(action.message, prefix), None)
+        except SlackApiError as err:
+            log.error("slack post in fallback channel %s failed: %s", action.fallback.id, api_error(err))
+            return None

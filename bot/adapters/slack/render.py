@@ -1,0 +1,125 @@
+"""The neutral `Message` rendered as Slack Block Kit, within Slack's limits."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.core.message import Button, ButtonStyle, Message
+
+Block = dict[str, Any]
+
+MESSAGE_BLOCKS = 50  # per message
+VIEW_BLOCKS = 100  # per modal or App Home tab
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
+FIELD_TEXT = 2000
+FIELDS_PER_SECTION = 10
+ACTIONS_ELEMENTS = 25
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+ACTION_ID = 255
+FALLBACK_TEXT = 3000
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.M)
+_STRIKE = re.compile(r"~~(.+?)~~", re.S)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mrkdwn(markdown: str) -> str:
+    """Common Markdown (`**bold**`, `[text](url)`, `# heading`, `~~strike~~`) as Slack mrkdwn."""
+    text = _HEADING.sub(r"**\1**", markdown)
+    text = _LINK.sub(r"<\2|\1>", text)
+    text = _BOLD.sub(r"*\1*", text)
+    return _STRIKE.sub(r"~\1~", text)
+
+
+def chunks(text: str, limit: int) -> list[str]:
+    """Split text into pieces of at most `limit` characters, preferring line then word boundaries."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n ")
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+def section(text: str) -> Block:
+    """A mrkdwn section block."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT)}}
+
+
+def button_element(button: Button, action_id: str) -> Block:
+    """A Block Kit button; its value carries the neutral custom_id."""
+    label = f"{button.emoji} {button.label}" if button.emoji else button.label
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(label, BUTTON_TEXT), "emoji": True},
+        "action_id": clip(action_id, ACTION_ID),
+        "value": button.custom_id[:BUTTON_VALUE],
+    }
+    if button.style in (ButtonStyle.PRIMARY, ButtonStyle.SUCCESS):
+        element["style"] = "primary"
+    elif button.style == ButtonStyle.DANGER:
+        element["style"] = "danger"
+    return element
+
+
+def action_blocks(buttons: tuple[Button, ...]) -> list[Block]:
+    """Buttons in actions blocks of at most 25 elements; action ids unique within the message."""
+    elements: list[Block] = []
+    used: set[str] = set()
+    for i, button in enumerate(buttons):
+        action_id = button.custom_id[:ACTION_ID]
+        if action_id in used:
+            action_id = f"{button.custom_id[: ACTION_ID - 8]}#{i}"
+        used.add(action_id)
+        elements.append(button_element(button, action_id))
+    return [{"type": "actions", "elements": elements[i : i + ACTIONS_ELEMENTS]} for i in range(0, len(elements), ACTIONS_ELEMENTS)]
+
+
+def blocks_for(message: Message, limit: int = MESSAGE_BLOCKS, more: str = "…") -> list[Block]:
+    """The blocks of a message: header, body sections, fields, poll answers, buttons, footer."""
+    blocks: list[Block] = []
+    if message.title:
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(message.title, HEADER_TEXT), "emoji": True}})
+    if message.body:
+        blocks.extend(section(piece) for piece in chunks(mrkdwn(message.body), SECTION_TEXT))
+    fields = [{"type": "mrkdwn", "text": clip(f"*{f.name}*\n{mrkdwn(f.value)}", FIELD_TEXT)} for f in message.fields]
+    blocks.extend({"type": "section", "fields": fields[i : i + FIELDS_PER_SECTION]} for i in range(0, len(fields), FIELDS_PER_SECTION))
+    if message.native_poll and not message.buttons:
+        poll = message.native_poll
+        lines = [f"*{poll.question}*", *(f"{i + 1}. {a}" for i, a in enumerate(poll.answers))]
+        blocks.extend(section(piece) for piece in chunks("\n".join(lines), SECTION_TEXT))
+    tail: list[Block] = action_blocks(message.buttons)
+    if message.footer:
+        tail.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(mrkdwn(message.footer), SECTION_TEXT)}]})
+    room = limit - len(tail)
+    if len(blocks) > room:
+        # buttons and footer are kept: they are what members act on
+        blocks = blocks[: max(room - 1, 0)] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": more}]}]
+    return (blocks + tail)[:limit]
+
+
+def fallback_text(message: Message) -> str:
+    """The notification / accessibility text of a message."""
+    return clip(mrkdwn(message.plain_text()), FALLBACK_TEXT) or " "
+
+
+def with_prefix(message: Message, prefix: str) -> Message:
+    """The same message with a line in front of its body (a DM posted in a fallback channel)."""
+    body = f"{prefix}\n{message.body}" if message.body else prefix
+    return Message(body=body, title=message.title, fields=message.fields, buttons=message.buttons, image=message.image,
+                   footer=message.footer, native_poll=message.native_poll, mentions=message.mentions)

@@ -30,6 +30,10 @@ def console_community(config: Config) -> CommunityRef:
 def platform_adapters(config: Config, secrets: Secrets) -> list[object]:
     """The platform adapters whose tokens are set (Discord, Slack)."""
     adapters: list[object] = []
+    if secrets.slack_bot_token:
+        from bot.adapters.slack import build_slack_adapter
+
+        adapters.append(build_slack_adapter(config, secrets))
     return adapters
 
 

@@ -58,7 +58,7 @@ class SlackAdapter:
         self.app_token = app_token
         self.known_communities = known_communities
         self.bolt = AsyncApp(
-            token=bot_token, client=self.client, signing_secret=signing_secret or "", process_before_response=True,
+            client=self.client, signing_secret=signing_secret or "", process_before_response=True,
             logger=logging.getLogger("engagebot.slack.bolt"),
         )
         self.people = People(self.client, settings.admin_group)
@@ -142,7 +142,7 @@ class SlackAdapter:
             log.info("slack: workspace %s, HTTP mode on %s:%s%s", self.team_id, self.settings.host, self.port, self.settings.path)
         else:
             self._socket = AsyncSocketModeHandler(self.bolt, self.app_token)
-            await self._socket.connect_async()
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: workspace %s, Socket Mode connected", self.team_id)
 
     async def _start_http(self) -> None:
@@ -159,7 +159,7 @@ class SlackAdapter:
     async def stop(self) -> None:
         """Stop listening and finish the work in progress."""
         if self._socket is not None:
-            await self._socket.close_async()
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()

@@ -50,7 +50,7 @@ def ts_time(ts: str | float | int | None, default: datetime) -> datetime:
     if ts in (None, ""):
         return default
     try:
-        return datetime.fromtimestamp(float(ts), UTC)  # type: ignore[arg-type]
+        return datetime.fromtimestamp(float(ts), UTC)
     except (TypeError, ValueError):
         return default
 

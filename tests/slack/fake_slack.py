@@ -1,0 +1,145 @@
+"""A local stand-in for the Slack Web API (aiohttp on 127.0.0.1) that records every call it gets."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+TEAM = "T0ENGAGE"
+BOT_USER = "UBOT"
+
+
+@dataclass
+class Call:
+    """One Web API call: the method and its parameters (query, form or JSON, decoded)."""
+
+    method: str
+    params: dict[str, Any]
+
+    def blocks(self) -> list[dict[str, Any]]:
+        """The call's blocks, decoded."""
+        raw = self.params.get("blocks") or (self.params.get("view") or {}).get("blocks") or []
+        return json.loads(raw) if isinstance(raw, str) else list(raw)
+
+    def text_of_blocks(self) -> str:
+        """Every text in the call's blocks, one per line (to assert on what a member sees)."""
+        out: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if isinstance(node.get("text"), str):
+                    out.append(node["text"])
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(self.blocks())
+        return "\n".join(out)
+
+
+@dataclass
+class FakeSlack:
+    """Answers Web API methods like Slack does; `fail(method, …)` scripts errors and rate limits."""
+
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    usergroups: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = field(default_factory=dict)
+    url: str = ""
+    _runner: web.AppRunner | None = None
+    _ts: Any = field(default_factory=lambda: itertools.count(1))
+
+    async def start(self) -> None:
+        """Listen on a free port of 127.0.0.1."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{hook}", self._response_url)
+        app.router.add_post("/upload/{file}", self._upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api(self) -> str:
+        """The Web API base URL to configure (`slack.api_base_url`)."""
+        return f"{self.url}/api/"
+
+    def fail(self, method: str, *, status: int = 200, headers: dict[str, str] | None = None, error: str | None = None) -> None:
+        """Make the next call of `method` fail (an HTTP status such as 429, or `{"ok": false, "error": …}`)."""
+        body: dict[str, Any] = {"ok": False, "error": error or "ratelimited"}
+        self.failures.setdefault(method, []).append((status, headers or {}, body))
+
+    def called(self, method: str) -> list[Call]:
+        """The calls of one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    def methods(self) -> list[str]:
+        """Every method called, in order (auth.test and look-ups left out)."""
+        return [c.method for c in self.calls if c.method not in ("auth.test", "users.info", "usergroups.list")]
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        raw = await request.read()
+        if raw:
+            if request.content_type == "application/json":
+                params.update(json.loads(raw))
+            elif request.content_type == "application/x-www-form-urlencoded":
+                params.update(parse_qsl(raw.decode()))
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append(Call(method, params))
+        queued = self.failures.get(method)
+        if queued:
+            status, headers, body = queued.pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        return web.json_response(self._answer(method, params))
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        ok: dict[str, Any] = {"ok": True}
+        if method == "auth.test":
+            return {**ok, "team_id": TEAM, "team": "Engage Test", "user_id": BOT_USER, "bot_id": "B0BOT", "url": "https://test.slack.com/"}
+        if method == "chat.postMessage":
+            return {**ok, "channel": params.get("channel"), "ts": f"1767700000.{next(self._ts):06d}"}
+        if method == "chat.postEphemeral":
+            return {**ok, "message_ts": f"1767700000.{next(self._ts):06d}"}
+        if method == "conversations.open":
+            return {**ok, "channel": {"id": "D" + str(params.get("users", "")).lstrip("U")}}
+        if method in ("views.publish", "views.open"):
+            return {**ok, "view": {"id": "V0VIEW"}}
+        if method == "users.info":
+            user = self.users.get(str(params.get("user")), {"id": params.get("user"), "name": str(params.get("user")).lower()})
+            return {**ok, "user": user}
+        if method == "usergroups.list":
+            return {**ok, "usergroups": self.usergroups}
+        if method == "files.getUploadURLExternal":
+            return {**ok, "upload_url": f"{self.url}/upload/F0FILE", "file_id": "F0FILE"}
+        if method == "files.completeUploadExternal":
+            return {**ok, "files": [{"id": "F0FILE", "title": params.get("files", "")}]}
+        if method == "files.info":
+            return {**ok, "file": {"id": "F0FILE"}}
+        return ok
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response_url", json.loads(await request.read())))
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("upload", {"bytes": len(await request.read())}))
+        return web.Response(text="OK")

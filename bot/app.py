@@ -221,9 +221,6 @@ class Engagebot:
             command, options = self._resolve_command(invocation)
         except CommandError as err:
             return Reply(Message(self.catalog.t(locale, err.key, **err.params)))
-        if not command.access & self.access_of(invocation):
-            log.info("refused /%s to %s in %s", command.name, invocation.member.id, invocation.community)
-            return Reply(Message(self.catalog.t(locale, "errors.not_allowed", command=command.name)))
         try:
             result = await command.handler(replace(invocation, name=command.name, options=options, args=()))
         except CommandError as err:
@@ -251,6 +248,9 @@ class Engagebot:
         if command is None:
             name = invocation.name or (invocation.args[0] if invocation.args else "")
             raise CommandError("errors.unknown_command", name=name)
+        if not command.access & self.access_of(invocation):  # before parsing: a refused caller gets no option errors
+            log.info("refused /%s to %s in %s", command.name, invocation.member.id, invocation.community)
+            raise CommandError("errors.not_allowed", command=command.name)
         options = parse_text_options(command, args, resolve) if args else {}
         for opt in command.options:
             if opt.name in invocation.options:

@@ -137,7 +137,7 @@ async def slack_bot(db_url: str, fake_slack: FakeSlack) -> AsyncIterator[Callabl
         async def record_sleep(seconds: float) -> None:
             sleeps.append(seconds)
 
-        adapter = SlackAdapter(config.slack, bot_token="xoxb-test-token", signing_secret=SECRET, clock=clock, sleep=record_sleep,
+        adapter = SlackAdapter(config.slack, bot_token="xoxb-test-token", app_token="xapp-test-token", signing_secret=SECRET, clock=clock, sleep=record_sleep,
                                known_communities=frozenset({TEAM}))
         app.add_adapter(adapter, [COMMUNITY])
         await app.start()

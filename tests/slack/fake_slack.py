@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -55,6 +56,9 @@ class FakeSlack:
     url: str = ""
     _runner: web.AppRunner | None = None
     _ts: Any = field(default_factory=lambda: itertools.count(1))
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    connected: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1."""
@@ -62,6 +66,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{hook}", self._response_url)
         app.router.add_post("/upload/{file}", self._upload)
+        app.router.add_get("/link", self._socket_mode)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -132,6 +137,8 @@ class FakeSlack:
             return {**ok, "upload_url": f"{self.url}/upload/F0FILE", "file_id": "F0FILE"}
         if method == "files.completeUploadExternal":
             return {**ok, "files": [{"id": "F0FILE", "title": params.get("files", "")}]}
+        if method == "apps.connections.open":
+            return {**ok, "url": self.url.replace("http://", "ws://") + "/link"}
         if method == "files.info":
             return {**ok, "file": {"id": "F0FILE"}}
         return ok
@@ -143,3 +150,21 @@ class FakeSlack:
     async def _upload(self, request: web.Request) -> web.Response:
         self.calls.append(Call("upload", {"bytes": len(await request.read())}))
         return web.Response(text="OK")
+
+    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then read the client's acks (envelopes are sent with `push`)."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0ENGAGE"}})
+        self.connected.set()
+        async for msg in ws:
+            if msg.type == web.WSMsgType.TEXT:
+                await self.acks.put(json.loads(msg.data))
+        return ws
+
+    async def push(self, envelope_id: str, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Deliver a payload over Socket Mode and wait (at most 5 s) for the client's ack."""
+        await asyncio.wait_for(self.connected.wait(), 5)
+        await self.sockets[-1].send_json({"envelope_id": envelope_id, "type": kind, "payload": body, "accepts_response_payload": kind != "events_api"})
+        return await asyncio.wait_for(self.acks.get(), 5)

@@ -122,3 +122,13 @@ async def test_app_home_shows_progress_to_members_and_kpis_to_staff(slack_bot) -
     staff["event_id"], staff["event"]["user"] = "Ev0HOME2", "UCARO"  # in the animators user group
     await h.event(staff)
     assert "Active members this week: 3" in h.fake.called("views.publish")[1].text_of_blocks()
+
+
+async def test_socket_mode_receives_events_and_acks_them(slack_bot, fake_slack) -> None:  # type: ignore[no-untyped-def]
+    h: SlackHarness = await slack_bot(mode="socket")
+    assert [c.method for c in fake_slack.calls[:2]] == ["auth.test", "apps.connections.open"]
+    ack = await fake_slack.push("env-1", "events_api", payload("team_join"))
+    assert ack["envelope_id"] == "env-1"
+    await h.adapter.idle()
+    assert h.town.welcomed == ["UALICE"]
+    assert fake_slack.methods()[-2:] == ["conversations.open", "chat.postMessage"]

@@ -51,15 +51,15 @@ class People:
             user = (await self.client.users_info(user=user_id, include_locale=True)).get("user") or {}
         except SlackApiError as err:
             self._warn_once("users.info", err)
-        roles: set[str] = set()
+        roles: set[str] = {user_id}  # so a configuration can name animators and managers by user id
         if user.get("is_admin"):
             roles.add("admin")
         if user.get("is_owner") or user.get("is_primary_owner"):
             roles.add("owner")
         groups = [g for g in await self._user_groups() if user_id in (g.get("users") or ())]
-        for group in groups:
-            roles.update(str(group[k]) for k in ("handle", "name", "id") if group.get(k))
-        in_admin_group = self.admin_group is not None and self.admin_group in {r.casefold() for r in roles}
+        names = {str(group[k]) for group in groups for k in ("handle", "name", "id") if group.get(k)}
+        roles |= names
+        in_admin_group = self.admin_group is not None and self.admin_group in {n.casefold() for n in names}
         profile = user.get("profile") or {}
         caller = Caller(
             user_id=user_id,

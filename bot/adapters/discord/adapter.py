@@ -1,0 +1,356 @@
+"""The Discord adapter: discord.py events to core events, neutral actions to Discord messages, DMs and roles."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.adapters.base import AppPort, Capability
+from bot.adapters.discord import translate
+from bot.adapters.discord.client import BAD_TOKEN_ADVICE, new_client, run_gateway
+from bot.adapters.discord.commands import DescriptionTranslator, build_tree
+from bot.adapters.discord.render import render
+from bot.adapters.discord.views import make_button_item
+from bot.commands import Command, Reply
+from bot.config import Config, ConfigError, Secrets
+from bot.core.actions import Action, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.clock import Clock, RealClock
+from bot.core.events import Event
+from bot.core.refs import ChannelRef, MemberRef, MessageRef, Platform
+from bot.i18n import Catalog
+
+log = logging.getLogger("engagebot.discord")
+
+Connector = Callable[["DiscordAdapter"], Awaitable[None]]
+DEFER_AFTER = 2.5  # seconds: Discord wants an answer within 3 s
+DM_MEMORY = 10_000
+
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, send_messages_in_threads=True, embed_links=True, attach_files=True,
+    read_message_history=True, add_reactions=True, manage_roles=True, send_polls=True, use_application_commands=True,
+)
+
+
+def invite_url(application_id: int | str) -> str:
+    """The link that adds the bot to a server with the permissions and scopes it needs."""
+    return discord.utils.oauth_url(application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands"))
+
+
+async def login_and_connect(adapter: DiscordAdapter) -> None:
+    """Log in with DISCORD_TOKEN (runs `setup_hook`), then keep the gateway connection in a background task."""
+    token = adapter.secrets.discord_token
+    if not token:
+        raise ConfigError("DISCORD_TOKEN is not set")
+    try:
+        await adapter.client.login(token)
+    except discord.LoginFailure:
+        raise ConfigError(BAD_TOKEN_ADVICE) from None
+    adapter.gateway = asyncio.create_task(run_gateway(adapter.client), name="discord-gateway")
+
+
+class DiscordAdapter:
+    """Connects engagebot to Discord guilds through discord.py."""
+
+    platform = Platform.DISCORD
+    capabilities = frozenset({
+        Capability.BUTTONS, Capability.NATIVE_POLLS, Capability.ROLES, Capability.EPHEMERAL,
+        Capability.DMS, Capability.IMAGES, Capability.THREADS,
+    })
+
+    def __init__(
+        self, config: Config, secrets: Secrets, *, clock: Clock | None = None,
+        connector: Connector = login_and_connect, defer_after: float = DEFER_AFTER,
+    ) -> None:
+        self.config = config
+        self.secrets = secrets
+        self.clock: Clock = clock or RealClock()
+        self.connector = connector
+        self.defer_after = defer_after
+        self.catalog = Catalog()
+        self.client: discord.Client = new_client(config.discord.sharded)
+        self.button_item = make_button_item(self._on_press)
+        self.tree: app_commands.CommandTree[Any] | None = None
+        self.gateway: asyncio.Task[None] | None = None
+        self.app: AppPort | None = None
+        self._dm_guilds: OrderedDict[int, int] = OrderedDict()
+        self._wire()
+
+    def __repr__(self) -> str:
+        return f"DiscordAdapter(sharded={self.config.discord.sharded}, sync={self.config.discord.sync!r})"
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self, app: AppPort) -> None:
+        """Log in and start the gateway in the background; returns once logged in and commands are synced."""
+        self.app = app
+        await self.connector(self)
+
+    async def stop(self) -> None:
+        """Close the connection."""
+        if not self.client.is_closed():
+            await self.client.close()
+        if self.gateway is not None:
+            self.gateway.cancel()
+            try:
+                await self.gateway
+            except asyncio.CancelledError:
+                pass
+            self.gateway = None
+
+    async def wait_closed(self) -> None:
+        """Wait until the gateway connection ends for good."""
+        if self.gateway is not None:
+            await asyncio.shield(self.gateway)
+
+    def _wire(self) -> None:
+        handlers: dict[str, Callable[..., Awaitable[None]]] = {
+            "setup_hook": self.setup_hook,
+            "on_ready": self.on_ready,
+            "on_member_join": self.on_member_join,
+            "on_raw_member_remove": self.on_raw_member_remove,
+            "on_message": self.on_message,
+            "on_raw_reaction_add": self.on_raw_reaction,
+            "on_raw_reaction_remove": self.on_raw_reaction,
+            "on_raw_poll_vote_add": self.on_raw_poll_vote_add,
+            "on_raw_poll_vote_remove": self.on_raw_poll_vote_remove,
+        }
+        for name, handler in handlers.items():
+            setattr(self.client, name, handler)
+
+    async def setup_hook(self) -> None:
+        """Register the persistent buttons and the slash commands (called by discord.py at login)."""
+        self.client.add_dynamic_items(self.button_item)
+        self.tree = build_tree(self.client, self._app().commands, self._run_command, self.catalog)
+        await self.tree.set_translator(DescriptionTranslator())
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Publish the slash commands: per configured guild (instant) or globally (slow), as configured."""
+        if self.tree is None:
+            return
+        try:
+            if self.config.discord.sync == "global":
+                synced = await self.tree.sync()
+                log.info("%d slash commands synced globally (Discord may take up to an hour to show them)", len(synced))
+                return
+            guilds = [c for c in self.config.communities if c.platform == Platform.DISCORD]
+            if not guilds:
+                log.warning("no Discord community in the configuration: slash commands are not synced "
+                            "(add a [[communities]] entry with platform = \"discord\" and the server id, or set discord.sync = \"global\")")
+            for community in guilds:
+                if not community.id.isdigit():
+                    log.error("communities: Discord server id %r must be a number (Developer Mode > right-click the server > Copy ID)", community.id)
+                    continue
+                guild = discord.Object(id=int(community.id))
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("%d slash commands synced to server %s", len(synced), community.id)
+        except discord.Forbidden:
+            log.error("Discord refused the slash commands: invite the bot with the 'applications.commands' scope (see README)")
+        except (discord.HTTPException, app_commands.AppCommandError) as err:
+            log.error("syncing slash commands failed: %s", err)
+
+    async def on_ready(self) -> None:
+        """Say where the bot is, and how to invite it where it is missing."""
+        user = self.client.user
+        joined = {str(g.id) for g in self.client.guilds}
+        log.info("connected to Discord as %s in %d servers", user, len(joined))
+        missing = [c.id for c in self.config.communities if c.platform == Platform.DISCORD and c.id not in joined]
+        if missing and self.client.application_id:
+            log.warning("not a member of server(s) %s yet: invite the bot with %s", ", ".join(missing), invite_url(self.client.application_id))
+
+    def _app(self) -> AppPort:
+        if self.app is None:
+            raise RuntimeError("the Discord adapter is not started")
+        return self.app
+
+    async def _dispatch(self, event: Event | None) -> None:
+        if event is not None:
+            await self._app().dispatch(event)
+
+    # --- gateway events -------------------------------------------------------------------
+    async def on_member_join(self, member: discord.Member) -> None:
+        """A member joined a server."""
+        await self._dispatch(translate.member_joined(member, self.clock.now()))
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """A member left a server."""
+        await self._dispatch(translate.member_left(payload, self.clock.now()))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A message was posted."""
+        await self._dispatch(translate.message_posted(message, self.clock.now(), self.client.user))
+
+    async def on_raw_reaction(self, payload: discord.RawReactionActionEvent) -> None:
+        """A reaction was added or removed (cached message or not)."""
+        await self._dispatch(translate.reaction(self.client, payload, self.clock.now()))
+
+    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        """A vote in a native poll."""
+        await self._dispatch(translate.poll_vote(self.client, payload, False, self.clock.now()))
+
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        """A vote taken back in a native poll."""
+        await self._dispatch(translate.poll_vote(self.client, payload, True, self.clock.now()))
+
+    # --- interactions ---------------------------------------------------------------------
+    async def _run_command(self, interaction: discord.Interaction[Any], command: Command, values: dict[str, Any]) -> None:
+        guild_id = interaction.guild_id or 0
+        options = {name: translate.option_value(guild_id, value) for name, value in values.items()}
+        invocation = translate.command_invoked(interaction, command.name, options, self.clock.now())
+        await self._answer(interaction, self._app().invoke(invocation), component=False)
+
+    async def _on_press(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+        guild_id = self._guild_of(interaction)
+        if guild_id is None:
+            await interaction.response.defer()
+            return
+        event = translate.button_pressed(interaction, custom_id, guild_id, self.clock.now())
+        await self._answer(interaction, self._app().press(event), component=True)
+
+    def _guild_of(self, interaction: discord.Interaction[Any]) -> int | None:
+        """The server a press belongs to; for a button in a DM, the server the DM was sent for."""
+        if interaction.guild_id is not None:
+            return interaction.guild_id
+        if interaction.message is not None and interaction.message.id in self._dm_guilds:
+            return self._dm_guilds[interaction.message.id]
+        configured = [int(c.id) for c in self.config.communities if c.platform == Platform.DISCORD and c.id.isdigit()]
+        mutual = [g.id for g in interaction.user.mutual_guilds] if isinstance(interaction.user, discord.User) else []
+        return next((g for g in configured if g in mutual), mutual[0] if mutual else None)
+
+    async def _answer(self, interaction: discord.Interaction[Any], job: Awaitable[Reply | None], *, component: bool) -> None:
+        """Answer within Discord's 3 s: defer when the bot is slower, then follow up."""
+        task = asyncio.ensure_future(job)
+        deferred = False
+        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+        if not done:
+            if component:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            deferred = True
+        reply = await task
+        if reply is None:
+            if not interaction.response.is_done():
+                await interaction.response.defer()
+            return
+        kwargs = render(reply.message, self.button_item).kwargs()
+        if deferred:
+            await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral)
+        else:
+            await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)
+
+    # --- actions --------------------------------------------------------------------------
+    async def send(self, action: Action) -> MessageRef | None:
+        """Post, DM or change roles; a Discord refusal is logged once, never raised."""
+        try:
+            if isinstance(action, SendMessage):
+                return await self._send_message(action)
+            if isinstance(action, SendDM):
+                return await self._send_dm(action)
+            if isinstance(action, GrantRole | RemoveRole):
+                await self._change_role(action)
+                return None
+        except discord.HTTPException as err:
+            log.warning("Discord refused %s: %s", type(action).__name__, err)
+            return None
+        raise TypeError(f"unknown action {action!r}")
+
+    async def _channel(self, ref: ChannelRef) -> discord.abc.Messageable | None:
+        """A channel by id, or by name in the community's server (`welcome`, `#general`)."""
+        channel: Any = None
+        if ref.id.isdigit():
+            channel = self.client.get_channel(int(ref.id))
+            if channel is None:
+                try:
+                    channel = await self.client.fetch_channel(int(ref.id))
+                except (discord.NotFound, discord.Forbidden):
+                    channel = None
+        elif ref.community.id.isdigit() and (guild := self.client.get_guild(int(ref.community.id))) is not None:
+            name = ref.id.lstrip("#")
+            channel = discord.utils.get(guild.text_channels, name=name) or discord.utils.get(guild.threads, name=name)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.warning("channel %s not found in server %s (or the bot cannot see it)", ref.name or ref.id, ref.community.id)
+            return None
+        return channel
+
+    async def _send_message(self, action: SendMessage) -> MessageRef | None:
+        channel = await self._channel(action.channel)
+        if channel is None:
+            return None
+        kwargs = render(action.message, self.button_item).kwargs()
+        reply_to = action.reply_to
+        if reply_to is not None and reply_to.id.isdigit():
+            in_thread = reply_to.thread if reply_to.thread and reply_to.thread.isdigit() else None
+            if in_thread:
+                channel = await self._channel(ChannelRef(action.channel.community, in_thread)) or channel
+            if reply_to.id != in_thread:  # the thread's starter message is answered by posting in the thread
+                ref_channel = in_thread or (reply_to.channel.id if reply_to.channel.id.isdigit() else str(getattr(channel, "id", 0)))
+                kwargs["reference"] = discord.MessageReference(message_id=int(reply_to.id), channel_id=int(ref_channel), fail_if_not_exists=False)
+        sent = await channel.send(**kwargs)
+        chan, thread = translate.channel_ref(int(action.channel.community.id) if action.channel.community.id.isdigit() else 0, sent.channel)
+        return MessageRef(replace(chan, community=action.channel.community), str(sent.id), thread)
+
+    async def _user(self, member: MemberRef) -> discord.User | None:
+        if not member.id.isdigit():
+            return None
+        user = self.client.get_user(int(member.id))
+        if user is None:
+            try:
+                user = await self.client.fetch_user(int(member.id))
+            except discord.NotFound:
+                return None
+        return user
+
+    async def _send_dm(self, action: SendDM) -> MessageRef | None:
+        user = await self._user(action.member)
+        try:
+            if user is None:
+                raise LookupError(action.member.id)
+            sent = await user.send(**render(action.message, self.button_item).kwargs())
+        except (discord.Forbidden, LookupError):
+            if action.fallback is None:
+                log.info("DM to member %s not delivered (DMs closed) and no fallback channel", action.member.id)
+                return None
+            log.info("DMs of member %s are closed: posting in %s instead", action.member.id, action.fallback.name or action.fallback.id)
+            message = replace(action.message, mentions=(*action.message.mentions, action.member.id))
+            return await self._send_message(SendMessage(action.fallback, message))
+        if action.member.community.id.isdigit():
+            self._dm_guilds[sent.id] = int(action.member.community.id)
+            while len(self._dm_guilds) > DM_MEMORY:
+                self._dm_guilds.popitem(last=False)
+        return MessageRef(ChannelRef(action.member.community, str(sent.channel.id), "DM"), str(sent.id))
+
+    async def _change_role(self, action: GrantRole | RemoveRole) -> None:
+        community = action.member.community
+        guild = self.client.get_guild(int(community.id)) if community.id.isdigit() else None
+        if guild is None or not action.member.id.isdigit():
+            log.warning("cannot change roles of %s in %s: unknown server or member", action.member.id, community.id)
+            return
+        wanted = action.role.strip()
+        role = guild.get_role(int(wanted)) if wanted.isdigit() else None
+        role = role or next((r for r in guild.roles if r.name.casefold() == wanted.casefold()), None)
+        if role is None:
+            log.warning("role %r does not exist in server %s: create it or fix the configuration", action.role, guild.id)
+            return
+        member = guild.get_member(int(action.member.id)) or await guild.fetch_member(int(action.member.id))
+        try:
+            if isinstance(action, GrantRole):
+                await member.add_roles(role, reason="engagebot")
+            else:
+                await member.remove_roles(role, reason="engagebot")
+        except discord.Forbidden:
+            log.warning("cannot change role %r: give the bot 'Manage Roles' and put its role above %r", role.name, role.name)
+
+
+def build_discord_adapter(config: Config, secrets: Secrets, *, clock: Clock | None = None) -> DiscordAdapter:
+    """The Discord adapter for `engagebot run` when DISCORD_TOKEN is set."""
+    if not secrets.discord_token:
+        raise ConfigError("DISCORD_TOKEN is not set")
+    return DiscordAdapter(config, secrets, clock=clock)

@@ -30,6 +30,10 @@ def console_community(config: Config) -> CommunityRef:
 def platform_adapters(config: Config, secrets: Secrets) -> list[object]:
     """The platform adapters whose tokens are set (Discord, Slack)."""
     adapters: list[object] = []
+    if secrets.discord_token:
+        from bot.adapters.discord import build_discord_adapter
+
+        adapters.append(build_discord_adapter(config, secrets))
     if secrets.slack_bot_token:
         from bot.adapters.slack import build_slack_adapter
 
@@ -114,6 +118,10 @@ async def run_platforms(config: Config, adapters: list[object]) -> None:
     stop = asyncio.Event()
     _on_signals(stop)
     await app.start()
+    # a platform connection that ends for good (e.g. Discord's 4014 close) stops the bot
+    watchers = [asyncio.create_task(a.wait_closed()) for a in adapters if hasattr(a, "wait_closed")]
+    for watcher in watchers:
+        watcher.add_done_callback(lambda _: stop.set())
     try:
         await stop.wait()
     finally:

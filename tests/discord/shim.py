@@ -311,3 +311,19 @@ async def vote(member: discord.Member, message_id: int, channel: discord.abc.Gui
     else:
         state.parse_message_poll_vote_add(data)  # type: ignore[arg-type]
     await settle()
+
+
+def open_thread(starter: discord.Message, name: str, owner: discord.Member) -> discord.Thread:
+    """A public thread started from a message (Discord gives the thread the starter message's id)."""
+    data = {
+        "id": str(starter.id), "guild_id": str(GUILD_ID), "parent_id": str(starter.channel.id), "owner_id": str(owner.id),
+        "name": name, "type": 11, "message_count": 0, "member_count": 1, "rate_limit_per_user": 0, "flags": 0,
+        "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": starter.created_at.isoformat(), "locked": False},
+    }
+    state = back.get_state()
+    state.parse_thread_create(data)  # type: ignore[arg-type]
+    guild = state._get_guild(GUILD_ID)
+    assert guild is not None
+    thread = guild.get_thread(starter.id)
+    assert thread is not None
+    return thread

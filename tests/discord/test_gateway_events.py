@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import discord.ext.test as dpytest
 
 from bot.core.message import Message, NativePoll
 from bot.core.refs import ChannelRef
 from tests.discord import shim
-from tests.discord.conftest import COMMUNITY, DiscordHarness
+from tests.discord.conftest import COMMUNITY, SECRETS, DiscordHarness
 
 MEMBER_ROWS = """
     select i.kind, m.external_id, t.external_id, i.external_id, i.parent_external_id, i.removed_at is not null
@@ -16,7 +18,8 @@ MEMBER_ROWS = """
 """
 
 
-async def test_a_newcomer_joins_is_recorded_and_welcomed_in_the_welcome_channel(discord_bot) -> None:  # type: ignore[no-untyped-def]
+async def test_a_newcomer_joins_is_recorded_and_welcomed_in_the_welcome_channel(discord_bot, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.DEBUG)
     h: DiscordHarness = await discord_bot()
     member = await dpytest.member_join(0, name="dave")
     await shim.settle()
@@ -27,6 +30,7 @@ async def test_a_newcomer_joins_is_recorded_and_welcomed_in_the_welcome_channel(
     assert len(welcome) == 1
     assert welcome[0].content == f"<@{member.id}> Welcome dave!"
     assert welcome[0].message is not None and welcome[0].message.mentions == [member]
+    assert SECRETS.discord_token and SECRETS.discord_token not in caplog.text
 
 
 async def test_a_message_and_a_reply_with_a_mention_are_recorded_with_the_right_target(discord_bot) -> None:  # type: ignore[no-untyped-def]
@@ -81,3 +85,16 @@ async def test_a_native_poll_is_posted_within_limits_and_a_vote_is_recorded(disc
     await shim.vote(bob, int(ref.id), h.world.channels["general"], answer_id=3)
     rows = await h.rows(MEMBER_ROWS)
     assert rows == [("poll_vote", str(bob.id), None, f"{ref.id}:{bob.id}", ref.id, 0)]
+
+
+async def test_a_message_in_a_thread_answers_the_message_the_thread_was_started_from(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    alice, bob = h.world.members["alice"], h.world.members["bob"]
+    general = h.world.channels["general"]
+    starter = await shim.post("What are you reading?", alice, general)
+    thread = shim.open_thread(starter, "Books", bob)
+    answer = await shim.post("Dune, again", bob, thread)
+    rows = await h.rows(MEMBER_ROWS)
+    assert rows[-1] == ("reply", str(bob.id), str(alice.id), str(answer.id), str(starter.id), 0)
+    channels = await h.rows("select distinct c.external_id from interactions i join channels c on c.id = i.channel_id")
+    assert channels == [(str(general.id),)]  # a thread counts in its parent channel

@@ -1,0 +1,73 @@
+"""What cogs ask Discord to do: DMs (with the fallback when they are closed), roles, channels by name."""
+
+from __future__ import annotations
+
+from bot.core.actions import GrantRole, RemoveRole
+from bot.core.message import Button, Message
+from bot.core.refs import ChannelRef, MemberRef
+from tests.discord import shim
+from tests.discord.conftest import COMMUNITY, DiscordHarness
+
+
+def ref(h: DiscordHarness, name: str) -> MemberRef:
+    """The core reference of a test member."""
+    return MemberRef(COMMUNITY, str(h.world.members[name].id), name)
+
+
+async def test_a_dm_reaches_a_member_whose_dms_are_open(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    sent = await h.app.messenger.dm(ref(h, "alice"), Message(body="Welcome! Tell us about you.", buttons=(Button("Later", "sample:later"),)),
+                                    fallback=ChannelRef(COMMUNITY, "welcome"))
+    assert sent is not None and sent.channel.name == "DM"
+    [dm] = h.world.sent
+    assert dm.channel_id == int(sent.channel.id) and dm.content == "Welcome! Tell us about you."
+    assert dm.payload["components"][0]["components"][0]["custom_id"] == "sample:later"
+    assert h.world.sent_to("welcome") == []
+
+
+async def test_a_dm_to_a_member_with_closed_dms_is_posted_in_the_fallback_channel_with_a_mention(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    alice = h.world.members["alice"]
+    h.world.closed_dms.add(alice.id)
+    sent = await h.app.messenger.dm(ref(h, "alice"), "Welcome! Tell us about you.", fallback=ChannelRef(COMMUNITY, "welcome"))
+    assert [s.refused for s in h.world.sent] == [True, False]  # Discord refused the DM (403, code 50007)
+    [post] = h.world.sent_to("welcome")
+    assert post.content == f"<@{alice.id}> Welcome! Tell us about you."
+    assert post.message is not None and post.message.mentions == [alice]
+    assert sent is not None and sent.channel.id == str(shim.CHANNEL_IDS["welcome"])
+
+
+async def test_a_dm_with_closed_dms_and_no_fallback_is_dropped_without_crashing(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    h.world.closed_dms.add(h.world.members["bob"].id)
+    assert await h.app.messenger.dm(ref(h, "bob"), "hello") is None
+    assert [s.refused for s in h.world.sent] == [True]
+
+
+async def test_roles_are_granted_and_removed_by_name_or_id(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    carol = h.world.members["carol"]
+    animator = h.world.roles["animator"]
+    await h.app.messenger.send(GrantRole(ref(h, "carol"), "Animator"))
+    assert animator in carol.roles
+    await h.app.messenger.send(RemoveRole(ref(h, "carol"), str(animator.id)))
+    assert animator not in carol.roles
+
+
+async def test_an_unknown_role_or_channel_is_logged_not_raised(discord_bot, caplog) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    await h.app.messenger.send(GrantRole(ref(h, "carol"), "Legend"))
+    assert await h.app.messenger.say(ChannelRef(COMMUNITY, "no-such-channel"), "hello") is None
+    assert "role 'Legend' does not exist" in caplog.text
+    assert "channel no-such-channel not found" in caplog.text
+
+
+async def test_a_reply_from_the_bot_references_the_members_message(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    post = await shim.post("Any idea?", h.world.members["alice"], h.world.channels["general"])
+    from bot.core.refs import MessageRef
+
+    target = MessageRef(ChannelRef(COMMUNITY, str(post.channel.id)), str(post.id))
+    await h.app.messenger.say(ChannelRef(COMMUNITY, "general"), "Here is one", reply_to=target)
+    [sent] = h.world.sent_to("general")
+    assert sent.payload["message_reference"]["message_id"] == post.id

@@ -6,7 +6,7 @@ import json
 
 from bot.core.actions import SendMessage
 from bot.core.message import Attachment, Message
-from bot.core.refs import ChannelRef
+from bot.core.refs import ChannelRef, MessageRef
 from tests.slack.conftest import COMMUNITY, SlackHarness, payload
 
 
@@ -113,3 +113,13 @@ async def test_image_is_uploaded_as_a_file_in_the_thread(slack_bot) -> None:  # 
     assert "files.completeUploadExternal" in h.fake.methods()
     complete = h.fake.called("files.completeUploadExternal")[0]
     assert complete.params["channel_id"] == "C0GENERAL"
+
+
+async def test_a_reply_is_posted_in_the_thread_of_the_post_it_answers(slack_bot) -> None:  # type: ignore[no-untyped-def]
+    h: SlackHarness = await slack_bot()
+    general = ChannelRef(COMMUNITY, "C0GENERAL")
+    question = MessageRef(general, "1767600300.000200")
+    ref = await h.adapter.send(SendMessage(general, Message("Thanks for your answer!"), reply_to=question))
+    [posted] = h.fake.called("chat.postMessage")
+    assert posted.params["thread_ts"] == "1767600300.000200"
+    assert ref == MessageRef(general, "1767700000.000001", "1767600300.000200")  # the ts the fake Slack gave it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from tests.slack.conftest import SlackHarness, payload
 
@@ -83,12 +84,14 @@ async def test_reaction_and_its_removal(slack_bot) -> None:  # type: ignore[no-u
     assert rows == [("1767600300.000200:UBOB:👋", True)]
 
 
-async def test_redelivered_event_is_acked_and_counted_once(slack_bot) -> None:  # type: ignore[no-untyped-def]
+async def test_redelivered_event_is_acked_and_counted_once(slack_bot, caplog) -> None:  # type: ignore[no-untyped-def]
     h: SlackHarness = await slack_bot()
     body = payload("team_join")
     first = await h.event(body)
-    again = await h.event(body, retry=1)
+    with caplog.at_level(logging.INFO, logger="engagebot.slack"):
+        again = await h.event(body, retry=1)
     assert (first.status, again.status) == (200, 200)
+    assert "Ev0JOIN redelivered (retry 1): acked, not processed again" in caplog.text
     assert h.town.welcomed == ["UALICE"]
     assert len(h.fake.called("chat.postMessage")) == 1
     assert len(await h.rows("select id from interactions")) == 1

@@ -63,7 +63,7 @@ def section(text: str) -> Block:
 
 def button_element(button: Button, action_id: str) -> Block:
     """A Block Kit button; its value carries the neutral custom_id."""
-    label = f"{button.emoji} {button.label}" if button.emoji else button.label
+    label = f"{button.emoji} {button.label}" if button.emoji else button.label or button.custom_id
     element: Block = {
         "type": "button",
         "text": {"type": "plain_text", "text": clip(label, BUTTON_TEXT), "emoji": True},

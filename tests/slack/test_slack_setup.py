@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,12 @@ def test_engagebot_run_starts_slack_when_its_tokens_are_set() -> None:
     assert adapter.settings.mode == "socket"
     assert "xoxb-1" not in repr(secrets)
     assert platform_adapters(parse_config({}), Secrets()) == []
+
+
+async def test_tokens_never_reach_the_logs_even_at_debug_level(slack_bot, caplog) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level(logging.DEBUG):
+        h: SlackHarness = await slack_bot()
+        await h.event(payload("team_join"))
+        await h.command("help")
+    assert "chat.postMessage" in caplog.text  # the Web API calls are logged…
+    assert "xoxb-test-token" not in caplog.text and "xapp-test-token" not in caplog.text  # …without the tokens

@@ -21,9 +21,11 @@ async def test_help_lists_the_commands_privately(slack_bot) -> None:  # type: ig
     assert response.status == 200 and response.body == ""  # acked at once, answered after
     [answer] = answers(h)
     assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
-    assert "`/ping`" in answer["text"] and "`/poll create`" not in answer["text"]  # members only see what they may run
+    assert "`/engage ping`" in answer["text"] and "poll create" not in answer["text"]  # members only see what they may run
     await h.command("help", user="UADA")
-    assert "`/poll create`" in answers(h)[1]["text"]
+    assert "`/engage poll create`" in answers(h)[1]["text"]
+    await h.command("dance")
+    assert "Try `/engage help`." in answers(h)[2]["text"]
 
 
 async def test_animator_creates_a_poll_in_a_modal_and_a_member_votes_with_a_button(slack_bot) -> None:  # type: ignore[no-untyped-def]

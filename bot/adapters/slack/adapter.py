@@ -23,7 +23,7 @@ from bot.adapters.slack.client import Sleep, retry_handlers, web_client
 from bot.adapters.slack.commands import MODAL_PREFIX, ModalOrigin, command_words, modal_view, options_from_view, wants_modal
 from bot.adapters.slack.home import home_view
 from bot.adapters.slack.people import People
-from bot.adapters.slack.render import blocks_for, fallback_text, with_prefix
+from bot.adapters.slack.render import blocks_for, fallback_text, slack_commands, with_prefix
 from bot.adapters.slack.translate import Workspace, button_of, event_of, member
 from bot.commands import Command, CommandError, Reply, convert_option
 from bot.config import SlackSettings
@@ -270,7 +270,7 @@ class SlackAdapter:
     # --- outgoing -----------------------------------------------------------------------
     async def answer(self, reply: Reply, ws: Workspace, user: str, channel: str | None, response_url: str | None) -> None:
         """Answer a command or a click: through response_url, else chat.postEphemeral, else a DM."""
-        message = reply.message
+        message = self.for_slack(reply.message)
         blocks, text = blocks_for(message, more=self.t(ws.community, "slack.more_blocks")), fallback_text(message)
         if response_url:
             webhook = AsyncWebhookClient(response_url, retry_handlers=retry_handlers(self.sleep))
@@ -304,7 +304,13 @@ class SlackAdapter:
             return None
         raise TypeError(f"unknown action {action!r}")
 
+    def for_slack(self, message: Message) -> Message:
+        """The message with the bot's commands written as subcommands of the slash command."""
+        names = {c.name.split()[0] for c in self.app.commands.all()} | {"help"} if self.app else set()
+        return slack_commands(message, self.settings.command, names)
+
     async def _post(self, channel: ChannelRef, message: Message, reply_to: MessageRef | None) -> MessageRef | None:
+        message = self.for_slack(message)
         thread = (reply_to.thread or reply_to.id) if reply_to else None
         ref: MessageRef | None = None
         if message.body or message.title or message.fields or message.buttons or message.native_poll or message.footer or not message.image:

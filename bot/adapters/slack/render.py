@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
-from bot.core.message import Button, ButtonStyle, Message
+from bot.core.message import Button, ButtonStyle, Field, Message
 
 Block = dict[str, Any]
 
@@ -25,6 +27,7 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.M)
 _STRIKE = re.compile(r"~~(.+?)~~", re.S)
+_SLASH = re.compile(r"`/([a-z][\w-]*)")
 
 
 def clip(text: str, limit: int) -> str:
@@ -123,3 +126,18 @@ def with_prefix(message: Message, prefix: str) -> Message:
     body = f"{prefix}\n{message.body}" if message.body else prefix
     return Message(body=body, title=message.title, fields=message.fields, buttons=message.buttons, image=message.image,
                    footer=message.footer, native_poll=message.native_poll, mentions=message.mentions)
+
+
+def slack_commands(message: Message, slash: str, names: Collection[str]) -> Message:
+    """The bot's commands written for Slack: `/ping` becomes `/engage ping` (they are subcommands there)."""
+
+    def fix(text: str) -> str:
+        return _SLASH.sub(lambda m: f"`{slash} {m.group(1)}" if m.group(1) in names else m.group(0), text)
+
+    if not names:
+        return message
+    return replace(
+        message, body=fix(message.body), title=fix(message.title) if message.title else message.title,
+        footer=fix(message.footer) if message.footer else message.footer,
+        fields=tuple(Field(fix(f.name), fix(f.value), f.inline) for f in message.fields),
+    )

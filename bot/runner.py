@@ -75,6 +75,18 @@ async def run_console(config: Config, *, out: Callable[[str], None] = print) -> 
     stop = asyncio.Event()
     _on_signals(stop)
     lines = _stdin_lines()
+    busy = asyncio.Lock()
+
+    async def follow_wall_clock() -> None:
+        # scheduled jobs fire on time even while nobody types
+        while True:
+            await asyncio.sleep(15)
+            async with busy:
+                now = datetime.now(UTC)
+                if now > clock.now():
+                    await app.scheduler.advance_to(now)
+
+    ticker = asyncio.create_task(follow_wall_clock(), name="console-clock")
     try:
         while not stop.is_set():
             getter = asyncio.ensure_future(lines.get())
@@ -87,12 +99,14 @@ async def run_console(config: Config, *, out: Callable[[str], None] = print) -> 
             line = getter.result()
             if line is None:  # end of input
                 break
-            now = datetime.now(UTC)
-            if now > clock.now():
-                await app.scheduler.advance_to(now)
-            if not await session.handle(line):
-                break
+            async with busy:
+                now = datetime.now(UTC)
+                if now > clock.now():
+                    await app.scheduler.advance_to(now)
+                if not await session.handle(line):
+                    break
     finally:
+        ticker.cancel()
         await app.stop()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,8 +51,9 @@ class DiscordHarness:
 
 
 @pytest.fixture
-async def discord_bot(db_url: str) -> AsyncIterator[Callable[..., Any]]:
+async def discord_bot(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Callable[..., Any]]:
     """Start bots on the fake Discord and the same database (a restart is a second call after `stop`)."""
+    monkeypatch.chdir(tmp_path)  # dpytest writes uploaded files to ./dpytest_N.dat
     started: list[Engagebot] = []
 
     async def factory(config: Config | None = None, clock: VirtualClock | None = None) -> DiscordHarness:

@@ -327,3 +327,32 @@ def open_thread(starter: discord.Message, name: str, owner: discord.Member) -> d
     thread = guild.get_thread(starter.id)
     assert thread is not None
     return thread
+
+
+async def press_in_dm(custom_id: str, user: discord.abc.User, dm_channel_id: int, message_id: int, components: list[dict[str, Any]]) -> None:
+    """A press on a button of a DM the bot sent (no guild in the payload, a `user` instead of a `member`)."""
+    bot = back.get_state().user
+    dm = {"id": str(dm_channel_id), "type": 1, "recipients": [facts.dict_from_user(user)]}  # type: ignore[arg-type]
+    message = {
+        "id": str(message_id), "channel_id": str(dm_channel_id), "author": facts.dict_from_user(bot), "content": "", "type": 0,
+        "timestamp": "2026-01-05T08:00:00+00:00", "edited_timestamp": None, "tts": False, "mention_everyone": False,
+        "mentions": [], "mention_roles": [], "attachments": [], "embeds": [], "pinned": False, "flags": 0, "components": components,
+    }
+    data = {
+        "id": str(facts.make_id()), "application_id": str(APP_ID), "type": 3, "token": "interaction-token", "version": 1,
+        "channel_id": str(dm_channel_id), "channel": dm, "user": facts.dict_from_user(user), "locale": "fr", "app_permissions": "0",
+        "entitlements": [], "authorizing_integration_owners": {}, "context": 1, "attachment_size_limit": 8 * 1024 * 1024,
+        "message": message, "data": {"custom_id": custom_id, "component_type": 2},
+    }
+    back.get_state().parse_interaction_create(data)  # type: ignore[arg-type]
+    await settle()
+
+
+async def react_uncached(member: discord.Member, channel: discord.abc.GuildChannel, message_id: int, author_id: int, emoji: str) -> None:
+    """A reaction on a message the bot never saw (older than its cache): only the raw event arrives."""
+    data = {
+        "user_id": str(member.id), "channel_id": str(channel.id), "message_id": str(message_id), "guild_id": str(GUILD_ID),
+        "emoji": {"id": None, "name": emoji}, "member": facts.dict_from_member(member), "message_author_id": str(author_id),
+    }
+    back.get_state().parse_message_reaction_add(data)  # type: ignore[arg-type]
+    await settle()

@@ -71,3 +71,26 @@ async def test_a_reply_from_the_bot_references_the_members_message(discord_bot) 
     await h.app.messenger.say(ChannelRef(COMMUNITY, "general"), "Here is one", reply_to=target)
     [sent] = h.world.sent_to("general")
     assert sent.payload["message_reference"]["message_id"] == post.id
+
+
+async def test_a_button_in_a_dm_counts_for_the_server_the_dm_was_sent_for(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    sent = await h.app.messenger.dm(ref(h, "alice"), Message(body="Ready?", buttons=(Button("Yes", "sample:ready"),)))
+    assert sent is not None
+    components = h.world.sent[-1].payload["components"]
+    await shim.press_in_dm("sample:ready", h.world.members["alice"]._user, int(sent.channel.id), int(sent.id), components)
+    [event] = h.cog.presses
+    assert event.community == COMMUNITY and event.member.id == str(h.world.members["alice"].id)
+    assert event.message is not None and event.message.id == sent.id
+
+
+async def test_an_image_is_uploaded_with_the_message(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    from bot.core.message import Attachment
+
+    h: DiscordHarness = await discord_bot()
+    await h.app.messenger.say(ChannelRef(COMMUNITY, "general"), Message(title="Weekly digest", body="12 new members",
+                                                                        image=Attachment("chart.png", b"\x89PNG\r\n", "activity chart")))
+    [sent] = h.world.sent_to("general")
+    assert sent.files == ["chart.png"]
+    assert sent.payload["embeds"][0]["image"]["url"] == "attachment://chart.png"
+    assert sent.payload["embeds"][0]["title"] == "Weekly digest"

@@ -98,3 +98,23 @@ async def test_a_message_in_a_thread_answers_the_message_the_thread_was_started_
     assert rows[-1] == ("reply", str(bob.id), str(alice.id), str(answer.id), str(starter.id), 0)
     channels = await h.rows("select distinct c.external_id from interactions i join channels c on c.id = i.channel_id")
     assert channels == [(str(general.id),)]  # a thread counts in its parent channel
+
+
+async def test_a_reaction_on_an_old_uncached_message_still_counts_for_its_author(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    alice, bob = h.world.members["alice"], h.world.members["bob"]
+    await shim.react_uncached(bob, h.world.channels["general"], 900000000000000777, alice.id, "🔥")
+    rows = await h.rows(MEMBER_ROWS)
+    assert rows == [("reaction", str(bob.id), str(alice.id), f"900000000000000777:{bob.id}:🔥", "900000000000000777", 0)]
+
+
+async def test_a_bot_joining_is_recorded_as_a_bot_and_not_welcomed(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    import discord.ext.test.backend as back
+
+    h: DiscordHarness = await discord_bot()
+    robot = back.make_user("helperbot", "0001")
+    robot.bot = True
+    back.make_member(robot, h.world.guild)
+    await shim.settle()
+    assert await h.rows("select m.name, m.is_bot, i.kind from interactions i join members m on m.id = i.member_id") == [("helperbot", 1, "join")]
+    assert h.cog.joined == [] and h.world.sent_to("welcome") == []

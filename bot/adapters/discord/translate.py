@@ -131,7 +131,9 @@ def command_invoked(interaction: discord.Interaction[Any], name: str, options: d
     """A slash command: typed options, the caller's role names and ids, Manage Server as admin, their locale."""
     guild_id = interaction.guild_id or 0
     member, roles, is_admin = _caller(interaction, guild_id)
-    chan, _thread = channel_ref_by_id(interaction.client, guild_id, interaction.channel_id or 0)
+    # answers go where the command was typed (a thread included)
+    channel = interaction.channel
+    chan = ChannelRef(community(guild_id), str(interaction.channel_id or 0), getattr(channel, "name", None))
     return CommandInvoked(
         name=name, member=member, channel=chan, options=options, roles=roles, is_admin=is_admin,
         locale=interaction.locale.value, interaction_id=str(interaction.id), at=at,

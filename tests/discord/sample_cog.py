@@ -53,11 +53,12 @@ class Sample(Cog):
         await self.ctx.messenger.say(inv.channel, inv.options["text"])
         return Reply(Message(body="Announced."))
 
-    @command("report", {"en": "A slow report", "fr": "Un rapport lent"})
+    @command("report", {"en": "A slow report", "fr": "Un rapport lent"},
+             options=(Option("public", OptionType.BOOLEAN, {"en": "For everyone", "fr": "Pour tous"}, required=False),))
     async def report(self, inv: CommandInvoked) -> Reply:
         """Takes as long as the test wants (until `gate` is set)."""
         await self.gate.wait()
-        return Reply(Message(body="Here is your report."))
+        return Reply(Message(body="Here is your report."), ephemeral=inv.options.get("public") is not True)
 
     @button("sample:")
     async def pressed(self, event: ButtonPressed) -> Reply:

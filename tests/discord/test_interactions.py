@@ -16,6 +16,14 @@ def answers(h: DiscordHarness) -> list[dict[str, Any]]:
     return [r["body"] for r in h.world.responses if r["path"].endswith("/callback")]
 
 
+async def until_answered(h: DiscordHarness) -> None:
+    """Let the loop run until the bot has answered the interaction (no real waiting)."""
+    for _ in range(100):
+        if answers(h):
+            return
+        await asyncio.sleep(0)
+
+
 async def test_slash_commands_are_synced_to_the_configured_guild_with_french_descriptions(discord_bot) -> None:  # type: ignore[no-untyped-def]
     h: DiscordHarness = await discord_bot()
     synced = {c["name"]: c for c in h.world.synced[shim.GUILD_ID]}
@@ -86,10 +94,7 @@ async def test_a_slow_command_is_deferred_then_answered_with_a_follow_up(discord
     h: DiscordHarness = await discord_bot()
     h.adapter.defer_after = 0.0  # "slower than Discord's 3 s", without waiting 3 s
     running = asyncio.create_task(shim.slash(h.adapter.client, "report", h.world.members["alice"], h.world.channels["general"]))
-    for _ in range(100):
-        if answers(h):
-            break
-        await asyncio.sleep(0)
+    await until_answered(h)
     assert [c["type"] for c in answers(h)] == [5]  # deferred ("engagebot is thinking…"), privately
     assert answers(h)[0]["data"]["flags"] & EPHEMERAL
     h.cog.gate.set()
@@ -97,6 +102,20 @@ async def test_a_slow_command_is_deferred_then_answered_with_a_follow_up(discord
     followup = [r for r in h.world.responses if not r["path"].endswith("/callback")]
     assert len(followup) == 1 and followup[0]["body"]["content"] == "Here is your report."
     assert followup[0]["body"]["flags"] & EPHEMERAL
+
+
+async def test_a_slow_public_answer_replaces_the_private_placeholder_with_a_post(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    h.adapter.defer_after = 0.0
+    running = asyncio.create_task(
+        shim.slash(h.adapter.client, "report", h.world.members["alice"], h.world.channels["general"], [shim.option("public", True)])
+    )
+    await until_answered(h)
+    h.cog.gate.set()
+    await running
+    assert [c["type"] for c in answers(h)] == [5]
+    assert [r["method"] for r in h.world.responses if not r["path"].endswith("/callback")] == ["DELETE"]
+    assert [s.content for s in h.world.sent_to("general")] == ["Here is your report."]
 
 
 async def test_a_button_pressed_after_a_restart_still_reaches_its_cog(discord_bot) -> None:  # type: ignore[no-untyped-def]

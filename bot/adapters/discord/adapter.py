@@ -241,10 +241,14 @@ class DiscordAdapter:
                 await interaction.response.defer()
             return
         kwargs = render(reply.message, self.button_item).kwargs()
-        if deferred:
+        if not deferred:
+            await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)
+        elif reply.ephemeral or component or not isinstance(interaction.channel, discord.abc.Messageable):
             await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral)
         else:
-            await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)
+            # the "thinking…" placeholder was private: replace it with a public post in the channel
+            await interaction.delete_original_response()
+            await interaction.channel.send(**kwargs)
 
     # --- actions --------------------------------------------------------------------------
     async def send(self, action: Action) -> MessageRef | None:

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from tests.discord import shim
-from tests.discord.conftest import DiscordHarness
+from tests.discord.conftest import DiscordHarness, discord_config
 
 EPHEMERAL = 64
 
@@ -40,6 +40,12 @@ async def test_slash_commands_are_synced_to_the_configured_guild_with_french_des
     assert options["reason"]["type"] == 3 and options["reason"].get("required", False) is False
     assert options["public"]["type"] == 5
     assert options["points"]["description_localizations"]["fr"] == "Combien de points"
+
+
+async def test_slash_commands_can_be_synced_globally_instead(discord_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot(discord_config(db_url, sync="global"))
+    assert list(h.world.synced) == [None]
+    assert {"help", "kudos"} <= {c["name"] for c in h.world.synced[None]}
 
 
 async def test_a_subcommand_with_typed_options_reaches_the_cog_and_is_answered_privately(discord_bot) -> None:  # type: ignore[no-untyped-def]

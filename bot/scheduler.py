@@ -109,6 +109,12 @@ class Scheduler:
         if self._aps is not None:
             self._add_aps(spec)
 
+    def remove(self, key: str) -> None:
+        """Drop one job (a one-off job that has done its work)."""
+        self.specs.pop(key, None)
+        if self._aps is not None and self._aps.get_job(key):
+            self._aps.remove_job(key)
+
     def remove_owner(self, owner: str) -> None:
         """Drop the jobs of a disabled cog."""
         for key in [k for k, s in self.specs.items() if s.owner == owner]:

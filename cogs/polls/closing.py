@@ -1,0 +1,55 @@
+"""Deadlines: one scheduled job per open poll (rebuilt from the database at start), closing exactly once, then results."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bot.scheduler import JobRun, JobSpec, Scheduler
+from storage.polls import Poll
+
+log = logging.getLogger("engagebot.cogs.polls")
+
+JOB_SCOPE = "polls"
+CloseFunc = Callable[[int], Awaitable[None]]
+
+
+def job_id(poll_id: int) -> str:
+    """The job that closes one poll."""
+    return f"close-{poll_id}"
+
+
+def fire_minute(when: datetime) -> datetime:
+    """A deadline rounded up to the minute (cron's resolution), so a poll never closes early."""
+    rounded = when.replace(second=0, microsecond=0)
+    return rounded if rounded == when else rounded + timedelta(minutes=1)
+
+
+class Deadlines:
+    """Schedules each open poll's close at its deadline; the job's period is claimed once in job_runs."""
+
+    def __init__(self, scheduler: Scheduler, close: CloseFunc, owner: str) -> None:
+        self.scheduler, self.close, self.owner = scheduler, close, owner
+
+    def spec(self, poll: Poll) -> JobSpec:
+        """A one-off cron job at the poll's deadline (UTC); `period` is constant, so it runs once ever."""
+        assert poll.id is not None
+        at = fire_minute(poll.closes_at)
+        poll_id = poll.id
+
+        async def run(_: JobRun) -> None:
+            await self.close(poll_id)
+
+        return JobSpec(
+            id=job_id(poll_id), scope=JOB_SCOPE, cron=f"{at.minute} {at.hour} {at.day} {at.month} *", timezone="UTC",
+            func=run, grace=timedelta(days=400), period_of=lambda _: "close", owner=self.owner,
+        )
+
+    def schedule(self, poll: Poll) -> None:
+        """Close this poll at its deadline (called at creation and for every open poll at start)."""
+        self.scheduler.add(self.spec(poll))
+
+    def forget(self, poll_id: int) -> None:
+        """The poll is closed: drop its job."""
+        self.scheduler.remove(f"{JOB_SCOPE}/{job_id(poll_id)}")

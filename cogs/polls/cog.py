@@ -1,0 +1,357 @@
+"""The polls cog: animators post polls and surveys, members vote by button, reaction or native poll, results at the deadline."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import field_validator
+
+from bot.adapters.base import Capability
+from bot.cog import Cog, CogContext, CogSettings, button, command, listen
+from bot.commands import Access, CommandError, Option, OptionType, Reply
+from bot.core.events import ButtonPressed, CommandInvoked, PollVoted, ReactionAdded, ReactionRemoved
+from bot.core.message import Message
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from cogs.polls.anonymity import BallotKey
+from cogs.polls.chart import render_bars
+from cogs.polls.closing import Deadlines
+from cogs.polls.model import SURVEY_KINDS, PollDraft, check_draft, native_hours, next_occurrence, parse_deadline, parse_options
+from cogs.polls.render import BUTTON_PREFIX, Texts, bound, chart_series, label_of, poll_message, results_message, score_line
+from cogs.polls.store import PollStore
+from cogs.polls.voting import Ballots
+from storage.polls import Poll, PollKind
+
+_DURATION = re.compile(r"^\d+(\.\d+)?\s*(w|d|h|m|min)$")
+
+
+def _d(en: str, fr: str) -> dict[str, str]:
+    return {"en": en, "fr": fr}
+
+
+class PollsSettings(CogSettings):
+    """Settings of the polls cog (`[cogs.polls]`, overridable per community)."""
+
+    channel: str | None = None
+    default_duration: str = "2d"
+    results: Literal["live", "close"] = "live"
+    native_polls: bool = True
+    surveys_anonymous: bool = True
+    key_file: str | None = None
+
+    @field_validator("default_duration")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if not _DURATION.match(value.strip().lower()):
+            raise ValueError(f"{value!r} is not a duration (use 2d, 48h, 90m or 1w)")
+        return value
+
+
+KIND_OPTION = Option("kind", OptionType.STRING, _d("single, multiple, nps, csat, likert or open", "single, multiple, nps, csat, likert ou open"),
+                     required=False, choices=tuple(k.value for k in PollKind))
+COMMON_OPTIONS = (
+    Option("anonymous", OptionType.BOOLEAN, _d("Anonymous votes (nobody can see who voted what)", "Votes anonymes (personne ne peut savoir qui a voté quoi)"), required=False),
+    Option("duration", OptionType.STRING, _d("How long it stays open (2d, 48h) or until a date (2026-02-01)", "Durée (2d, 48h) ou date de clôture (2026-02-01)"), required=False),
+    Option("results", OptionType.STRING, _d("Show results live or only at the close", "Résultats visibles en direct (live) ou à la clôture (close)"), required=False, choices=("live", "close")),
+    Option("recurring", OptionType.STRING, _d("Post it again at each close: weekly or monthly", "Le reposer à chaque clôture : weekly ou monthly"), required=False, choices=("no", "weekly", "monthly")),
+)
+ID_OPTION = Option("id", OptionType.INTEGER, _d("The poll's number", "Le numéro du sondage"), min_value=1)
+
+
+class Polls(Cog):
+    """Polls and satisfaction surveys with public or anonymous ballots, deadlines, charts and recurring series."""
+
+    name = "polls"
+    Settings = PollsSettings
+
+    def __init__(self, ctx: CogContext) -> None:
+        super().__init__(ctx)
+        settings = ctx.settings(PollsSettings)
+        self.store = PollStore(ctx.db)
+        self.ballots = Ballots(self.store, BallotKey(ctx.db.url, settings.key_file), ctx.directory, ctx.recorder)
+        self.deadlines = Deadlines(ctx.scheduler, self.close_by_id, self.name)
+
+    # --- helpers --------------------------------------------------------------------------
+    def texts(self, community: CommunityRef | str) -> Texts:
+        """The polls catalog bound to a community's (or a caller's) language."""
+        locale = community if isinstance(community, str) else self.ctx.locale(community)
+        return bound(self.ctx.catalog.t, locale)
+
+    def settings_for(self, community: CommunityRef) -> PollsSettings:
+        """This community's polls settings."""
+        return self.ctx.settings(PollsSettings, community)
+
+    async def _poll_of(self, community: CommunityRef, poll_id: int) -> Poll:
+        cid = await self.ctx.directory.community_id(community)
+        poll = await self.store.get(poll_id, cid)
+        if poll is None:
+            raise CommandError("polls.errors.unknown_poll", id=poll_id)
+        return poll
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Polls survive restarts: close the ones whose deadline passed while down, schedule the others."""
+        now = self.ctx.clock.now()
+        for poll in await self.store.open_polls():
+            if poll.closes_at <= now:
+                await self.close_poll(poll)
+            else:
+                self.deadlines.schedule(poll)
+
+    # --- animator commands ----------------------------------------------------------------
+    @command("poll create", _d("Post a poll (single or multiple choice, or a scale)", "Publier un sondage (choix unique ou multiple, ou une échelle)"),
+             options=(
+                 Option("question", OptionType.STRING, _d("The question", "La question")),
+                 Option("options", OptionType.STRING, _d("Answers, separated by commas", "Réponses, séparées par des virgules"), required=False),
+                 KIND_OPTION, *COMMON_OPTIONS,
+             ), access=Access.ANIMATOR)
+    async def poll_create(self, inv: CommandInvoked) -> Reply:
+        """Check the poll against every limit, then post it."""
+        options = parse_options(inv.options.get("options"))
+        kind = inv.options.get("kind") or (PollKind.SINGLE.value if options else "")
+        if not kind:
+            raise CommandError("polls.errors.too_few_options", min=2)
+        settings = self.settings_for(inv.community)
+        return await self._create(inv, kind, str(inv.options["question"]), options, anonymous=bool(inv.options.get("anonymous", False)), settings=settings)
+
+    @command("survey start", _d("Start a quick survey: NPS, CSAT, Likert or open feedback", "Lancer une enquête rapide : NPS, CSAT, Likert ou retour libre"),
+             options=(
+                 Option("kind", OptionType.STRING, _d("nps, csat, likert or open", "nps, csat, likert ou open"), choices=tuple(k.value for k in SURVEY_KINDS)),
+                 Option("question", OptionType.STRING, _d("The question (a ready one by default)", "La question (une question prête par défaut)"), required=False),
+                 *COMMON_OPTIONS,
+             ), access=Access.ANIMATOR)
+    async def survey_start(self, inv: CommandInvoked) -> Reply:
+        """Post a satisfaction survey with a ready question unless one is given."""
+        kind = str(inv.options["kind"])
+        settings = self.settings_for(inv.community)
+        question = inv.options.get("question") or self.texts(inv.locale or inv.community)(f"default_question.{kind}")
+        anonymous = bool(inv.options.get("anonymous", settings.surveys_anonymous))
+        return await self._create(inv, kind, str(question), (), anonymous=anonymous, settings=settings)
+
+    async def _create(self, inv: CommandInvoked, kind: str, question: str, options: tuple[str, ...], *, anonymous: bool, settings: PollsSettings) -> Reply:
+        now = self.ctx.clock.now()
+        tz = self.ctx.config.timezone_of(inv.community)
+        closes_at = parse_deadline(str(inv.options.get("duration") or settings.default_duration), now, tz)
+        recurring = inv.options.get("recurring")
+        draft = check_draft(kind, question, options, anonymous=anonymous, reveal=str(inv.options.get("results") or settings.results),
+                            closes_at=closes_at, now=now, recurrence=None if recurring in (None, "no") else str(recurring))
+        channel = ChannelRef(inv.community, settings.channel) if settings.channel else inv.channel
+        poll, note = await self.publish(draft, channel, inv.member, now)
+        t = self.texts(inv.locale or inv.community)
+        if poll is None:
+            return Reply(Message(t("errors.not_posted")))
+        created = t("created", id=poll.id, channel=channel.name or channel.id, closes=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+        return Reply(Message("\n".join([created, *([t(note)] if note else [])])))
+
+    async def publish(self, draft: PollDraft, channel: ChannelRef, creator: MemberRef | None, now: datetime) -> tuple[Poll | None, str | None]:
+        """Store and post a poll (natively when the platform allows it), then schedule its close."""
+        community = channel.community
+        settings = self.settings_for(community)
+        hours = native_hours(draft, now)
+        can_native = settings.native_polls and self.ctx.messenger.can(community, Capability.NATIVE_POLLS)
+        note = "native_too_long" if can_native and hours is None and draft.kind in (PollKind.SINGLE, PollKind.MULTIPLE) and not draft.anonymous and draft.reveal == "live" else None
+        if can_native and hours is not None:
+            draft = PollDraft(draft.kind, draft.question, draft.options, draft.anonymous, draft.reveal, now + timedelta(hours=hours), draft.recurrence)
+        else:
+            hours = None
+        cid = await self.ctx.directory.community_id(community)
+        chid = await self.ctx.directory.channel_id(channel)
+        creator_id = await self.ctx.directory.member_id(creator, now) if creator else None
+        poll = await self.store.create(cid, draft, channel_id=chid, created_by=creator_id, now=now)
+        assert poll.id is not None
+        ref = await self.ctx.messenger.say(channel, poll_message(poll, self.texts(community), self.ctx.config.timezone_of(community), native_hours=hours))
+        if ref is None:
+            await self.store.close(poll.id, now)
+            return None, None
+        await self.store.set_message(poll.id, ref.id)
+        poll.message_external_id = ref.id
+        self.deadlines.schedule(poll)
+        self.ctx.log.info("poll %s (%s) posted in %s, closes %s", poll.id, poll.kind, channel, poll.closes_at.isoformat())
+        return poll, note
+
+    @command("poll close", _d("Close a poll now and post its results", "Clore un sondage maintenant et publier ses résultats"),
+             options=(ID_OPTION, Option("stop", OptionType.BOOLEAN, _d("Also stop a recurring series", "Arrêter aussi la série récurrente"), required=False)),
+             access=Access.ANIMATOR)
+    async def poll_close(self, inv: CommandInvoked) -> Reply:
+        """Close a poll before its deadline."""
+        poll = await self._poll_of(inv.community, int(inv.options["id"]))
+        assert poll.id is not None
+        t = self.texts(inv.locale or inv.community)
+        if inv.options.get("stop"):
+            await self.store.stop_recurrence(poll.id)
+            poll.recurrence = None
+        if not await self.close_poll(poll):
+            raise CommandError("polls.errors.already_closed", id=poll.id)
+        return Reply(Message(t("closed", id=poll.id)))
+
+    @command("poll results", _d("See a poll's results so far (only you see them)", "Voir les résultats d'un sondage (vous seul les voyez)"),
+             options=(ID_OPTION,), access=Access.ANIMATOR)
+    async def poll_results(self, inv: CommandInvoked) -> Reply:
+        """The results with their chart, for the animator's eyes only."""
+        poll = await self._poll_of(inv.community, int(inv.options["id"]))
+        return Reply(await self.results(poll, self.texts(inv.locale or inv.community), final=poll.closed_at is not None))
+
+    @command("poll list", _d("List open and recent polls", "Lister les sondages ouverts et récents"), access=Access.ANIMATOR)
+    async def poll_list(self, inv: CommandInvoked) -> Reply:
+        """Open polls first, then the latest closed ones, with their voters."""
+        cid = await self.ctx.directory.community_id(inv.community)
+        tz = self.ctx.config.timezone_of(inv.community)
+        t = self.texts(inv.locale or inv.community)
+        lines = []
+        for poll in await self.store.recent(cid):
+            assert poll.id is not None
+            tally = await self.store.tally(poll.id)
+            state = t("list_closed", at=(poll.closed_at or poll.closes_at).astimezone(tz).strftime("%Y-%m-%d %H:%M")) if poll.closed_at \
+                else t("list_open", at=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+            lines.append(t("list_line", id=poll.id, kind=poll.kind, question=poll.question[:80], state=state, voters=tally.voters))
+        return Reply(Message("\n".join(lines) or t("list_empty"), title=t("list_title")))
+
+    @command("poll answer", _d("Answer an open-feedback survey", "Répondre à une enquête à réponse libre"),
+             options=(ID_OPTION, Option("text", OptionType.STRING, _d("Your answer", "Votre réponse"))))
+    async def poll_answer(self, inv: CommandInvoked) -> Reply:
+        """Store a member's open answer (text is stored for this kind only)."""
+        poll = await self._poll_of(inv.community, int(inv.options["id"]))
+        await self.ballots.answer(poll, inv.member, str(inv.options["text"]), self.ctx.clock.now())
+        t = self.texts(inv.locale or inv.community)
+        return Reply(Message(t("answer_recorded_anonymous" if poll.anonymous else "answer_recorded")))
+
+    # --- members' votes -------------------------------------------------------------------
+    @button(BUTTON_PREFIX)
+    async def on_button(self, event: ButtonPressed) -> Reply | None:
+        """`poll:<id>:<value>`: vote (or toggle), `results` to peek when results are live, `answer` for open feedback."""
+        _, poll_id, value = (event.custom_id.split(":", 2) + ["", ""])[:3]
+        if not poll_id.isdigit():
+            raise CommandError("polls.errors.bad_value")
+        poll = await self._poll_of(event.community, int(poll_id))
+        assert poll.id is not None
+        t = self.texts(event.community)
+        now = self.ctx.clock.now()
+        if value == "results":
+            if poll.reveal != "live" and poll.closed_at is None:
+                return Reply(Message(t("results_at_close", closes=poll.closes_at.astimezone(self.ctx.config.timezone_of(event.community)).strftime("%Y-%m-%d %H:%M"))))
+            return Reply(results_message(poll, await self.store.tally(poll.id), t, final=poll.closed_at is not None))
+        if value == "answer":
+            if not self.ballots.is_open(poll, now):
+                raise CommandError("polls.errors.closed", id=poll.id)
+            return Reply(Message(t("answer_how", id=poll.id)))
+        if not value.lstrip("-").isdigit():
+            raise CommandError("polls.errors.bad_value")
+        ballot = await self.ballots.click(poll, event.member, int(value), now)
+        chosen = ", ".join(label_of(poll, v) for v in ballot) or t("nothing_chosen")
+        key = "voted_anonymous" if poll.anonymous else "voted"
+        return Reply(Message(t(key, choice=chosen)))
+
+    @listen(ReactionAdded)
+    async def on_reaction(self, event: ReactionAdded) -> None:
+        """A number emoji on a simple poll is a vote."""
+        await self._react(event.message.id, event.member, event.emoji, removed=False, community=event.community)
+
+    @listen(ReactionRemoved)
+    async def on_reaction_removed(self, event: ReactionRemoved) -> None:
+        """Taking the number emoji back takes the vote back."""
+        await self._react(event.message.id, event.member, event.emoji, removed=True, community=event.community)
+
+    async def _react(self, message_id: str, member: MemberRef, emoji: str, *, removed: bool, community: CommunityRef) -> None:
+        cid = await self.ctx.directory.community_id(community)
+        poll = await self.store.by_message(cid, message_id)
+        if poll is not None:
+            await self.ballots.react(poll, member, emoji, self.ctx.clock.now(), removed=removed)
+
+    @listen(PollVoted)
+    async def on_native_vote(self, event: PollVoted) -> None:
+        """A vote in a native platform poll the bot posted."""
+        cid = await self.ctx.directory.community_id(event.community)
+        poll = await self.store.by_message(cid, event.message.id)
+        if poll is not None:
+            await self.ballots.native(poll, event.member, event.choice, self.ctx.clock.now(), removed=event.removed)
+
+    # --- closing --------------------------------------------------------------------------
+    async def close_by_id(self, poll_id: int) -> None:
+        """The deadline job: close the poll if nothing closed it yet."""
+        poll = await self.store.get(poll_id)
+        if poll is not None:
+            await self.close_poll(poll)
+
+    async def close_poll(self, poll: Poll) -> bool:
+        """Close once: results with a chart in the poll's channel, anonymous codes unlinked, the next of a series posted."""
+        assert poll.id is not None
+        now = self.ctx.clock.now()
+        if not await self.store.close(poll.id, now):
+            return False
+        self.deadlines.forget(poll.id)
+        poll.closed_at = now
+        channel = await self.store.channel_of(poll)
+        if channel is None:
+            return True
+        t = self.texts(channel.community)
+        await self.ctx.messenger.say(channel, await self.results(poll, t, final=True))
+        if poll.anonymous:
+            await self.store.unlink(poll.id)
+        if poll.recurrence:
+            await self._next_of(poll, channel, now)
+        return True
+
+    async def _next_of(self, poll: Poll, channel: ChannelRef, now: datetime) -> None:
+        assert poll.recurrence is not None
+        tz = self.ctx.config.timezone_of(channel.community)
+        closes_at = next_occurrence(poll.closes_at, poll.recurrence, now, tz)
+        draft = PollDraft(PollKind(poll.kind), poll.question, tuple(poll.options), poll.anonymous, poll.reveal, closes_at, poll.recurrence)
+        await self.publish(draft, channel, None, now)
+
+    async def results(self, poll: Poll, t: Texts, *, final: bool) -> Message:
+        """The results message, with its bar chart drawn in a thread."""
+        assert poll.id is not None
+        tally = await self.store.tally(poll.id)
+        chart = None
+        if poll.kind != PollKind.OPEN and tally.voters:
+            labels, counts, colors = chart_series(poll, tally)
+            chart = await render_bars(poll.question, labels, counts, highlight=colors)
+        return results_message(poll, tally, t, final=final, chart=chart)
+
+    # --- demo, summary, privacy -----------------------------------------------------------
+    def demo_script(self) -> list[tuple[timedelta, str, str]]:
+        """Camille runs a poll in week 1 and an NPS survey in week 2."""
+        locale = next((self.ctx.locale(c) for c in self.ctx.communities if c.id == "demo"), self.ctx.config.bot.locale)
+        t = self.texts(locale)
+        return [
+            (timedelta(hours=10), "camille", f'poll create "{t("demo.question")}" "{t("demo.options")}" duration=3d'),
+            (timedelta(days=7, hours=11), "camille", "survey start nps duration=5d"),
+            (timedelta(days=21, hours=9), "camille", "survey start likert anonymous=yes results=close duration=4d"),
+        ]
+
+    async def summary(self, community: CommunityRef) -> list[str]:
+        """Each poll with its voters and headline result."""
+        cid = await self.ctx.directory.community_id(community)
+        t = self.texts(community)
+        lines = []
+        for poll in reversed(await self.store.recent(cid, limit=20)):
+            assert poll.id is not None
+            tally = await self.store.tally(poll.id)
+            headline = score_line(poll, tally, t)
+            if headline is None and poll.kind in (PollKind.SINGLE, PollKind.MULTIPLE) and tally.counts:
+                best = max(tally.counts, key=lambda v: (tally.counts[v], -v))
+                headline = t("summary_top", option=poll.options[best], votes=tally.counts[best])
+            state = t("summary_closed") if poll.closed_at else t("summary_open")
+            lines.append(t("summary_line", id=poll.id, question=poll.question[:70], state=state, voters=tally.voters, headline=headline or "—"))
+        return lines
+
+    async def _member_row(self, member: MemberRef) -> int | None:
+        cid = await self.ctx.directory.community_id(member.community)
+        return await self.store.member_row(cid, member.id)
+
+    async def forget_member(self, member: MemberRef) -> None:
+        """Delete the member's public ballots (anonymous ones cannot be found, by design)."""
+        if (mid := await self._member_row(member)) is not None:
+            await self.store.forget_member(mid)
+
+    async def describe_member(self, member: MemberRef) -> list[str]:
+        """How many public ballots the member has."""
+        mid = await self._member_row(member)
+        count = await self.store.member_votes(mid) if mid is not None else 0
+        return [self.texts(member.community)("privacy_votes", count=count)]
+
+
+def setup(ctx: CogContext) -> Polls:
+    """Create the polls cog."""
+    return Polls(ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.scheduler import JobRun, JobSpec, Scheduler
 from storage.polls import Poll
@@ -12,7 +12,7 @@ from storage.polls import Poll
 log = logging.getLogger("engagebot.cogs.polls")
 
 JOB_SCOPE = "polls"
-CloseFunc = Callable[[int], Awaitable[None]]
+CloseFunc = Callable[[int, datetime], Awaitable[None]]
 
 
 def job_id(poll_id: int) -> str:
@@ -33,17 +33,20 @@ class Deadlines:
         self.scheduler, self.close, self.owner = scheduler, close, owner
 
     def spec(self, poll: Poll) -> JobSpec:
-        """A one-off cron job at the poll's deadline (UTC); `period` is constant, so it runs once ever."""
+        """A cron job at the poll's deadline (UTC day and minute; it would come back yearly, so it is dropped once closed).
+
+        The start-up catch-up may find last year's fire time: `close` ignores a run scheduled before the deadline.
+        """
         assert poll.id is not None
         at = fire_minute(poll.closes_at)
         poll_id = poll.id
 
-        async def run(_: JobRun) -> None:
-            await self.close(poll_id)
+        async def run(job: JobRun) -> None:
+            await self.close(poll_id, job.scheduled_for)
 
         return JobSpec(
             id=job_id(poll_id), scope=JOB_SCOPE, cron=f"{at.minute} {at.hour} {at.day} {at.month} *", timezone="UTC",
-            func=run, grace=timedelta(days=400), period_of=lambda _: "close", owner=self.owner,
+            func=run, grace=timedelta(days=366), period_of=lambda when: when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"), owner=self.owner,
         )
 
     def schedule(self, poll: Poll) -> None:

@@ -17,7 +17,7 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from cogs.polls.anonymity import BallotKey
 from cogs.polls.chart import render_bars
 from cogs.polls.closing import Deadlines
-from cogs.polls.model import SURVEY_KINDS, PollDraft, check_draft, native_hours, next_occurrence, parse_deadline, parse_options
+from cogs.polls.model import KEYCAPS, SURVEY_KINDS, PollDraft, check_draft, native_hours, next_occurrence, parse_deadline, parse_options
 from cogs.polls.render import BUTTON_PREFIX, Texts, bound, chart_series, label_of, poll_message, results_message, score_line
 from cogs.polls.store import PollStore
 from cogs.polls.voting import Ballots
@@ -253,6 +253,8 @@ class Polls(Cog):
         await self._react(event.message.id, event.member, event.emoji, removed=True, community=event.community)
 
     async def _react(self, message_id: str, member: MemberRef, emoji: str, *, removed: bool, community: CommunityRef) -> None:
+        if emoji not in KEYCAPS:
+            return  # most reactions are no votes: no database round trip for them
         cid = await self.ctx.directory.community_id(community)
         poll = await self.store.by_message(cid, message_id)
         if poll is not None:
@@ -267,10 +269,10 @@ class Polls(Cog):
             await self.ballots.native(poll, event.member, event.choice, self.ctx.clock.now(), removed=event.removed)
 
     # --- closing --------------------------------------------------------------------------
-    async def close_by_id(self, poll_id: int) -> None:
-        """The deadline job: close the poll if nothing closed it yet."""
+    async def close_by_id(self, poll_id: int, scheduled_for: datetime) -> None:
+        """The deadline job: close the poll if its deadline has come and nothing closed it yet."""
         poll = await self.store.get(poll_id)
-        if poll is not None:
+        if poll is not None and scheduled_for >= poll.closes_at.replace(second=0, microsecond=0):
             await self.close_poll(poll)
 
     async def close_poll(self, poll: Poll) -> bool:
@@ -328,12 +330,12 @@ class Polls(Cog):
         for poll in reversed(await self.store.recent(cid, limit=20)):
             assert poll.id is not None
             tally = await self.store.tally(poll.id)
-            headline = score_line(poll, tally, t)
+            headline = (score_line(poll, tally, t) or "").replace("**", "") or None
             if headline is None and poll.kind in (PollKind.SINGLE, PollKind.MULTIPLE) and tally.counts:
                 best = max(tally.counts, key=lambda v: (tally.counts[v], -v))
                 headline = t("summary_top", option=poll.options[best], votes=tally.counts[best])
             state = t("summary_closed") if poll.closed_at else t("summary_open")
-            lines.append(t("summary_line", id=poll.id, question=poll.question[:70], state=state, voters=tally.voters, headline=headline or "—"))
+            lines.append(t("summary_line", id=poll.id, question=poll.question, state=state, voters=tally.voters, headline=headline or "—"))
         return lines
 
     async def _member_row(self, member: MemberRef) -> int | None:

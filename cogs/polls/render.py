@@ -90,7 +90,7 @@ def poll_message(poll: Poll, t: Texts, tz: ZoneInfo, *, native_hours: int | None
         buttons += (Button(t("results_button"), custom_id(poll.id, "results"), ButtonStyle.SECONDARY, "📊"),)
     title = t("survey_title" if is_survey(poll) else "poll_title", question=poll.question)
     return Message(body="\n".join(lines).strip(), title=title, fields=tuple(fields), buttons=buttons, native_poll=native,
-                   footer=t("footer", id=poll.id))
+                   footer=t("footer_open" if kind == PollKind.OPEN else "footer", id=poll.id))
 
 
 def _bar(share: float, width: int = 12) -> str:

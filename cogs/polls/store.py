@@ -6,8 +6,9 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.refs import ChannelRef, CommunityRef, Platform
@@ -72,32 +73,35 @@ class PollStore:
 
     async def get(self, poll_id: int, community_id: int | None = None) -> Poll | None:
         """A poll by id (optionally only within a community)."""
-        query = select(Poll).where(POLLS.c.id == poll_id)
+        query = select(POLLS).where(POLLS.c.id == poll_id)
         if community_id is not None:
             query = query.where(POLLS.c.community_id == community_id)
-        async with self.db.session() as session:
-            return (await session.execute(query)).scalars().first()
+        return await self._one(query)
 
     async def by_message(self, community_id: int, message_id: str) -> Poll | None:
         """The poll a message carries, if any."""
-        query = select(Poll).where(POLLS.c.community_id == community_id, POLLS.c.message_external_id == message_id)
-        async with self.db.session() as session:
-            return (await session.execute(query)).scalars().first()
+        return await self._one(select(POLLS).where(POLLS.c.community_id == community_id, POLLS.c.message_external_id == message_id))
 
     async def open_polls(self) -> list[Poll]:
         """Every poll not closed yet, in every community."""
-        query = select(Poll).where(POLLS.c.closed_at.is_(None)).order_by(POLLS.c.closes_at, POLLS.c.id)
-        async with self.db.session() as session:
-            return list((await session.execute(query)).scalars().all())
+        return await self._all(select(POLLS).where(POLLS.c.closed_at.is_(None)).order_by(POLLS.c.closes_at, POLLS.c.id))
+
+    async def _one(self, query: Select[Any]) -> Poll | None:
+        found = await self._all(query.limit(1))
+        return found[0] if found else None
+
+    async def _all(self, query: Select[Any]) -> list[Poll]:
+        # plain Core reads: an ORM session per vote costs several times more
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [Poll(**dict(row)) for row in rows]
 
     async def recent(self, community_id: int, limit: int = 15) -> list[Poll]:
         """A community's polls, open ones first, then the latest closed."""
-        query = (
-            select(Poll).where(POLLS.c.community_id == community_id)
+        return await self._all(
+            select(POLLS).where(POLLS.c.community_id == community_id)
             .order_by(POLLS.c.closed_at.is_not(None), POLLS.c.closes_at.desc(), POLLS.c.id.desc()).limit(limit)
         )
-        async with self.db.session() as session:
-            return list((await session.execute(query)).scalars().all())
 
     async def close(self, poll_id: int, at: datetime) -> bool:
         """Mark a poll closed; True only for the one call that closed it (never twice, even across processes)."""
@@ -131,24 +135,25 @@ class PollStore:
             rows = (await conn.execute(select(VOTES.c.value).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code))).all()
         return sorted(r.value for r in rows)
 
-    async def replace(self, poll_id: int, voter: Voter, values: list[int], text: str | None = None) -> None:
-        """Make `values` the voter's whole ballot (a changed vote replaces the previous one)."""
+    async def replace(self, poll_id: int, voter: Voter, values: list[int], text: str | None = None) -> list[int]:
+        """Make `values` the voter's whole ballot (a changed vote replaces the previous one); returns the ballot."""
         async with self.db.begin() as conn:
             await conn.execute(delete(VOTES).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code))
             for value in values:
                 await self._insert(conn, poll_id, voter, value, text)
+        return sorted(values)
 
-    async def toggle(self, poll_id: int, voter: Voter, value: int, *, on: bool | None = None) -> bool:
-        """Add or remove one value of a multiple-choice ballot; returns whether it is now selected."""
+    async def toggle(self, poll_id: int, voter: Voter, value: int, *, on: bool | None = None) -> list[int]:
+        """Add or remove one value of a multiple-choice ballot (`on` forces a side); returns the ballot."""
         async with self.db.begin() as conn:
-            found = (await conn.execute(select(VOTES.c.id).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code, VOTES.c.value == value))).first()
-            if found is not None and on is not True:
-                await conn.execute(delete(VOTES).where(VOTES.c.id == found.id))
-                return False
-            if found is None and on is not False:
+            current = {r.value for r in (await conn.execute(select(VOTES.c.value).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code))).all()}
+            if value in current and on is not True:
+                await conn.execute(delete(VOTES).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code, VOTES.c.value == value))
+                current.discard(value)
+            elif value not in current and on is not False:
                 await self._insert(conn, poll_id, voter, value, None)
-                return True
-            return found is not None
+                current.add(value)
+        return sorted(current)
 
     async def remove(self, poll_id: int, voter: Voter, value: int) -> bool:
         """Take one value back (a removed reaction or native vote); True when there was one."""

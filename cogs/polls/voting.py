@@ -57,10 +57,9 @@ class Ballots:
         async with self._lock:
             voter = await self.voter(poll, member, now)
             if poll.kind == PollKind.MULTIPLE:
-                await self.store.toggle(poll.id, voter, value)
+                ballot = await self.store.toggle(poll.id, voter, value)
             else:
-                await self.store.replace(poll.id, voter, [value])
-            ballot = await self.store.values_of(poll.id, voter)
+                ballot = await self.store.replace(poll.id, voter, [value])
         await self.participation(poll, member, now)
         return ballot
 

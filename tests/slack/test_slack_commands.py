@@ -125,3 +125,18 @@ async def test_a_reply_is_posted_in_the_thread_of_the_post_it_answers(slack_bot)
     [posted] = h.fake.called("chat.postMessage")
     assert posted.params["thread_ts"] == "1767600300.000200"
     assert ref == MessageRef(general, "1767700000.000001", "1767600300.000200")  # the ts the fake Slack gave it
+
+
+async def test_a_member_erases_their_data_with_the_button_of_a_private_answer(slack_bot) -> None:  # type: ignore[no-untyped-def]
+    h: SlackHarness = await slack_bot()
+    await h.event(payload("team_join"))
+    await h.command("forgetme")
+    confirm = answers(h)[-1]
+    [button] = [e for b in confirm["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert button["style"] == "danger"
+    click = payload("block_actions", response_url=h.response_url(), custom_id=button["value"])
+    click["user"]["id"] = "UALICE"
+    click["container"]["is_ephemeral"] = True
+    await h.interact(click)
+    assert answers(h)[-1]["text"] == "Done: everything stored about you has been erased."
+    assert await h.rows("select id from interactions") == []

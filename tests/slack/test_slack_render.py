@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.adapters.slack.commands import ModalOrigin, command_words
-from bot.adapters.slack.render import blocks_for, mrkdwn
+from bot.adapters.slack.render import blocks_for, fallback_text, mrkdwn
 from bot.adapters.slack.translate import Workspace, emoji_of, event_of
 from bot.core.events import MessagePosted
 from bot.core.message import Button, ButtonStyle, Field, Message
@@ -76,3 +76,9 @@ def test_a_reply_to_the_bots_own_post_targets_the_bot() -> None:
     event = event_of(body, Workspace("T0ENGAGE", bot_user_id="UBOT"), NOW)
     assert isinstance(event, MessagePosted) and event.reply_to_author is not None and event.reply_to_author.bot
     assert event.reply_to is not None and event.reply_to.id == "1767600000.000001"
+
+
+def test_mentioned_members_are_notified() -> None:
+    message = Message(body="Welcome **Bob**!", mentions=("UBOB", "UBOB"))
+    assert blocks_for(message)[0]["text"]["text"] == "<@UBOB> Welcome *Bob*!"
+    assert fallback_text(message).startswith("<@UBOB> Welcome")

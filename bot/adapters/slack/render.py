@@ -98,8 +98,9 @@ def blocks_for(message: Message, limit: int = MESSAGE_BLOCKS, more: str = "…")
     blocks: list[Block] = []
     if message.title:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(message.title, HEADER_TEXT), "emoji": True}})
-    if message.body:
-        blocks.extend(section(piece) for piece in chunks(mrkdwn(message.body), SECTION_TEXT))
+    body = " ".join(p for p in (mention_line(message), mrkdwn(message.body)) if p)
+    if body:
+        blocks.extend(section(piece) for piece in chunks(body, SECTION_TEXT))
     fields = [{"type": "mrkdwn", "text": clip(f"*{f.name}*\n{mrkdwn(f.value)}", FIELD_TEXT)} for f in message.fields]
     blocks.extend({"type": "section", "fields": fields[i : i + FIELDS_PER_SECTION]} for i in range(0, len(fields), FIELDS_PER_SECTION))
     if message.native_poll and not message.buttons:
@@ -116,9 +117,15 @@ def blocks_for(message: Message, limit: int = MESSAGE_BLOCKS, more: str = "…")
     return (blocks + tail)[:limit]
 
 
+def mention_line(message: Message) -> str:
+    """The members the message mentions (`Message.mentions`), as Slack mentions that notify them."""
+    return " ".join(f"<@{member}>" for member in dict.fromkeys(message.mentions))
+
+
 def fallback_text(message: Message) -> str:
     """The notification / accessibility text of a message."""
-    return clip(mrkdwn(message.plain_text()), FALLBACK_TEXT) or " "
+    text = " ".join(p for p in (mention_line(message), mrkdwn(message.plain_text())) if p)
+    return clip(text, FALLBACK_TEXT) or " "
 
 
 def with_prefix(message: Message, prefix: str) -> Message:

@@ -106,6 +106,14 @@ async def test_rate_limited_call_waits_retry_after_and_is_retried(slack_bot) -> 
     assert ref is not None and ref.channel.id == "C0GENERAL"
 
 
+async def test_a_server_error_is_retried_after_a_short_pause(slack_bot) -> None:  # type: ignore[no-untyped-def]
+    h: SlackHarness = await slack_bot()
+    h.fake.fail("views.publish", status=503, error="service_unavailable")
+    await h.event(payload("app_home_opened"))
+    assert len(h.fake.called("views.publish")) == 2
+    assert len(h.sleeps) == 1 and 0 < h.sleeps[0] <= 2
+
+
 async def test_image_is_uploaded_as_a_file_in_the_thread(slack_bot) -> None:  # type: ignore[no-untyped-def]
     h: SlackHarness = await slack_bot()
     chart = Attachment("digest.png", b"\x89PNG fake chart", "Active members per week")

@@ -52,9 +52,27 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+class ServerErrorHandler(AsyncServerErrorRetryHandler):
+    """Retries a 500 or 503 after a growing pause (the sleep is injectable)."""
+
+    def __init__(self, max_retry_count: int = 2, sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.sleep = sleep
+
+    async def prepare_for_next_attempt_async(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None
+    ) -> None:
+        """Back off (0.5 s, 1 s… plus jitter), then let the client try again."""
+        state.next_attempt_requested = True
+        wait = self.interval_calculator.calculate_sleep_duration(state.current_attempt)
+        log.info("slack server error %s on %s: retrying in %.1f s", response.status_code if response else "?", request.url.rsplit("/", 1)[-1], wait)
+        await self.sleep(wait)
+        state.increment_current_attempt()
+
+
 def retry_handlers(sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
     """Connection errors, 429 with Retry-After, and 500/503 are retried."""
-    return [AsyncConnectionErrorRetryHandler(), RetryAfterHandler(sleep=sleep), AsyncServerErrorRetryHandler(max_retry_count=2)]
+    return [AsyncConnectionErrorRetryHandler(), RetryAfterHandler(sleep=sleep), ServerErrorHandler(sleep=sleep)]
 
 
 def web_client(token: str, base_url: str, sleep: Sleep = asyncio.sleep) -> AsyncWebClient:

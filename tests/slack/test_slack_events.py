@@ -135,3 +135,9 @@ async def test_socket_mode_receives_events_and_acks_them(slack_bot, fake_slack) 
     await h.adapter.idle()
     assert h.town.welcomed == ["UALICE"]
     assert fake_slack.methods()[-2:] == ["conversations.open", "chat.postMessage"]
+
+
+async def test_the_request_url_check_of_http_mode_is_answered(slack_bot) -> None:  # type: ignore[no-untyped-def]
+    h: SlackHarness = await slack_bot()
+    response = await h.event({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"})
+    assert response.status == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in response.body

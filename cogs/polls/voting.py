@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime
 
 from bot.commands import CommandError
-from bot.core.refs import MemberRef
+from bot.core.refs import ChannelRef, MemberRef
 from cogs.polls.anonymity import BallotKey
 from cogs.polls.model import KEYCAPS
 from cogs.polls.render import values_of
@@ -14,7 +14,7 @@ from cogs.polls.store import PollStore, Voter
 from storage.directory import Directory
 from storage.models import InteractionKind
 from storage.polls import Poll, PollKind
-from storage.recorder import Recorder
+from storage.recorder import PendingRow, Recorder
 
 MAX_ANSWER = 1000
 
@@ -38,14 +38,14 @@ class Ballots:
             return Voter(self.key.voter(poll.id, str(member.community), member.id), None, None)
         return Voter(member.id, await self.directory.member_id(member, now), now)
 
-    async def participation(self, poll: Poll, member: MemberRef, now: datetime) -> None:
+    async def participation(self, poll: Poll, member: MemberRef, now: datetime, channel: ChannelRef | None = None) -> None:
         """A `poll_vote` contribution row: who took part and when, never what they chose."""
-        mid = await self.directory.member_id(member, now)
-        row = Recorder.row(
-            poll.community_id, InteractionKind.POLL_VOTE, mid, f"poll:{poll.id}:{member.id}", now,
-            channel_id=poll.channel_id, parent_external_id=poll.message_external_id,
+        channel = channel or await self.store.channel_of(poll)
+        row = PendingRow(
+            member.community, InteractionKind.POLL_VOTE, member, f"poll:{poll.id}:{member.id}", now,
+            channel=channel, parent_external_id=poll.message_external_id,
         )
-        self.recorder.add_rows([row])
+        self.recorder.add(row)
 
     async def click(self, poll: Poll, member: MemberRef, value: int, now: datetime) -> list[int]:
         """A button click: the member's ballot afterwards (values selected)."""

@@ -1,0 +1,130 @@
+"""The real start-up path against a local stand-in for Discord: log in, sync commands, connect; a 4014 close."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+import pytest
+import yarl
+from aiohttp import WSMsgType, web
+
+from bot.adapters.discord import build_discord_adapter
+from bot.adapters.discord.client import intents
+from bot.app import Engagebot
+from bot.config import ConfigError, Secrets
+from tests.discord import shim
+from tests.discord.conftest import discord_config
+
+TOKEN = "MTIz.good-token.never-in-logs"
+BOT_USER = {"id": str(shim.APP_ID), "username": "engagebot", "discriminator": "0", "global_name": None, "avatar": None, "bot": True}
+
+
+@dataclass
+class FakeDiscord:
+    """What the stand-in saw: REST calls and the gateway IDENTIFY."""
+
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    commands: dict[str, Any] = field(default_factory=dict)
+    identify: dict[str, Any] | None = None
+
+
+def answer(data: Any, status: int = 200) -> web.Response:
+    """JSON with Discord's exact content type (discord.py only parses `application/json`)."""
+    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+
+
+def stand_in(seen: FakeDiscord) -> web.Application:
+    """A few Discord API routes and a gateway that refuses privileged intents (close 4014)."""
+
+    async def me(request: web.Request) -> web.Response:
+        seen.calls.append((request.method, request.path))
+        if request.headers.get("Authorization") != f"Bot {TOKEN}":
+            return answer({"message": "401: Unauthorized", "code": 0}, status=401)
+        return answer(BOT_USER)
+
+    async def application(request: web.Request) -> web.Response:
+        seen.calls.append((request.method, request.path))
+        return answer({
+            "id": str(shim.APP_ID), "name": "engagebot", "description": "", "icon": None, "rpc_origins": [], "bot_public": True,
+            "bot_require_code_grant": False, "owner": {**BOT_USER, "bot": False}, "verify_key": "00", "flags": 0, "team": None,
+        })
+
+    async def guild_commands(request: web.Request) -> web.Response:
+        seen.calls.append((request.method, request.path))
+        payload = await request.json()
+        seen.commands[request.match_info["guild"]] = payload
+        return answer([{**c, "id": str(900000000000001000 + i), "application_id": str(shim.APP_ID), "version": "1",
+                                   "guild_id": request.match_info["guild"]} for i, c in enumerate(payload)])
+
+    async def gateway(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None}))
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT and json.loads(msg.data).get("op") == 2:
+                seen.identify = json.loads(msg.data)["d"]
+                await ws.close(code=4014, message=b"Disallowed intent(s).")
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/api/v10/users/@me", me)
+    app.router.add_get("/api/v10/oauth2/applications/@me", application)
+    app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", guild_commands)
+    app.router.add_get("/gateway", gateway)
+    return app
+
+
+@pytest.fixture
+async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """The stand-in on 127.0.0.1, with discord.py pointed at it."""
+    seen = FakeDiscord()
+    runner = web.AppRunner(stand_in(seen))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{port}/gateway"))
+    yield seen
+    await runner.cleanup()
+
+
+async def test_the_bot_logs_in_syncs_commands_and_explains_a_4014_close_in_one_line(fake_discord: FakeDiscord, db_url: str,
+                                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    config = discord_config(db_url)
+    app = Engagebot(config)
+    adapter = build_discord_adapter(config, Secrets(discord_token=TOKEN))
+    app.add_adapter(adapter)
+    await app.start()  # returns once logged in, with the gateway running in the background
+    try:
+        assert adapter.gateway is not None  # the gateway runs in the background
+        assert ("GET", "/api/v10/users/@me") in fake_discord.calls
+        synced = fake_discord.commands[str(shim.GUILD_ID)]
+        assert {"kudos", "help"} <= {c["name"] for c in synced}
+        await asyncio.wait_for(adapter.wait_closed(), timeout=10)
+    finally:
+        await app.stop()
+    assert fake_discord.identify is not None and fake_discord.identify["intents"] == intents().value
+    problems = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(problems) == 1 and problems[0].exc_info is None
+    assert "4014" in problems[0].getMessage() and "MESSAGE CONTENT INTENT" in problems[0].getMessage()
+    assert TOKEN not in caplog.text
+
+
+async def test_a_wrong_token_stops_start_up_with_one_clear_line(fake_discord: FakeDiscord, db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    config = discord_config(db_url)
+    app = Engagebot(config)
+    adapter = build_discord_adapter(config, Secrets(discord_token="not-the-token"))
+    app.add_adapter(adapter)
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN was refused"):
+        await app.start()
+    await app.stop()
+    assert "not-the-token" not in caplog.text

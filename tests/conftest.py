@@ -83,14 +83,17 @@ async def start_bot(db_url: str) -> AsyncIterator[HarnessFactory]:
         sim = SimulationAdapter(COMMUNITY, clock)
         sim.admins.add("admin")
         app.add_adapter(sim, [COMMUNITY])
-        await app.start()
         started.append(app)
+        await app.start()
         return Harness(app, sim, clock, db_url)
 
     yield factory
     for app in started:
         if app.started:
             await app.stop()
+        else:  # start-up was refused (a configuration mistake): release what it opened
+            await app.recorder.close()
+            await app.db.close()
 
 
 POSTGRES_ENV = "ENGAGEBOT_TEST_POSTGRES_URL"

@@ -202,8 +202,15 @@ def convert_option(opt: Option, raw: Any, resolve_member: Callable[[str], Member
 
 
 def split_words(line: str) -> list[str]:
-    """Split a command line like a shell would, tolerating unbalanced quotes."""
+    """Split a command line into words: double quotes group words, apostrophes stay letters (what's, qu'il).
+
+    Unbalanced quotes are tolerated (plain whitespace split).
+    """
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    lexer.quotes = '"'
     try:
-        return shlex.split(line)
+        return list(lexer)
     except ValueError:
         return line.split()

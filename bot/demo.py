@@ -102,6 +102,24 @@ class CommunitySimulation:
         self.sim, self.rng, self.start, self.options = sim, rng, start, options
         self.personas = self._cast()
         self.recent: list[str] = []
+        self.bot_posts: list[tuple[datetime, str, set[str]]] = []  # the bot's public posts, and who answered them
+        self.answer_rng = random.Random(options.seed + 1)
+        sim.observers.append(self._notice_bot_post)
+
+    def _notice_bot_post(self, entry: Entry) -> None:
+        """Members see the bot's public posts (a weekly prompt, a poll) and may answer them like any post."""
+        if entry.kind == "bot" and entry.ref is not None and entry.channel is not None and not entry.channel.id.startswith("dm-"):
+            self.recent.append(entry.ref.id)
+            self.bot_posts.append((entry.at, entry.ref.id, set()))
+            del self.bot_posts[:-5]
+
+    def fresh_bot_post(self, p: Persona, now: datetime) -> str | None:
+        """A bot post of the last three days this member has not answered yet, now and then (prompts invite answers)."""
+        for at, ref, answered in reversed(self.bot_posts):
+            if now - at < timedelta(days=3) and p.id not in answered and self.answer_rng.random() < 0.2:
+                answered.add(p.id)
+                return ref
+        return None
 
     def _cast(self) -> list[Persona]:
         rng, n = self.rng, self.options.members
@@ -161,7 +179,9 @@ class CommunitySimulation:
             return
         if kind == "post":
             channel = rng.choices(CHANNELS, weights=(6, 1, 3, 2, 2))[0]
-            if self.recent and rng.random() < 0.45:
+            if (answered := self.fresh_bot_post(p, sim.clock.now())) is not None:
+                ref = await sim.post(p.id, "Here is my answer to this one.", reply_to=answered)
+            elif self.recent and rng.random() < 0.45:
                 target = rng.choice(self.recent[-30:])
                 author = sim.messages[target].author
                 mentions = [author.id] if author and rng.random() < 0.15 and author.id != p.id else []

@@ -20,7 +20,9 @@ def play(tmp_path: Path, script: str, capsys: pytest.CaptureFixture[str], *extra
     path = tmp_path / "script.txt"
     path.write_text(textwrap.dedent(script), encoding="utf-8")
     db = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
-    code = main(["run", "--script", str(path), "--start", "2026-01-05T09:00:00+00:00", "--database", db, *extra])
+    config = tmp_path / "config.toml"  # the console itself, without feature cogs posting on their own
+    config.write_text("[bot]\ncogs = []\n", encoding="utf-8")
+    code = main(["run", "--script", str(path), "--start", "2026-01-05T09:00:00+00:00", "--database", db, "--config", str(config), *extra])
     return code, capsys.readouterr().out
 
 

@@ -111,3 +111,10 @@ async def test_forgetting_a_member_unlinks_the_prompts_they_queued(start_bot: An
     await h.app.press(ButtonPressed(custom_id=reply.message.buttons[0].custom_id, member=h.sim.member("camille"), at=h.clock.now()))
     assert await h.scalar("select count(*) from prompt_queue where added_by is null") == 1
     assert await h.scalar("select count(*) from members where external_id = 'camille'") == 0
+
+
+async def test_apostrophes_survive_the_console(start_bot: Any) -> None:
+    h = await animator_bot(start_bot)
+    await say(h, "camille", "prompt add What's one thing you'd change? Qu'en pensez-vous ?")
+    await h.app.scheduler.advance_to(MONDAY + timedelta(hours=9))
+    assert bodies(h) == ["What's one thing you'd change? Qu'en pensez-vous ?"]

@@ -137,3 +137,15 @@ async def test_a_clock_that_only_starts_later_does_not_post_old_weeks(start_bot:
     clock = VirtualClock(MONDAY + timedelta(weeks=10, hours=12))
     h: Harness = await start_bot(clock=clock)
     assert len(bot_posts(h)) == 1  # only the latest slot within grace, never a backlog
+
+
+def test_the_example_script_shows_the_weekly_prompt_on_the_console(tmp_path: Path, capsys: Any) -> None:
+    from bot.cli import main
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "weekly-prompt.txt"
+    code = main(["run", "--script", str(script), "--start", "2026-01-05T08:00+01:00", "--database", f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.count("**💬 Question of the week**") == 3
+    assert "09:00 m1 #general 🤖" in out and "m2 #general ↳m1 alice: I finally ran my first workshop" in out
+    assert "Skipped: “New week, new faces." in out

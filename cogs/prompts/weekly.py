@@ -17,7 +17,7 @@ from bot.scheduler import JobRun, JobSpec
 from cogs.prompts.settings import PromptSettings
 from storage.models import InteractionKind
 from storage.prompts import Choice, PromptStore, prompt_answer_stats
-from storage.recorder import Recorder
+from storage.recorder import PendingRow
 
 JOB_ID = "prompts.weekly"
 PLAYGROUND = (Platform.CONSOLE, Platform.SIMULATION)
@@ -185,13 +185,8 @@ class WeeklyPromptEngine(Cog):
         prompt = self.prompt_answered(event)
         if prompt is None:
             return
-        d = self.ctx.directory
-        cid = await d.community_id(event.community)
-        mid = await d.member_id(event.author, event.at)
-        chid = await d.channel_id(event.message.channel)
-        self.ctx.recorder.add_rows([
-            Recorder.row(cid, InteractionKind.PROMPT_ANSWER, mid, event.message.id, event.at, channel_id=chid, parent_external_id=prompt)
-        ])
+        self.ctx.recorder.add(PendingRow(event.community, InteractionKind.PROMPT_ANSWER, event.author, event.message.id, event.at,
+                                         event.message.channel, parent_external_id=prompt))
 
     # --- demo, summary, privacy -----------------------------------------------------------
     async def summary(self, community: CommunityRef) -> list[str]:

@@ -8,7 +8,7 @@ from bot.cog import command
 from bot.commands import Access, CommandError, Option, OptionType, Reply
 from bot.core.events import CommandInvoked
 from bot.core.message import Message
-from bot.core.refs import CommunityRef
+from bot.core.refs import CommunityRef, MemberRef
 from cogs.prompts.settings import parse_day
 from cogs.prompts.weekly import WeeklyPromptEngine
 from storage.prompts import Choice
@@ -48,6 +48,19 @@ class WeeklyPrompts(WeeklyPromptEngine):
     async def _coming(self, community: CommunityRef) -> tuple[datetime, Choice]:
         when = self._next_run_or_refuse(community)
         return when, await self.next_choice(community, when.astimezone(self.timezone_of(community)).date())
+
+    async def home_lines(self, member: MemberRef, access: Access) -> list[str]:
+        """Animators see the next prompt; members see the current one."""
+        community = member.community
+        if access & Access.ANIMATOR:
+            when = self.next_run(community)
+            if when is None:
+                return []
+            choice = await self.next_choice(community, when.astimezone(self.timezone_of(community)).date())
+            return [self.ctx.t(community, "prompts.home_next", when=self._when(community, when), text=choice.text)]
+        cid = await self.ctx.directory.community_id(community)
+        sent = [p for p in await self.store.posts(cid) if p.status == "sent"]
+        return [self.ctx.t(community, "prompts.home_current", text=sent[-1].text)] if sent else []
 
     # --- commands -------------------------------------------------------------------------
     @command("prompt add", {"en": "Queue a question for an upcoming weekly prompt", "fr": "Mettre une question en file pour une prochaine question de la semaine"},

@@ -38,11 +38,11 @@ def payload(name: str, **fill: str) -> dict[str, Any]:
     return copy.deepcopy(json.loads(text))
 
 
-def slack_config(db_url: str, fake: FakeSlack, **slack: Any) -> Config:
+def slack_config(db_url: str, fake: FakeSlack, cogs: tuple[str, ...] = (), **slack: Any) -> Config:
     """The Slack workspace as the one community, HTTP mode on a free port of 127.0.0.1."""
     return parse_config({
         "database": {"url": db_url, "flush_seconds": 0.05},
-        "bot": {"cogs": []},
+        "bot": {"cogs": list(cogs)},
         "communities": [{"platform": "slack", "id": TEAM, "timezone": "Europe/Paris", "locale": "en",
                          "animator_roles": ["animators"]}],
         "slack": {"mode": "http", "host": "127.0.0.1", "port": 0, "api_base_url": fake.api, **slack},
@@ -128,8 +128,8 @@ async def slack_bot(db_url: str, fake_slack: FakeSlack) -> AsyncIterator[Callabl
     """Start a bot with the Slack adapter (and the Town test cog) against the fake Web API."""
     started: list[Engagebot] = []
 
-    async def factory(**slack: Any) -> SlackHarness:
-        config = slack_config(db_url, fake_slack, **slack)
+    async def factory(*, cogs: tuple[str, ...] = (), with_town: bool = True, **slack: Any) -> SlackHarness:
+        config = slack_config(db_url, fake_slack, cogs, **slack)
         clock = VirtualClock(START)
         app = Engagebot(config, clock=clock)
         sleeps: list[float] = []
@@ -142,7 +142,8 @@ async def slack_bot(db_url: str, fake_slack: FakeSlack) -> AsyncIterator[Callabl
         app.add_adapter(adapter, [COMMUNITY])
         await app.start()
         town = Town(app.context("town"))
-        app.install(town)
+        if with_town:
+            app.install(town)
         started.append(app)
         harness = SlackHarness(app, adapter, fake_slack, clock, town)
         harness.sleeps = sleeps

@@ -23,6 +23,9 @@ EMOJI = {
     "wave": "👋", "fire": "🔥", "eyes": "👀", "raised_hands": "🙌", "white_check_mark": "✅", "100": "💯",
     "joy": "😂", "smile": "😄", "slightly_smiling_face": "🙂", "rocket": "🚀", "pray": "🙏", "star": "⭐",
     "bulb": "💡", "muscle": "💪", "thinking_face": "🤔", "sparkles": "✨", "heavy_check_mark": "✔️",
+    # keycaps: members vote in polls by reacting with them
+    "zero": "0️⃣", "one": "1️⃣", "two": "2️⃣", "three": "3️⃣", "four": "4️⃣", "five": "5️⃣", "six": "6️⃣",
+    "seven": "7️⃣", "eight": "8️⃣", "nine": "9️⃣", "keycap_ten": "🔟",
 }
 
 

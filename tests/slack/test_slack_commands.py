@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot.commands import Reply
 from bot.core.actions import SendMessage
 from bot.core.message import Attachment, Message
 from bot.core.refs import ChannelRef, MessageRef
@@ -148,3 +149,12 @@ async def test_a_member_erases_their_data_with_the_button_of_a_private_answer(sl
     await h.interact(click)
     assert answers(h)[-1]["text"] == "Done: everything stored about you has been erased."
     assert await h.rows("select id from interactions") == []
+
+
+async def test_a_private_answer_with_a_chart_sends_the_chart_by_dm(slack_bot) -> None:  # type: ignore[no-untyped-def]
+    h: SlackHarness = await slack_bot()
+    chart = Attachment("results.png", b"\x89PNG results", "Votes per answer")
+    reply = Reply(Message("Results so far", image=chart))
+    await h.adapter.answer(reply, h.adapter.workspace(), "UALICE", "C0GENERAL", h.response_url())
+    assert h.fake.methods()[:3] == ["response_url", "conversations.open", "files.getUploadURLExternal"]
+    assert h.fake.called("files.completeUploadExternal")[0].params["channel_id"] == "DALICE"

@@ -276,18 +276,37 @@ class SlackAdapter:
             webhook = AsyncWebhookClient(response_url, retry_handlers=retry_handlers(self.sleep))
             sent = await webhook.send(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel", replace_original=False)
             if sent.status_code == 200:
+                await self._image_of_answer(ws, user, channel, reply)
                 return
             log.warning("slack response_url answered %s; answering through the Web API", sent.status_code)
         if channel:
             try:
                 if reply.ephemeral:
                     await self.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+                    await self._image_of_answer(ws, user, channel, reply)
                 else:
                     await self._post(ChannelRef(ws.community, channel), message, None)
                 return
             except SlackApiError as err:
                 log.info("slack answer in %s failed (%s): sending it as a DM", channel, api_error(err))
         await self.send(SendDM(member(ws, user), message))
+
+    async def _image_of_answer(self, ws: Workspace, user: str, channel: str | None, reply: Reply) -> None:
+        """Slack cannot attach a file to an answer: the image goes to the channel, or privately by DM."""
+        image = reply.message.image
+        if image is None:
+            return
+        if reply.ephemeral or not channel:
+            channel = await self._dm_channel(user)
+        await self.client.files_upload_v2(channel=channel, file=image.data, filename=image.filename,
+                                          title=image.description or image.filename, alt_txt=image.description)
+
+    async def _dm_channel(self, user: str) -> str:
+        channel_id = self._dm_channels.get(user)
+        if channel_id is None:
+            opened = await self.client.conversations_open(users=user)
+            channel_id = self._dm_channels[user] = str(opened["channel"]["id"])
+        return channel_id
 
     async def send(self, action: Action) -> MessageRef | None:
         """Post a message (thread replies, images by file upload) or a DM; Slack has no roles to grant."""
@@ -331,11 +350,7 @@ class SlackAdapter:
     async def _dm(self, action: SendDM) -> MessageRef | None:
         user = action.member.id
         try:
-            channel_id = self._dm_channels.get(user)
-            if channel_id is None:
-                opened = await self.client.conversations_open(users=user)
-                channel_id = str(opened["channel"]["id"])
-                self._dm_channels[user] = channel_id
+            channel_id = await self._dm_channel(user)
             return await self._post(ChannelRef(action.member.community, channel_id), action.message, None)
         except SlackApiError as err:
             log.info("slack DM to %s failed (%s)%s", user, api_error(err), "; posting in the fallback channel" if action.fallback else "")

@@ -13,7 +13,7 @@ from bot.cog import Cog, CogContext, CogSettings, button, command, listen
 from bot.commands import Access, CommandError, Option, OptionType, Reply
 from bot.core.events import ButtonPressed, CommandInvoked, PollVoted, ReactionAdded, ReactionRemoved
 from bot.core.message import Message
-from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef
 from cogs.polls.anonymity import BallotKey
 from cogs.polls.chart import render_bars
 from cogs.polls.closing import Deadlines
@@ -134,7 +134,8 @@ class Polls(Cog):
         tz = self.ctx.config.timezone_of(inv.community)
         closes_at = parse_deadline(str(inv.options.get("duration") or settings.default_duration), now, tz)
         recurring = inv.options.get("recurring")
-        draft = check_draft(kind, question, options, anonymous=anonymous, reveal=str(inv.options.get("results") or settings.results),
+        reveal = inv.options.get("results") or ("close" if anonymous else settings.results)
+        draft = check_draft(kind, question, options, anonymous=anonymous, reveal=str(reveal),
                             closes_at=closes_at, now=now, recurrence=None if recurring in (None, "no") else str(recurring))
         channel = ChannelRef(inv.community, settings.channel) if settings.channel else inv.channel
         poll, note = await self.publish(draft, channel, inv.member, now)
@@ -237,7 +238,7 @@ class Polls(Cog):
             return Reply(Message(t("answer_how", id=poll.id)))
         if not value.lstrip("-").isdigit():
             raise CommandError("polls.errors.bad_value")
-        ballot = await self.ballots.click(poll, event.member, int(value), now)
+        ballot = await self.ballots.click(poll, event.member, int(value), now, event.message.channel if event.message else None)
         chosen = ", ".join(label_of(poll, v) for v in ballot) or t("nothing_chosen")
         key = "voted_anonymous" if poll.anonymous else "voted"
         return Reply(Message(t(key, choice=chosen)))
@@ -245,20 +246,20 @@ class Polls(Cog):
     @listen(ReactionAdded)
     async def on_reaction(self, event: ReactionAdded) -> None:
         """A number emoji on a simple poll is a vote."""
-        await self._react(event.message.id, event.member, event.emoji, removed=False, community=event.community)
+        await self._react(event.message, event.member, event.emoji, removed=False)
 
     @listen(ReactionRemoved)
     async def on_reaction_removed(self, event: ReactionRemoved) -> None:
         """Taking the number emoji back takes the vote back."""
-        await self._react(event.message.id, event.member, event.emoji, removed=True, community=event.community)
+        await self._react(event.message, event.member, event.emoji, removed=True)
 
-    async def _react(self, message_id: str, member: MemberRef, emoji: str, *, removed: bool, community: CommunityRef) -> None:
+    async def _react(self, message: MessageRef, member: MemberRef, emoji: str, *, removed: bool) -> None:
         if emoji not in KEYCAPS:
             return  # most reactions are no votes: no database round trip for them
-        cid = await self.ctx.directory.community_id(community)
-        poll = await self.store.by_message(cid, message_id)
+        cid = await self.ctx.directory.community_id(member.community)
+        poll = await self.store.by_message(cid, message.id)
         if poll is not None:
-            await self.ballots.react(poll, member, emoji, self.ctx.clock.now(), removed=removed)
+            await self.ballots.react(poll, member, emoji, self.ctx.clock.now(), removed=removed, channel=message.channel)
 
     @listen(PollVoted)
     async def on_native_vote(self, event: PollVoted) -> None:
@@ -337,6 +338,22 @@ class Polls(Cog):
             state = t("summary_closed") if poll.closed_at else t("summary_open")
             lines.append(t("summary_line", id=poll.id, question=poll.question, state=state, voters=tally.voters, headline=headline or "—"))
         return lines
+
+    async def home_lines(self, member: MemberRef, access: Access) -> list[str]:
+        """The open polls of the member's community, and whether they have answered each."""
+        cid = await self.ctx.directory.community_id(member.community)
+        t = self.texts(member.community)
+        tz = self.ctx.config.timezone_of(member.community)
+        now = self.ctx.clock.now()
+        lines = []
+        for poll in await self.store.recent(cid):
+            if poll.id is None or not self.ballots.is_open(poll, now):
+                continue
+            voter = await self.ballots.voter(poll, member, now)
+            answered = bool(await self.store.values_of(poll.id, voter))
+            key = "home_answered" if answered else "home_waiting"
+            lines.append(t(key, id=poll.id, question=poll.question, closes=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
+        return ([t("home_title")] + lines) if lines else []
 
     async def _member_row(self, member: MemberRef) -> int | None:
         cid = await self.ctx.directory.community_id(member.community)

@@ -126,6 +126,9 @@ def check_draft(
         raise CommandError("polls.errors.options_not_used", kind=poll_kind.value)
     if reveal not in ("live", "close"):
         raise CommandError("polls.errors.bad_reveal", value=reveal)
+    if anonymous and reveal == "live":
+        # a running tally watched between two votes would tell what the member who just voted chose
+        raise CommandError("polls.errors.anonymous_live")
     if recurrence is not None and recurrence not in RECURRENCES:
         raise CommandError("polls.errors.bad_recurrence", value=recurrence)
     if closes_at <= now:

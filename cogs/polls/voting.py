@@ -47,7 +47,7 @@ class Ballots:
         )
         self.recorder.add(row)
 
-    async def click(self, poll: Poll, member: MemberRef, value: int, now: datetime) -> list[int]:
+    async def click(self, poll: Poll, member: MemberRef, value: int, now: datetime, channel: ChannelRef | None = None) -> list[int]:
         """A button click: the member's ballot afterwards (values selected)."""
         assert poll.id is not None
         if value not in values_of(poll):
@@ -60,10 +60,10 @@ class Ballots:
                 ballot = await self.store.toggle(poll.id, voter, value)
             else:
                 ballot = await self.store.replace(poll.id, voter, [value])
-        await self.participation(poll, member, now)
+        await self.participation(poll, member, now, channel)
         return ballot
 
-    async def react(self, poll: Poll, member: MemberRef, emoji: str, now: datetime, *, removed: bool) -> bool:
+    async def react(self, poll: Poll, member: MemberRef, emoji: str, now: datetime, *, removed: bool, channel: ChannelRef | None = None) -> bool:
         """A number-emoji reaction on a simple poll (added or taken back); False when it is no vote."""
         assert poll.id is not None
         if emoji not in KEYCAPS or poll.anonymous or poll.kind not in (PollKind.SINGLE, PollKind.MULTIPLE):
@@ -80,7 +80,7 @@ class Ballots:
                 await self.store.toggle(poll.id, voter, value, on=True)
             else:
                 await self.store.replace(poll.id, voter, [value])
-        await self.participation(poll, member, now)
+        await self.participation(poll, member, now, channel)
         return True
 
     async def native(self, poll: Poll, member: MemberRef, choice: int, now: datetime, *, removed: bool) -> bool:

@@ -97,6 +97,18 @@ async def test_animator_lists_and_reads_results_and_closes_early(start_bot) -> N
     assert "There is no poll #9" in (await h.sim.command("admin", "poll results 9")).message.body
 
 
+async def test_home_view_lists_open_polls_and_whether_the_member_answered(start_bot) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot()
+    await h.sim.command("admin", 'poll create "Tea or coffee?" "Tea, Coffee" duration=1d')
+    await h.sim.command("admin", "survey start nps duration=2d")
+    await h.sim.press("alice", bot_posts(h)[-1].ref.id, "poll:2:9")  # type: ignore[union-attr]
+    home = await h.app.home(h.sim.member("alice"))
+    assert "#1 Tea or coffee? (until 2026-01-06 09:00): your answer is awaited" in home.body
+    assert "✅ #2 How likely" in home.body
+    await h.sim.command("admin", "poll close 1")
+    assert "Tea or coffee" not in (await h.app.home(h.sim.member("alice"))).body
+
+
 async def test_recurring_weekly_poll_is_posted_again_at_each_close(start_bot) -> None:  # type: ignore[no-untyped-def]
     h: Harness = await start_bot()
     await h.sim.command("admin", 'survey start csat duration=2d recurring=weekly')

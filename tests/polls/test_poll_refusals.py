@@ -33,6 +33,7 @@ PARIS = ZoneInfo("Europe/Paris")
         ('poll create "Rate us" "Yes, No" kind=nps', "has its own scale"),
         ('poll create "Pick one" "Yes, No" kind=ranked', "choose one of"),
         ("survey start stars", "choose one of"),
+        ('poll create "Pick one" "Yes, No" anonymous=yes results=live', "reveals its results at the close only"),
     ],
 )
 async def test_animator_is_told_why_a_poll_is_refused_and_nothing_is_posted(start_bot, line: str, expected: str) -> None:  # type: ignore[no-untyped-def]

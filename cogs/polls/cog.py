@@ -20,6 +20,7 @@ from cogs.polls.closing import Deadlines
 from cogs.polls.model import KEYCAPS, SURVEY_KINDS, PollDraft, check_draft, native_hours, next_occurrence, parse_deadline, parse_options
 from cogs.polls.render import BUTTON_PREFIX, Texts, bound, chart_series, label_of, poll_message, results_message, score_line
 from cogs.polls.store import PollStore
+from cogs.polls.templates import SurveyTemplates
 from cogs.polls.voting import Ballots
 from storage.polls import Poll, PollKind
 
@@ -71,6 +72,7 @@ class Polls(Cog):
         self.store = PollStore(ctx.db)
         self.ballots = Ballots(self.store, BallotKey(ctx.db.url, settings.key_file), ctx.directory, ctx.recorder)
         self.deadlines = Deadlines(ctx.scheduler, self.close_by_id, self.name)
+        self.templates = SurveyTemplates(ctx)
 
     # --- helpers --------------------------------------------------------------------------
     def texts(self, community: CommunityRef | str) -> Texts:
@@ -115,19 +117,31 @@ class Polls(Cog):
         settings = self.settings_for(inv.community)
         return await self._create(inv, kind, str(inv.options["question"]), options, anonymous=bool(inv.options.get("anonymous", False)), settings=settings)
 
-    @command("survey start", _d("Start a quick survey: NPS, CSAT, Likert or open feedback", "Lancer une enquête rapide : NPS, CSAT, Likert ou retour libre"),
+    @command("survey start", _d("Start a ready survey (NPS, CSAT, Likert, open feedback…) from the prompt pack",
+                                "Lancer une enquête prête (NPS, CSAT, Likert, retour libre…) du pack de questions"),
              options=(
-                 Option("kind", OptionType.STRING, _d("nps, csat, likert or open", "nps, csat, likert ou open"), choices=tuple(k.value for k in SURVEY_KINDS)),
-                 Option("question", OptionType.STRING, _d("The question (a ready one by default)", "La question (une question prête par défaut)"), required=False),
+                 Option("template", OptionType.STRING, _d("A ready survey of the pack (nps, csat, likert-progress, feedback…) or a kind: nps, csat, likert, open",
+                                                          "Une enquête prête du pack (nps, csat, likert-progress, feedback…) ou un type : nps, csat, likert, open")),
+                 Option("question", OptionType.STRING, _d("Your own question instead of the ready one", "Votre propre question à la place de celle prévue"), required=False),
                  *COMMON_OPTIONS,
              ), access=Access.ANIMATOR)
     async def survey_start(self, inv: CommandInvoked) -> Reply:
-        """Post a satisfaction survey with a ready question unless one is given."""
-        kind = str(inv.options["kind"])
+        """Post a ready survey of the community's pack, or a quick one of a given kind."""
+        template = str(inv.options["template"]).strip()
         settings = self.settings_for(inv.community)
-        question = inv.options.get("question") or self.texts(inv.locale or inv.community)(f"default_question.{kind}")
-        anonymous = bool(inv.options.get("anonymous", settings.surveys_anonymous))
-        return await self._create(inv, kind, str(question), (), anonymous=anonymous, settings=settings)
+        t = self.texts(inv.locale or inv.community)
+        ready = self.templates.find(inv.community, template)
+        kind: str
+        if ready is not None:
+            kind, question, options, anonymous = ready.kind, ready.question, tuple(ready.options), ready.anonymous and settings.surveys_anonymous
+        elif template in SURVEY_KINDS:
+            kind, question, options, anonymous = template, t(f"default_question.{template}"), (), settings.surveys_anonymous
+        else:
+            known = ", ".join(self.templates.ids(inv.community)) or ", ".join(k.value for k in SURVEY_KINDS)
+            raise CommandError("polls.errors.unknown_template", template=template, known=known)
+        question = str(inv.options.get("question") or question)
+        anonymous = bool(inv.options.get("anonymous", anonymous))
+        return await self._create(inv, kind, question, options, anonymous=anonymous, settings=settings)
 
     async def _create(self, inv: CommandInvoked, kind: str, question: str, options: tuple[str, ...], *, anonymous: bool, settings: PollsSettings) -> Reply:
         now = self.ctx.clock.now()
@@ -320,7 +334,7 @@ class Polls(Cog):
         return [
             (timedelta(hours=10), "camille", f'poll create "{t("demo.question")}" "{t("demo.options")}" duration=3d'),
             (timedelta(days=7, hours=11), "camille", "survey start nps duration=5d"),
-            (timedelta(days=21, hours=9), "camille", "survey start likert anonymous=yes results=close duration=4d"),
+            (timedelta(days=21, hours=9), "camille", "survey start likert-belonging duration=4d"),
         ]
 
     async def summary(self, community: CommunityRef) -> list[str]:

@@ -9,8 +9,8 @@ from tests.conftest import Harness
 
 
 def bot_posts(h: Harness) -> list[Entry]:
-    """Every message the bot posted in a channel, in order."""
-    return [e for e in h.sim.transcript if e.kind == "bot"]
+    """Every poll, survey and results message the bot posted in a channel, in order (other cogs' posts left out)."""
+    return [e for e in h.sim.transcript if e.kind == "bot" and e.message is not None and (e.message.title or "").startswith(("📊", "📋"))]
 
 
 def last_post(h: Harness) -> Entry:

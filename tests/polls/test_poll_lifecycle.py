@@ -122,6 +122,23 @@ async def test_recurring_weekly_poll_is_posted_again_at_each_close(start_bot) ->
     assert await h.scalar("select count(*) from polls") == 2
 
 
+async def test_ready_surveys_come_from_the_prompt_pack_in_the_community_language(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot()
+    await h.sim.command("admin", "survey start likert-belonging duration=2d")
+    likert = await poll_row(h, 1)
+    assert (likert.kind, likert.question, likert.anonymous) == ("likert", "I feel welcome and listened to in this community.", True)
+    await h.sim.command("admin", "survey start next-event anonymous=no duration=2d")
+    choice = await poll_row(h, 2)
+    assert choice.kind == "single" and len(choice.options) >= 2 and not choice.anonymous
+    await h.sim.command("admin", 'survey start nps question="Would you recommend our meetups?" duration=2d')
+    assert (await poll_row(h, 3)).question == "Would you recommend our meetups?"
+    await h.app.stop()
+    config = make_config(db_url, communities=[{"platform": "simulation", "id": "sim", "timezone": "Europe/Paris", "locale": "fr"}])
+    fr: Harness = await start_bot(config, clock=h.clock)
+    await fr.sim.command("admin", "survey start csat duration=2d")
+    assert "satisfaction" in (await poll_row(fr, 4)).question
+
+
 async def test_open_feedback_stores_the_answer_text_only_for_that_survey(start_bot) -> None:  # type: ignore[no-untyped-def]
     h: Harness = await start_bot()
     await h.sim.command("admin", 'survey start open "What should we change?" duration=2d')
@@ -172,16 +189,17 @@ async def test_polls_speak_french_in_a_french_community(start_bot, db_url) -> No
 async def test_after_a_restart_buttons_still_count_and_the_deadline_fires_once(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
     h: Harness = await start_bot()
     await h.sim.command("admin", 'poll create "Keep the Friday call?" "Yes, No" duration=1d')
+    poll_id = last_post(h).ref.id  # type: ignore[union-attr]
     await h.sim.command("admin", 'survey start csat duration=3d')
     old = {ref: posted for ref, posted in h.sim.messages.items()}
-    await h.sim.press("alice", "m1", "Yes")
+    await h.sim.press("alice", poll_id, "Yes")
     await h.app.stop()
 
     h2: Harness = await start_bot(make_config(db_url), clock=h.clock)
     h2.sim.messages.update(old)
     h2.sim._ids = itertools.count(100)
-    await h2.sim.press("bob", "m1", "No")
-    await h2.sim.press("alice", "m1", "No")
+    await h2.sim.press("bob", poll_id, "No")
+    await h2.sim.press("alice", poll_id, "No")
     assert await ballots(h2, 1) == [("alice", 1), ("bob", 1)]
     await h2.app.scheduler.advance_to(h.clock.now() + timedelta(days=1))
     assert len([p for p in bot_posts(h2) if "Results" in p.text]) == 1
@@ -190,7 +208,7 @@ async def test_after_a_restart_buttons_still_count_and_the_deadline_fires_once(s
     # down while the survey's deadline passes: closed once at the next start, never again
     h.clock.advance(timedelta(days=5))
     h3: Harness = await start_bot(make_config(db_url), clock=h.clock)
-    assert [p.message.title for p in bot_posts(h3) if p.message] == ["📊 Results: How satisfied are you with this community lately?"]
+    assert [p.message.title for p in bot_posts(h3) if p.message] == ["📊 Results: Overall, how satisfied are you with the community this month?"]
     await h3.app.stop()
     h4: Harness = await start_bot(make_config(db_url), clock=h.clock)
     await h4.app.scheduler.advance_to(h.clock.now() + timedelta(days=30))

@@ -32,7 +32,7 @@ PARIS = ZoneInfo("Europe/Paris")
         ('poll create "Pick one" "Yes, No" duration=10d recurring=weekly', "must close within a week"),
         ('poll create "Rate us" "Yes, No" kind=nps', "has its own scale"),
         ('poll create "Pick one" "Yes, No" kind=ranked', "choose one of"),
-        ("survey start stars", "choose one of"),
+        ("survey start stars", "There is no ready survey “stars”. Ready surveys: nps, enps, csat"),
         ('poll create "Pick one" "Yes, No" anonymous=yes results=live', "reveals its results at the close only"),
     ],
 )

@@ -30,6 +30,8 @@ async def test_slash_commands_are_synced_to_the_configured_guild_with_french_des
     assert {"help", "ping", "mydata", "forgetme", "kudos", "announce"} <= set(synced)
     assert synced["ping"]["description"] == "Check that the bot answers"
     assert synced["ping"]["description_localizations"]["fr"] == "Vérifier que le bot répond"
+    assert synced["kudos"]["description"] == "The /kudos commands"
+    assert synced["kudos"]["description_localizations"]["fr"] == "Les commandes /kudos"
     give = synced["kudos"]["options"][0]
     assert give["name"] == "give" and give["type"] == 1
     assert give["description_localizations"]["fr"] == "Remercier un membre"

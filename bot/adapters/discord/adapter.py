@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import Any
 
 import discord
@@ -16,21 +14,21 @@ from bot.adapters.base import AppPort, Capability
 from bot.adapters.discord import translate
 from bot.adapters.discord.client import BAD_TOKEN_ADVICE, new_client, run_gateway
 from bot.adapters.discord.commands import DescriptionTranslator, build_tree
+from bot.adapters.discord.outbox import Outbox
 from bot.adapters.discord.render import render
 from bot.adapters.discord.views import make_button_item
 from bot.commands import Command, Reply
 from bot.config import Config, ConfigError, Secrets
-from bot.core.actions import Action, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.actions import Action
 from bot.core.clock import Clock, RealClock
 from bot.core.events import Event
-from bot.core.refs import ChannelRef, MemberRef, MessageRef, Platform
+from bot.core.refs import MessageRef, Platform
 from bot.i18n import Catalog
 
 log = logging.getLogger("engagebot.discord")
 
 Connector = Callable[["DiscordAdapter"], Awaitable[None]]
 DEFER_AFTER = 2.5  # seconds: Discord wants an answer within 3 s
-DM_MEMORY = 10_000
 
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True, send_messages=True, send_messages_in_threads=True, embed_links=True, attach_files=True,
@@ -79,7 +77,7 @@ class DiscordAdapter:
         self.tree: app_commands.CommandTree[Any] | None = None
         self.gateway: asyncio.Task[None] | None = None
         self.app: AppPort | None = None
-        self._dm_guilds: OrderedDict[int, int] = OrderedDict()
+        self.outbox = Outbox(self.client, self.button_item)
         self._wire()
 
     def __repr__(self) -> str:
@@ -218,8 +216,8 @@ class DiscordAdapter:
         """The server a press belongs to; for a button in a DM, the server the DM was sent for."""
         if interaction.guild_id is not None:
             return interaction.guild_id
-        if interaction.message is not None and interaction.message.id in self._dm_guilds:
-            return self._dm_guilds[interaction.message.id]
+        if interaction.message is not None and interaction.message.id in self.outbox.dm_guilds:
+            return self.outbox.dm_guilds[interaction.message.id]
         configured = [int(c.id) for c in self.config.communities if c.platform == Platform.DISCORD and c.id.isdigit()]
         mutual = [g.id for g in interaction.user.mutual_guilds] if isinstance(interaction.user, discord.User) else []
         return next((g for g in configured if g in mutual), mutual[0] if mutual else None)
@@ -253,104 +251,7 @@ class DiscordAdapter:
     # --- actions --------------------------------------------------------------------------
     async def send(self, action: Action) -> MessageRef | None:
         """Post, DM or change roles; a Discord refusal is logged once, never raised."""
-        try:
-            if isinstance(action, SendMessage):
-                return await self._send_message(action)
-            if isinstance(action, SendDM):
-                return await self._send_dm(action)
-            if isinstance(action, GrantRole | RemoveRole):
-                await self._change_role(action)
-                return None
-        except discord.HTTPException as err:
-            log.warning("Discord refused %s: %s", type(action).__name__, err)
-            return None
-        raise TypeError(f"unknown action {action!r}")
-
-    async def _channel(self, ref: ChannelRef) -> discord.abc.Messageable | None:
-        """A channel by id, or by name in the community's server (`welcome`, `#general`)."""
-        channel: Any = None
-        if ref.id.isdigit():
-            channel = self.client.get_channel(int(ref.id))
-            if channel is None:
-                try:
-                    channel = await self.client.fetch_channel(int(ref.id))
-                except (discord.NotFound, discord.Forbidden):
-                    channel = None
-        elif ref.community.id.isdigit() and (guild := self.client.get_guild(int(ref.community.id))) is not None:
-            name = ref.id.lstrip("#")
-            channel = discord.utils.get(guild.text_channels, name=name) or discord.utils.get(guild.threads, name=name)
-        if not isinstance(channel, discord.abc.Messageable):
-            log.warning("channel %s not found in server %s (or the bot cannot see it)", ref.name or ref.id, ref.community.id)
-            return None
-        return channel
-
-    async def _send_message(self, action: SendMessage) -> MessageRef | None:
-        channel = await self._channel(action.channel)
-        if channel is None:
-            return None
-        kwargs = render(action.message, self.button_item).kwargs()
-        reply_to = action.reply_to
-        if reply_to is not None and reply_to.id.isdigit():
-            in_thread = reply_to.thread if reply_to.thread and reply_to.thread.isdigit() else None
-            if in_thread:
-                channel = await self._channel(ChannelRef(action.channel.community, in_thread)) or channel
-            if reply_to.id != in_thread:  # the thread's starter message is answered by posting in the thread
-                ref_channel = in_thread or (reply_to.channel.id if reply_to.channel.id.isdigit() else str(getattr(channel, "id", 0)))
-                kwargs["reference"] = discord.MessageReference(message_id=int(reply_to.id), channel_id=int(ref_channel), fail_if_not_exists=False)
-        sent = await channel.send(**kwargs)
-        chan, thread = translate.channel_ref(int(action.channel.community.id) if action.channel.community.id.isdigit() else 0, sent.channel)
-        return MessageRef(replace(chan, community=action.channel.community), str(sent.id), thread)
-
-    async def _user(self, member: MemberRef) -> discord.User | None:
-        if not member.id.isdigit():
-            return None
-        user = self.client.get_user(int(member.id))
-        if user is None:
-            try:
-                user = await self.client.fetch_user(int(member.id))
-            except discord.NotFound:
-                return None
-        return user
-
-    async def _send_dm(self, action: SendDM) -> MessageRef | None:
-        user = await self._user(action.member)
-        try:
-            if user is None:
-                raise LookupError(action.member.id)
-            sent = await user.send(**render(action.message, self.button_item).kwargs())
-        except (discord.Forbidden, LookupError):
-            if action.fallback is None:
-                log.info("DM to member %s not delivered (DMs closed) and no fallback channel", action.member.id)
-                return None
-            log.info("DMs of member %s are closed: posting in %s instead", action.member.id, action.fallback.name or action.fallback.id)
-            message = replace(action.message, mentions=(*action.message.mentions, action.member.id))
-            return await self._send_message(SendMessage(action.fallback, message))
-        if action.member.community.id.isdigit():
-            self._dm_guilds[sent.id] = int(action.member.community.id)
-            while len(self._dm_guilds) > DM_MEMORY:
-                self._dm_guilds.popitem(last=False)
-        return MessageRef(ChannelRef(action.member.community, str(sent.channel.id), "DM"), str(sent.id))
-
-    async def _change_role(self, action: GrantRole | RemoveRole) -> None:
-        community = action.member.community
-        guild = self.client.get_guild(int(community.id)) if community.id.isdigit() else None
-        if guild is None or not action.member.id.isdigit():
-            log.warning("cannot change roles of %s in %s: unknown server or member", action.member.id, community.id)
-            return
-        wanted = action.role.strip()
-        role = guild.get_role(int(wanted)) if wanted.isdigit() else None
-        role = role or next((r for r in guild.roles if r.name.casefold() == wanted.casefold()), None)
-        if role is None:
-            log.warning("role %r does not exist in server %s: create it or fix the configuration", action.role, guild.id)
-            return
-        member = guild.get_member(int(action.member.id)) or await guild.fetch_member(int(action.member.id))
-        try:
-            if isinstance(action, GrantRole):
-                await member.add_roles(role, reason="engagebot")
-            else:
-                await member.remove_roles(role, reason="engagebot")
-        except discord.Forbidden:
-            log.warning("cannot change role %r: give the bot 'Manage Roles' and put its role above %r", role.name, role.name)
+        return await self.outbox.send(action)
 
 
 def build_discord_adapter(config: Config, secrets: Secrets, *, clock: Clock | None = None) -> DiscordAdapter:

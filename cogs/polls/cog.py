@@ -2,51 +2,26 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import timedelta
 
-from pydantic import field_validator
-
-from bot.adapters.base import Capability
-from bot.cog import Cog, CogContext, CogSettings, button, command, listen
+from bot.cog import Cog, CogContext, button, command, listen
 from bot.commands import Access, CommandError, Option, OptionType, Reply
 from bot.core.events import ButtonPressed, CommandInvoked, PollVoted, ReactionAdded, ReactionRemoved
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef
 from cogs.polls.anonymity import BallotKey
-from cogs.polls.chart import render_bars
-from cogs.polls.closing import Deadlines
-from cogs.polls.model import KEYCAPS, SURVEY_KINDS, PollDraft, check_draft, native_hours, next_occurrence, parse_deadline, parse_options
-from cogs.polls.render import BUTTON_PREFIX, Texts, bound, chart_series, label_of, poll_message, results_message, score_line
+from cogs.polls.lifecycle import PollLifecycle
+from cogs.polls.model import KEYCAPS, SURVEY_KINDS, check_draft, parse_deadline, parse_options
+from cogs.polls.render import BUTTON_PREFIX, Texts, bound, label_of, results_message, score_line
+from cogs.polls.settings import PollsSettings
 from cogs.polls.store import PollStore
 from cogs.polls.templates import SurveyTemplates
 from cogs.polls.voting import Ballots
 from storage.polls import Poll, PollKind
 
-_DURATION = re.compile(r"^\d+(\.\d+)?\s*(w|d|h|m|min)$")
-
 
 def _d(en: str, fr: str) -> dict[str, str]:
     return {"en": en, "fr": fr}
-
-
-class PollsSettings(CogSettings):
-    """Settings of the polls cog (`[cogs.polls]`, overridable per community)."""
-
-    channel: str | None = None
-    default_duration: str = "2d"
-    results: Literal["live", "close"] = "live"
-    native_polls: bool = True
-    surveys_anonymous: bool = True
-    key_file: str | None = None
-
-    @field_validator("default_duration")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        if not _DURATION.match(value.strip().lower()):
-            raise ValueError(f"{value!r} is not a duration (use 2d, 48h, 90m or 1w)")
-        return value
 
 
 KIND_OPTION = Option("kind", OptionType.STRING, _d("single, multiple, nps, csat, likert or open", "single, multiple, nps, csat, likert ou open"),
@@ -71,7 +46,7 @@ class Polls(Cog):
         settings = ctx.settings(PollsSettings)
         self.store = PollStore(ctx.db)
         self.ballots = Ballots(self.store, BallotKey(ctx.db.url, settings.key_file), ctx.directory, ctx.recorder)
-        self.deadlines = Deadlines(ctx.scheduler, self.close_by_id, self.name)
+        self.life = PollLifecycle(ctx, self.store, self.texts, self.name)
         self.templates = SurveyTemplates(ctx)
 
     # --- helpers --------------------------------------------------------------------------
@@ -94,12 +69,7 @@ class Polls(Cog):
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         """Polls survive restarts: close the ones whose deadline passed while down, schedule the others."""
-        now = self.ctx.clock.now()
-        for poll in await self.store.open_polls():
-            if poll.closes_at <= now:
-                await self.close_poll(poll)
-            else:
-                self.deadlines.schedule(poll)
+        await self.life.resume()
 
     # --- animator commands ----------------------------------------------------------------
     @command("poll create", _d("Post a poll (single or multiple choice, or a scale)", "Publier un sondage (choix unique ou multiple, ou une échelle)"),
@@ -152,38 +122,12 @@ class Polls(Cog):
         draft = check_draft(kind, question, options, anonymous=anonymous, reveal=str(reveal),
                             closes_at=closes_at, now=now, recurrence=None if recurring in (None, "no") else str(recurring))
         channel = ChannelRef(inv.community, settings.channel) if settings.channel else inv.channel
-        poll, note = await self.publish(draft, channel, inv.member, now)
+        poll, note = await self.life.publish(draft, channel, inv.member, now)
         t = self.texts(inv.locale or inv.community)
         if poll is None:
             return Reply(Message(t("errors.not_posted")))
         created = t("created", id=poll.id, channel=channel.name or channel.id, closes=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
         return Reply(Message("\n".join([created, *([t(note)] if note else [])])))
-
-    async def publish(self, draft: PollDraft, channel: ChannelRef, creator: MemberRef | None, now: datetime) -> tuple[Poll | None, str | None]:
-        """Store and post a poll (natively when the platform allows it), then schedule its close."""
-        community = channel.community
-        settings = self.settings_for(community)
-        hours = native_hours(draft, now)
-        can_native = settings.native_polls and self.ctx.messenger.can(community, Capability.NATIVE_POLLS)
-        note = "native_too_long" if can_native and hours is None and draft.kind in (PollKind.SINGLE, PollKind.MULTIPLE) and not draft.anonymous and draft.reveal == "live" else None
-        if can_native and hours is not None:
-            draft = PollDraft(draft.kind, draft.question, draft.options, draft.anonymous, draft.reveal, now + timedelta(hours=hours), draft.recurrence)
-        else:
-            hours = None
-        cid = await self.ctx.directory.community_id(community)
-        chid = await self.ctx.directory.channel_id(channel)
-        creator_id = await self.ctx.directory.member_id(creator, now) if creator else None
-        poll = await self.store.create(cid, draft, channel_id=chid, created_by=creator_id, now=now)
-        assert poll.id is not None
-        ref = await self.ctx.messenger.say(channel, poll_message(poll, self.texts(community), self.ctx.config.timezone_of(community), native_hours=hours))
-        if ref is None:
-            await self.store.close(poll.id, now)
-            return None, None
-        await self.store.set_message(poll.id, ref.id)
-        poll.message_external_id = ref.id
-        self.deadlines.schedule(poll)
-        self.ctx.log.info("poll %s (%s) posted in %s, closes %s", poll.id, poll.kind, channel, poll.closes_at.isoformat())
-        return poll, note
 
     @command("poll close", _d("Close a poll now and post its results", "Clore un sondage maintenant et publier ses résultats"),
              options=(ID_OPTION, Option("stop", OptionType.BOOLEAN, _d("Also stop a recurring series", "Arrêter aussi la série récurrente"), required=False)),
@@ -196,7 +140,7 @@ class Polls(Cog):
         if inv.options.get("stop"):
             await self.store.stop_recurrence(poll.id)
             poll.recurrence = None
-        if not await self.close_poll(poll):
+        if not await self.life.close_poll(poll):
             raise CommandError("polls.errors.already_closed", id=poll.id)
         return Reply(Message(t("closed", id=poll.id)))
 
@@ -205,7 +149,7 @@ class Polls(Cog):
     async def poll_results(self, inv: CommandInvoked) -> Reply:
         """The results with their chart, for the animator's eyes only."""
         poll = await self._poll_of(inv.community, int(inv.options["id"]))
-        return Reply(await self.results(poll, self.texts(inv.locale or inv.community), final=poll.closed_at is not None))
+        return Reply(await self.life.results(poll, self.texts(inv.locale or inv.community), final=poll.closed_at is not None))
 
     @command("poll list", _d("List open and recent polls", "Lister les sondages ouverts et récents"), access=Access.ANIMATOR)
     async def poll_list(self, inv: CommandInvoked) -> Reply:
@@ -282,49 +226,6 @@ class Polls(Cog):
         poll = await self.store.by_message(cid, event.message.id)
         if poll is not None:
             await self.ballots.native(poll, event.member, event.choice, self.ctx.clock.now(), removed=event.removed)
-
-    # --- closing --------------------------------------------------------------------------
-    async def close_by_id(self, poll_id: int, scheduled_for: datetime) -> None:
-        """The deadline job: close the poll if its deadline has come and nothing closed it yet."""
-        poll = await self.store.get(poll_id)
-        if poll is not None and scheduled_for >= poll.closes_at.replace(second=0, microsecond=0):
-            await self.close_poll(poll)
-
-    async def close_poll(self, poll: Poll) -> bool:
-        """Close once: results with a chart in the poll's channel, anonymous codes unlinked, the next of a series posted."""
-        assert poll.id is not None
-        now = self.ctx.clock.now()
-        if not await self.store.close(poll.id, now):
-            return False
-        self.deadlines.forget(poll.id)
-        poll.closed_at = now
-        channel = await self.store.channel_of(poll)
-        if channel is None:
-            return True
-        t = self.texts(channel.community)
-        await self.ctx.messenger.say(channel, await self.results(poll, t, final=True))
-        if poll.anonymous:
-            await self.store.unlink(poll.id)
-        if poll.recurrence:
-            await self._next_of(poll, channel, now)
-        return True
-
-    async def _next_of(self, poll: Poll, channel: ChannelRef, now: datetime) -> None:
-        assert poll.recurrence is not None
-        tz = self.ctx.config.timezone_of(channel.community)
-        closes_at = next_occurrence(poll.closes_at, poll.recurrence, now, tz)
-        draft = PollDraft(PollKind(poll.kind), poll.question, tuple(poll.options), poll.anonymous, poll.reveal, closes_at, poll.recurrence)
-        await self.publish(draft, channel, None, now)
-
-    async def results(self, poll: Poll, t: Texts, *, final: bool) -> Message:
-        """The results message, with its bar chart drawn in a thread."""
-        assert poll.id is not None
-        tally = await self.store.tally(poll.id)
-        chart = None
-        if poll.kind != PollKind.OPEN and tally.voters:
-            labels, counts, colors = chart_series(poll, tally)
-            chart = await render_bars(poll.question, labels, counts, highlight=colors)
-        return results_message(poll, tally, t, final=final, chart=chart)
 
     # --- demo, summary, privacy -----------------------------------------------------------
     def demo_script(self) -> list[tuple[timedelta, str, str]]:

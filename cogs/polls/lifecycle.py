@@ -1,0 +1,106 @@
+"""A poll's life after the command: posted (natively where possible), closed once at its deadline, results, the next of a series."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.adapters.base import Capability
+from bot.cog import CogContext
+from bot.core.message import Message
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from cogs.polls.chart import render_bars
+from cogs.polls.closing import Deadlines
+from cogs.polls.model import CHOICE_KINDS, PollDraft, native_hours, next_occurrence
+from cogs.polls.render import Texts, chart_series, poll_message, results_message
+from cogs.polls.settings import PollsSettings
+from cogs.polls.store import PollStore
+from storage.polls import Poll, PollKind
+
+log = logging.getLogger("engagebot.cogs.polls")
+
+
+class PollLifecycle:
+    """Posts polls, schedules their deadlines (rebuilt at start), closes each exactly once and posts its results."""
+
+    def __init__(self, ctx: CogContext, store: PollStore, texts: Callable[[CommunityRef], Texts], owner: str) -> None:
+        self.ctx, self.store, self.texts = ctx, store, texts
+        self.deadlines = Deadlines(ctx.scheduler, self.close_by_id, owner)
+
+    async def resume(self) -> None:
+        """At start: close the polls whose deadline passed while the bot was down, schedule the others."""
+        now = self.ctx.clock.now()
+        for poll in await self.store.open_polls():
+            if poll.closes_at <= now:
+                await self.close_poll(poll)
+            else:
+                self.deadlines.schedule(poll)
+
+    async def publish(self, draft: PollDraft, channel: ChannelRef, creator: MemberRef | None, now: datetime) -> tuple[Poll | None, str | None]:
+        """Store and post a poll (natively when the platform allows it), then schedule its close."""
+        community = channel.community
+        settings = self.ctx.settings(PollsSettings, community)
+        hours = native_hours(draft, now)
+        can_native = settings.native_polls and self.ctx.messenger.can(community, Capability.NATIVE_POLLS)
+        note = "native_too_long" if can_native and hours is None and draft.kind in CHOICE_KINDS and not draft.anonymous and draft.reveal == "live" else None
+        if can_native and hours is not None:
+            draft = PollDraft(draft.kind, draft.question, draft.options, draft.anonymous, draft.reveal, now + timedelta(hours=hours), draft.recurrence)
+        else:
+            hours = None
+        cid = await self.ctx.directory.community_id(community)
+        chid = await self.ctx.directory.channel_id(channel)
+        creator_id = await self.ctx.directory.member_id(creator, now) if creator else None
+        poll = await self.store.create(cid, draft, channel_id=chid, created_by=creator_id, now=now)
+        assert poll.id is not None
+        ref = await self.ctx.messenger.say(channel, poll_message(poll, self.texts(community), self.ctx.config.timezone_of(community), native_hours=hours))
+        if ref is None:
+            await self.store.close(poll.id, now)
+            return None, None
+        await self.store.set_message(poll.id, ref.id)
+        poll.message_external_id = ref.id
+        self.deadlines.schedule(poll)
+        log.info("poll %s (%s) posted in %s, closes %s", poll.id, poll.kind, channel, poll.closes_at.isoformat())
+        return poll, note
+
+    async def close_by_id(self, poll_id: int, scheduled_for: datetime) -> None:
+        """The deadline job: close the poll if its deadline has come and nothing closed it yet."""
+        poll = await self.store.get(poll_id)
+        if poll is not None and scheduled_for >= poll.closes_at.replace(second=0, microsecond=0):
+            await self.close_poll(poll)
+
+    async def close_poll(self, poll: Poll) -> bool:
+        """Close once: results with a chart in the poll's channel, anonymous codes unlinked, the next of a series posted."""
+        assert poll.id is not None
+        now = self.ctx.clock.now()
+        if not await self.store.close(poll.id, now):
+            return False
+        self.deadlines.forget(poll.id)
+        poll.closed_at = now
+        channel = await self.store.channel_of(poll)
+        results = await self.results(poll, self.texts(channel.community), final=True) if channel else None
+        if poll.anonymous:
+            await self.store.unlink(poll.id)  # before anything that may fail: the codes must not outlive the poll
+        if channel is None or results is None:
+            return True
+        await self.ctx.messenger.say(channel, results)
+        if poll.recurrence:
+            await self._next_of(poll, channel, now)
+        return True
+
+    async def _next_of(self, poll: Poll, channel: ChannelRef, now: datetime) -> None:
+        assert poll.recurrence is not None
+        tz = self.ctx.config.timezone_of(channel.community)
+        closes_at = next_occurrence(poll.closes_at, poll.recurrence, now, tz)
+        draft = PollDraft(PollKind(poll.kind), poll.question, tuple(poll.options), poll.anonymous, poll.reveal, closes_at, poll.recurrence)
+        await self.publish(draft, channel, None, now)
+
+    async def results(self, poll: Poll, t: Texts, *, final: bool) -> Message:
+        """The results message, with its bar chart drawn in a thread."""
+        assert poll.id is not None
+        tally = await self.store.tally(poll.id)
+        chart = None
+        if poll.kind != PollKind.OPEN and tally.voters:
+            labels, counts, colors = chart_series(poll, tally)
+            chart = await render_bars(poll.question, labels, counts, highlight=colors)
+        return results_message(poll, tally, t, final=final, chart=chart)

@@ -1,0 +1,67 @@
+"""The poll repository on SQLite and PostgreSQL: ballots, toggles, anonymous ids, closing once, unlinking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+
+from bot.core.refs import ChannelRef, MemberRef
+from cogs.polls.anonymity import RANDOM_ID_LOW
+from cogs.polls.model import PollDraft
+from cogs.polls.store import PollStore, Voter
+from storage.db import Database
+from storage.directory import Directory
+from storage.polls import PollKind
+from tests.conftest import COMMUNITY
+
+NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+
+async def test_ballots_tallies_and_closing_work_on_every_database(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await db.upgrade()
+        directory = Directory(db)
+        cid = await directory.community_id(COMMUNITY)
+        alice = await directory.member_id(MemberRef(COMMUNITY, "alice", "alice"), NOW)
+        store = PollStore(db)
+        public = await store.create(cid, PollDraft(PollKind.MULTIPLE, "What next?", ("A", "B", "C"), False, "live", NOW + timedelta(days=1)),
+                                    channel_id=await directory.channel_id(ChannelRef(COMMUNITY, "general", "general")), created_by=alice, now=NOW)
+        assert public.id is not None and public.options == ["A", "B", "C"] and public.closes_at == NOW + timedelta(days=1)
+        voter = Voter("alice", alice, NOW)
+        assert await store.toggle(public.id, voter, 0) == [0]
+        assert await store.toggle(public.id, voter, 2) == [0, 2]
+        assert await store.toggle(public.id, voter, 0) == [2]
+        assert await store.replace(public.id, Voter("bob", None, NOW), [1]) == [1]
+        tally = await store.tally(public.id)
+        assert tally.counts == {1: 1, 2: 1} and tally.voters == 2
+
+        secret = await store.create(cid, PollDraft(PollKind.NPS, "Recommend us?", (), True, "close", NOW + timedelta(days=2)),
+                                    channel_id=None, created_by=None, now=NOW)
+        assert secret.id is not None
+        for n, score in enumerate((10, 9, 3)):
+            await store.replace(secret.id, Voter(f"a:{n}", None, None), [score])
+        assert (await store.tally(secret.id)).counts == {10: 1, 9: 1, 3: 1}
+        ids = [r.id for r in await raw(db, "select id from poll_votes where poll_id = :p", p=secret.id)]
+        assert all(RANDOM_ID_LOW <= i < 2**31 for i in ids)  # fits PostgreSQL's integer, far from the sequence
+        assert await store.replace(public.id, Voter("carol", None, NOW), [0]) == [0]  # the sequence still works after random ids
+
+        assert await store.close(secret.id, NOW) is True
+        assert await store.close(secret.id, NOW) is False
+        assert await store.unlink(secret.id) == 3
+        assert not {r.voter for r in await raw(db, "select voter from poll_votes where poll_id = :p", p=secret.id)} & {"a:0", "a:1", "a:2"}
+        assert [p.id for p in await store.open_polls()] == [public.id]
+        assert [p.id for p in await store.recent(cid)] == [public.id, secret.id]
+        assert await store.member_votes(alice) == 1
+        assert await store.forget_member(alice) == 1
+        assert await store.member_row(cid, "alice") == alice and await store.member_row(cid, "nobody") is None
+    finally:
+        await db.close()
+
+
+async def raw(db: Database, sql: str, **params: object) -> list[Any]:
+    """Rows of a plain SQL query."""
+    async with db.begin() as conn:
+        return list((await conn.execute(text(sql), params)).all())

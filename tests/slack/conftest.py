@@ -38,13 +38,13 @@ def payload(name: str, **fill: str) -> dict[str, Any]:
     return copy.deepcopy(json.loads(text))
 
 
-def slack_config(db_url: str, fake: FakeSlack, cogs: tuple[str, ...] = (), **slack: Any) -> Config:
+def slack_config(db_url: str, fake: FakeSlack, cogs: tuple[str, ...] = (), community: dict[str, Any] | None = None, **slack: Any) -> Config:
     """The Slack workspace as the one community, HTTP mode on a free port of 127.0.0.1."""
     return parse_config({
         "database": {"url": db_url, "flush_seconds": 0.05},
         "bot": {"cogs": list(cogs)},
         "communities": [{"platform": "slack", "id": TEAM, "timezone": "Europe/Paris", "locale": "en",
-                         "animator_roles": ["animators"]}],
+                         "animator_roles": ["animators"], **(community or {})}],
         "slack": {"mode": "http", "host": "127.0.0.1", "port": 0, "api_base_url": fake.api, **slack},
     }, "test")
 
@@ -128,8 +128,8 @@ async def slack_bot(db_url: str, fake_slack: FakeSlack) -> AsyncIterator[Callabl
     """Start a bot with the Slack adapter (and the Town test cog) against the fake Web API."""
     started: list[Engagebot] = []
 
-    async def factory(*, cogs: tuple[str, ...] = (), with_town: bool = True, **slack: Any) -> SlackHarness:
-        config = slack_config(db_url, fake_slack, cogs, **slack)
+    async def factory(*, cogs: tuple[str, ...] = (), with_town: bool = True, community: dict[str, Any] | None = None, **slack: Any) -> SlackHarness:
+        config = slack_config(db_url, fake_slack, cogs, community, **slack)
         clock = VirtualClock(START)
         app = Engagebot(config, clock=clock)
         sleeps: list[float] = []

@@ -147,8 +147,10 @@ class Polls(Cog):
     @command("poll results", _d("See a poll's results so far (only you see them)", "Voir les résultats d'un sondage (vous seul les voyez)"),
              options=(ID_OPTION,), access=Access.ANIMATOR)
     async def poll_results(self, inv: CommandInvoked) -> Reply:
-        """The results with their chart, for the animator's eyes only."""
+        """The results with their chart, for the animator's eyes only (anonymous polls: only once closed)."""
         poll = await self._poll_of(inv.community, int(inv.options["id"]))
+        if poll.anonymous and poll.closed_at is None:
+            raise CommandError("polls.errors.anonymous_results_at_close", id=poll.id)
         return Reply(await self.life.results(poll, self.texts(inv.locale or inv.community), final=poll.closed_at is not None))
 
     @command("poll list", _d("List open and recent polls", "Lister les sondages ouverts et récents"), access=Access.ANIMATOR)

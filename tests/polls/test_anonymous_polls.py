@@ -37,6 +37,9 @@ async def test_anonymous_survey_rows_reveal_no_voter(start_bot, tmp_path: Path) 
         reply = await h.sim.press(member, msg.ref.id, f"poll:1:{score}")
         assert reply is not None and "anonymously" in reply.message.body
     await h.sim.press("bob", msg.ref.id, "poll:1:9")  # bob changes his score
+    # no running tally, not even for animators: watched between two votes it would betray the last voter
+    assert msg.message is not None and "poll:1:results" not in [b.custom_id for b in msg.message.buttons]
+    assert "revealed to everyone at the close" in (await h.sim.command("admin", "poll results 1")).message.body
 
     rows = await _every_row(h)
     ballots = rows["poll_votes"]

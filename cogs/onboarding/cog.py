@@ -1,0 +1,309 @@
+"""The onboarding cog: welcome and kit, rules gate, checklist progress, nudges, buddies and the funnel."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.cog import Cog, CogContext, button, command, listen
+from bot.commands import Access, Reply
+from bot.core.actions import GrantRole
+from bot.core.events import ButtonPressed, CommandInvoked, MemberJoined, MemberLeft, MessagePosted, PollVoted, ReactionAdded
+from bot.core.message import Message
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.scheduler import JobRun, JobSpec
+from cogs.onboarding.buddies import BuddyMatcher
+from cogs.onboarding.checklist import checklist_message, stuck_message
+from cogs.onboarding.funnel import funnel_line, weekly_funnels
+from cogs.onboarding.nudges import NudgeSweep
+from cogs.onboarding.settings import OnboardingSettings
+from cogs.onboarding.texts import ACCEPT, BUDDY_OPT_IN, OPT_OUT, Texts
+from storage.onboarding import OnboardingStep, onboarding_funnel
+from storage.onboarding_repo import OnboardingRepo, Progress
+
+KIT, WELCOME, ROLE = "kit", "welcome", "member_role"
+MESSAGE_KINDS = ("kit", "welcome", "rules_reminder", "nudge_3d", "nudge_7d")
+
+
+class Onboarding(Cog):
+    """From invitation to first contribution: nobody should fall through the cracks."""
+
+    name = "onboarding"
+    Settings = OnboardingSettings
+
+    def __init__(self, ctx: CogContext) -> None:
+        super().__init__(ctx)
+        self.repo = OnboardingRepo(ctx.db)
+        self.sweep = NudgeSweep(ctx, self.repo)
+        self.matcher = BuddyMatcher(ctx, self.repo)
+        self._idle: set[tuple[int, int]] = set()  # members with no journey under way: their events are skipped
+
+    def settings_for(self, community: CommunityRef) -> OnboardingSettings:
+        """The settings of one community."""
+        return self.ctx.settings(OnboardingSettings, community)
+
+    def texts(self, community: CommunityRef) -> Texts:
+        """The community's texts."""
+        return Texts(self.ctx, community, self.settings_for(community))
+
+    @staticmethod
+    def _channel(community: CommunityRef, name: str) -> ChannelRef:
+        name = name.lstrip("#")
+        return ChannelRef(community, name, name)
+
+    async def _ids(self, member: MemberRef, at: datetime) -> tuple[int, int]:
+        cid = await self.ctx.directory.community_id(member.community)
+        return cid, await self.ctx.directory.member_id(member, at)
+
+    # --- jobs ----------------------------------------------------------------------------------
+    def jobs(self) -> list[JobSpec]:
+        """An hourly check (reminders, nudges) and a weekly buddy pairing per community."""
+        specs: list[JobSpec] = []
+        for community in self.ctx.communities:
+            s = self.settings_for(community)
+            if not s.enabled:
+                continue
+            tz = str(self.ctx.config.timezone_of(community))
+            specs.append(JobSpec("onboarding-check", str(community), s.check_cron, tz, self._check_job(community), grace=timedelta(hours=6)))
+            if s.buddies:
+                specs.append(JobSpec("onboarding-buddies", str(community), s.buddy_cron, tz, self._buddy_job(community), grace=timedelta(days=2)))
+        return specs
+
+    def _check_job(self, community: CommunityRef):  # type: ignore[no-untyped-def]
+        async def run(job: JobRun) -> None:
+            await self.sweep.run(community, self.settings_for(community), self.ctx.clock.now())
+
+        return run
+
+    def _buddy_job(self, community: CommunityRef):  # type: ignore[no-untyped-def]
+        async def run(job: JobRun) -> None:
+            await self.matcher.run(community, self.settings_for(community), job.scheduled_for, job.period)
+
+        return run
+
+    # --- arrivals and departures ----------------------------------------------------------------
+    @listen(MemberJoined)
+    async def on_join(self, event: MemberJoined) -> None:
+        """Start the journey: the welcome kit by DM, and the public welcome unless it waits for the rules."""
+        s = self.settings_for(event.community)
+        if not s.enabled:
+            return
+        member = event.member
+        cid, mid = await self._ids(member, event.at)
+        self._idle.discard((cid, mid))
+        await self.repo.joined(cid, mid, event.at)
+        self.sweep.invalidate(event.community)
+        state = await self.repo.get(cid, mid)
+        texts = Texts(self.ctx, event.community, s)
+        now = self.ctx.clock.now()
+        if await self.repo.claim(cid, mid, KIT, now):
+            sent = await self.ctx.messenger.dm(member, texts.kit(member), self._channel(event.community, s.welcome_channel))
+            if sent is None:
+                await self.repo.undelivered(cid, mid, KIT)
+        accepted = state is not None and state.rules_accepted_at is not None
+        if not s.gated or accepted:
+            await self._welcome(member, cid, mid, s, texts)
+        if OnboardingStep.RULES not in s.steps or accepted:
+            await self._grant_role(member, cid, mid, s)
+
+    async def _welcome(self, member: MemberRef, cid: int, mid: int, s: OnboardingSettings, texts: Texts) -> None:
+        if await self.repo.claim(cid, mid, WELCOME, self.ctx.clock.now()):
+            await self.ctx.messenger.say(self._channel(member.community, s.welcome_channel), texts.welcome(member))
+
+    async def _grant_role(self, member: MemberRef, cid: int, mid: int, s: OnboardingSettings) -> None:
+        if s.member_role and await self.repo.claim(cid, mid, ROLE, self.ctx.clock.now()):
+            await self.ctx.messenger.send(GrantRole(member, s.member_role))
+
+    @listen(MemberLeft)
+    async def on_leave(self, event: MemberLeft) -> None:
+        """A member who leaves gets nothing more: every check skips members who left."""
+        cid, mid = await self._ids(event.member, event.at)
+        await self.repo.left(cid, mid, event.at)
+        self._idle.add((cid, mid))
+
+    # --- progress --------------------------------------------------------------------------------
+    def _is_intro(self, channel: ChannelRef, s: OnboardingSettings) -> bool:
+        wanted = s.introductions_channel.lstrip("#").casefold()
+        return wanted in {channel.id.casefold(), (channel.name or "").lstrip("#").casefold()}
+
+    async def _progress(self, member: MemberRef, at: datetime, progress: Progress) -> None:
+        cid, mid = await self._ids(member, at)
+        if (cid, mid) in self._idle:
+            return
+        if not await self.repo.progress(cid, mid, progress):
+            self._idle.add((cid, mid))
+
+    @listen(MessagePosted)
+    async def on_message(self, event: MessagePosted) -> None:
+        """An introduction, a first contribution elsewhere, a first reply to someone."""
+        s = self.settings_for(event.community)
+        if not s.enabled:
+            return
+        intro = self._is_intro(event.message.channel, s)
+        target = event.reply_to_author
+        replied = target is not None and not target.bot and target.id != event.author.id
+        await self._progress(event.author, event.at, Progress(event.at, introduced=intro and event.reply_to is None, contributed=not intro, replied=replied))
+
+    @listen(ReactionAdded)
+    async def on_reaction(self, event: ReactionAdded) -> None:
+        """A reaction is a contribution (outside the introductions channel, a first one elsewhere)."""
+        s = self.settings_for(event.community)
+        if s.enabled:
+            await self._progress(event.member, event.at, Progress(event.at, contributed=not self._is_intro(event.message.channel, s)))
+
+    @listen(PollVoted)
+    async def on_vote(self, event: PollVoted) -> None:
+        """A poll vote is a contribution too."""
+        s = self.settings_for(event.community)
+        if s.enabled and not event.removed:
+            await self._progress(event.member, event.at, Progress(event.at, contributed=not self._is_intro(event.message.channel, s)))
+
+    # --- buttons ---------------------------------------------------------------------------------
+    @button(ACCEPT)
+    async def accept(self, event: ButtonPressed) -> Reply:
+        """The member accepts the rules: the public welcome (if it waited) and the member role follow."""
+        s = self.settings_for(event.community)
+        texts = Texts(self.ctx, event.community, s)
+        cid, mid = await self._ids(event.member, event.at)
+        if await self.repo.get(cid, mid) is None:
+            return Reply(Message(texts.ui("accept_no_journey")))
+        if not await self.repo.accept_rules(cid, mid, event.at):
+            return Reply(Message(texts.ui("accept_already")))
+        if s.gated:
+            await self._welcome(event.member, cid, mid, s, texts)
+        await self._grant_role(event.member, cid, mid, s)
+        return Reply(Message(texts.ui("accept_thanks", **texts.params(event.member))))
+
+    @button(OPT_OUT)
+    async def opt_out(self, event: ButtonPressed) -> Reply:
+        """The member wants no more reminders or nudges."""
+        texts = self.texts(event.community)
+        cid, mid = await self._ids(event.member, event.at)
+        if await self.repo.get(cid, mid) is None:
+            return Reply(Message(texts.ui("optout_no_journey")))
+        await self.repo.opt_out(cid, mid, event.at)
+        return Reply(Message(texts.ui("optout_done")))
+
+    @button(BUDDY_OPT_IN)
+    async def buddy_button(self, event: ButtonPressed) -> Reply:
+        """The member offers to welcome newcomers."""
+        return await self._buddy_consent(event.member, event.at, True)
+
+    async def _buddy_consent(self, member: MemberRef, at: datetime, consent: bool) -> Reply:
+        texts = self.texts(member.community)
+        cid, mid = await self._ids(member, at)
+        changed = await self.repo.set_consent(cid, mid, at, consent)
+        key = ("buddy_in" if changed else "buddy_in_already") if consent else ("buddy_out" if changed else "buddy_out_already")
+        return Reply(Message(texts.ui(key)))
+
+    # --- commands --------------------------------------------------------------------------------
+    @command("onboarding", {"en": "Your onboarding checklist", "fr": "Votre parcours d'accueil"})
+    async def checklist(self, inv: CommandInvoked) -> Reply:
+        """The caller's checklist (only they see it)."""
+        s = self.settings_for(inv.community)
+        cid, mid = await self._ids(inv.member, inv.at)
+        state = await self.repo.get(cid, mid)
+        return Reply(checklist_message(Texts(self.ctx, inv.community, s), state, s.steps))
+
+    @command("onboarding checklist", {"en": "Your onboarding checklist", "fr": "Votre parcours d'accueil"})
+    async def checklist_sub(self, inv: CommandInvoked) -> Reply:
+        """The same checklist, as a subcommand (Discord shows only the subcommands of a group)."""
+        return await self.checklist(inv)
+
+    @command("onboarding stuck", {"en": "Newcomers and the step they are stuck at", "fr": "Les nouveaux arrivants et l'étape où ils bloquent"},
+             access=Access.ANIMATOR)
+    async def stuck(self, inv: CommandInvoked) -> Reply:
+        """Who is stuck at which step, among the newcomers of the last weeks."""
+        s = self.settings_for(inv.community)
+        cid = await self.ctx.directory.community_id(inv.community)
+        now = self.ctx.clock.now()
+        journeys = await self.repo.journeys(cid, now - timedelta(days=s.stuck_days))
+        return Reply(stuck_message(Texts(self.ctx, inv.community, s), journeys, s.steps, now, s.stuck_days))
+
+    @command("onboarding funnel", {"en": "The onboarding funnel of the last weeks", "fr": "L'entonnoir d'accueil des dernières semaines"},
+             access=Access.ANIMATOR)
+    async def funnel(self, inv: CommandInvoked) -> Reply:
+        """One funnel line per weekly cohort (the last four weeks)."""
+        texts = self.texts(inv.community)
+        cid = await self.ctx.directory.community_id(inv.community)
+        tz = self.ctx.config.timezone_of(inv.community)
+        funnels = await weekly_funnels(self.ctx.db, cid, self.ctx.clock.now(), tz, 4)
+        lines = [f"**{f.start.astimezone(tz):%d/%m}** {funnel_line(texts, f)}" for f in funnels]
+        return Reply(Message(title=texts.ui("funnel_title"), body="\n".join(lines), footer=texts.ui("funnel_footer")))
+
+    @command("buddy optin", {"en": "Offer to welcome newcomers as their buddy", "fr": "Proposer d'accueillir des nouveaux comme parrain ou marraine"})
+    async def buddy_optin(self, inv: CommandInvoked) -> Reply:
+        """The caller agrees to be a buddy."""
+        return await self._buddy_consent(inv.member, inv.at, True)
+
+    @command("buddy optout", {"en": "Stop being a buddy for newcomers", "fr": "Ne plus parrainer de nouveaux arrivants"})
+    async def buddy_optout(self, inv: CommandInvoked) -> Reply:
+        """The caller no longer wants to be a buddy."""
+        return await self._buddy_consent(inv.member, inv.at, False)
+
+    @command("buddy call", {"en": "Invite members to become buddies (post with a button)", "fr": "Inviter les membres à devenir parrains (message avec bouton)"},
+             access=Access.ANIMATOR)
+    async def buddy_call(self, inv: CommandInvoked) -> Reply:
+        """Post the call for buddies in the welcome channel."""
+        s = self.settings_for(inv.community)
+        texts = Texts(self.ctx, inv.community, s)
+        await self.ctx.messenger.say(self._channel(inv.community, s.welcome_channel), texts.buddy_call())
+        return Reply(Message(texts.ui("buddy_call_posted", channel=f"#{s.welcome_channel.lstrip('#')}")))
+
+    # --- demo, privacy ---------------------------------------------------------------------------
+    async def summary(self, community: CommunityRef) -> list[str]:
+        """The funnel of the newcomers the bot followed, and what it sent them."""
+        texts = self.texts(community)
+        cid = await self.ctx.directory.community_id(community)
+        journeys = await self.repo.journeys(cid, datetime.min.replace(tzinfo=self.ctx.clock.now().tzinfo))
+        everyone = await onboarding_funnel(self.ctx.db, cid, datetime(1970, 1, 1, tzinfo=self.ctx.clock.now().tzinfo), self.ctx.clock.now(),
+                                           as_of=self.ctx.clock.now())
+        sent = await self.repo.count_sent(cid)
+        pairs = await self.repo.pairs(cid)
+        counts = ", ".join(f"{texts.ui('sent_' + k)} {sent.get(k, 0)}" for k in MESSAGE_KINDS)
+        return [
+            texts.ui("summary_followed", joined=everyone.joined, here=len(journeys)),
+            funnel_line(texts, everyone),
+            texts.ui("summary_sent", counts=counts),
+            texts.ui("summary_buddies", pairs=len(pairs), buddies=len({b for _, b in pairs})),
+        ]
+
+    def demo_script(self) -> list[tuple[timedelta, str, str]]:
+        """Camille calls for buddies; a few founders opt in by command."""
+        lines = [(timedelta(hours=9), "camille", "buddy call")]
+        lines += [(timedelta(hours=10, minutes=5 * i), f"u{i:03d}", "buddy optin") for i in range(0, 24, 3)]
+        lines.append((timedelta(days=9, hours=9), "camille", "onboarding stuck"))
+        return lines
+
+    async def describe_member(self, member: MemberRef) -> list[str]:
+        """The member's onboarding progress, the onboarding messages they got, their buddy consent and pairs."""
+        texts = self.texts(member.community)
+        cid = await self.ctx.directory.community_id(member.community)
+        mid = await self._existing_member(member)
+        if mid is None:
+            return []
+        state, kinds, consent, pairs = await self.repo.describe(cid, mid)
+        lines = []
+        if state is not None:
+            passed = [(s, when) for s in OnboardingStep if (when := state.done(s)) is not None]
+            steps = ", ".join(f"{texts.ui(f'step_short_{s.value}')} {when.date().isoformat()}" for s, when in passed) or "—"
+            lines.append(texts.ui("privacy_journey", date=state.joined_at.date().isoformat(), steps=steps))
+            if state.opted_out_at:
+                lines.append(texts.ui("privacy_opted_out"))
+        if kinds:
+            lines.append(texts.ui("privacy_messages", kinds=", ".join(kinds)))
+        if consent is not None:
+            lines.append(texts.ui("privacy_buddy", since=consent.opted_in_at.date().isoformat()) if consent.opted_out_at is None
+                         else texts.ui("privacy_buddy_stopped"))
+        if pairs:
+            lines.append(texts.ui("privacy_pairs", count=pairs))
+        return lines
+
+    async def forget_member(self, member: MemberRef) -> None:
+        """Erase the member's onboarding rows (journey, messages sent, buddy consent and pairs)."""
+        mid = await self._existing_member(member)
+        if mid is not None:
+            await self.repo.forget(await self.ctx.directory.community_id(member.community), mid)
+
+    async def _existing_member(self, member: MemberRef) -> int | None:
+        cid = await self.ctx.directory.community_id(member.community)
+        return await self.repo.member_id(cid, member.id)

@@ -1,0 +1,303 @@
+"""The onboarding cog's queries: newcomers' progress, claimed messages, buddy consents and pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+
+from storage.db import Database
+from storage.models import CONTRIBUTION_KINDS, Interaction, Member
+from storage.onboarding import STEP_COLUMNS, BuddyConsent, BuddyPair, Newcomer, OnboardingMessage, OnboardingStep
+
+
+@dataclass(frozen=True, slots=True)
+class NewcomerState:
+    """A newcomer's journey as read from the database, with their platform id and name."""
+
+    member_id: int
+    external_id: str
+    name: str | None
+    joined_at: datetime
+    left_at: datetime | None
+    rules_accepted_at: datetime | None
+    introduced_at: datetime | None
+    contributed_at: datetime | None
+    replied_at: datetime | None
+    active_at: datetime | None
+    opted_out_at: datetime | None
+
+    def done(self, step: OnboardingStep) -> datetime | None:
+        """When the member passed a step (None while they have not)."""
+        value: datetime | None = getattr(self, STEP_COLUMNS[step])
+        return value
+
+    @property
+    def present(self) -> bool:
+        """Whether the member is still in the community."""
+        return self.left_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What one event tells about a member's progress (each timestamp is kept only the first time)."""
+
+    at: datetime
+    introduced: bool = False
+    contributed: bool = False
+    replied: bool = False
+
+
+class OnboardingRepo:
+    """Reads and writes the onboarding tables; every write is idempotent."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.n = Newcomer.__table__  # type: ignore[attr-defined]
+        self.msg = OnboardingMessage.__table__  # type: ignore[attr-defined]
+        self.consent = BuddyConsent.__table__  # type: ignore[attr-defined]
+        self.pair = BuddyPair.__table__  # type: ignore[attr-defined]
+        self.m = Member.__table__  # type: ignore[attr-defined]
+        self.i = Interaction.__table__  # type: ignore[attr-defined]
+
+    # --- newcomers -----------------------------------------------------------------------------
+    async def joined(self, community_id: int, member_id: int, at: datetime) -> bool:
+        """Start a member's journey; True when it is new (a rejoin only clears `left_at`)."""
+        n = self.n
+        async with self.db.begin() as conn:
+            result = await conn.execute(self.db.insert_ignore(n).values(community_id=community_id, member_id=member_id, joined_at=at))
+            if not result.rowcount:
+                await conn.execute(update(n).where(n.c.community_id == community_id, n.c.member_id == member_id).values(left_at=None))
+        return bool(result.rowcount)
+
+    async def left(self, community_id: int, member_id: int, at: datetime) -> bool:
+        """Record that a member left; True when they had a journey under way."""
+        n = self.n
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.left_at.is_(None)).values(left_at=at)
+            )
+        return bool(result.rowcount)
+
+    def _select(self) -> object:
+        n, m = self.n, self.m
+        return select(
+            n.c.member_id, m.c.external_id, m.c.name, n.c.joined_at, n.c.left_at, n.c.rules_accepted_at, n.c.introduced_at,
+            n.c.contributed_at, n.c.replied_at, n.c.active_at, n.c.opted_out_at,
+        ).select_from(n.join(m, m.c.id == n.c.member_id))
+
+    async def get(self, community_id: int, member_id: int) -> NewcomerState | None:
+        """A member's journey, if they have one."""
+        n = self.n
+        query = self._select().where(n.c.community_id == community_id, n.c.member_id == member_id)  # type: ignore[attr-defined]
+        async with self.db.begin() as conn:
+            row = (await conn.execute(query)).first()
+        return NewcomerState(*row) if row else None
+
+    async def journeys(self, community_id: int, since: datetime) -> list[NewcomerState]:
+        """The journeys of members still here who joined since `since`, oldest first."""
+        n = self.n
+        query = self._select().where(n.c.community_id == community_id, n.c.joined_at >= since, n.c.left_at.is_(None)).order_by(  # type: ignore[attr-defined]
+            n.c.joined_at, n.c.member_id
+        )
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(query)).all()
+        return [NewcomerState(*r) for r in rows]
+
+    async def progress(self, community_id: int, member_id: int, p: Progress) -> bool:
+        """Record a contribution (and the steps it passes); False when the member has no journey under way."""
+        n = self.n
+        values = {"active_at": func.coalesce(n.c.active_at, p.at)}
+        if p.introduced:
+            values["introduced_at"] = func.coalesce(n.c.introduced_at, p.at)
+        if p.contributed:
+            values["contributed_at"] = func.coalesce(n.c.contributed_at, p.at)
+        if p.replied:
+            values["replied_at"] = func.coalesce(n.c.replied_at, p.at)
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.left_at.is_(None)).values(**values)
+            )
+        return bool(result.rowcount)
+
+    async def accept_rules(self, community_id: int, member_id: int, at: datetime) -> bool:
+        """Record that a member accepted the rules; True the first time only."""
+        n = self.n
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                update(n)
+                .where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.rules_accepted_at.is_(None))
+                .values(rules_accepted_at=at)
+            )
+        return bool(result.rowcount)
+
+    async def opt_out(self, community_id: int, member_id: int, at: datetime) -> bool:
+        """Stop a member's reminders and nudges; True the first time only."""
+        n = self.n
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.opted_out_at.is_(None)).values(opted_out_at=at)
+            )
+        return bool(result.rowcount)
+
+    async def first_contributions(self, community_id: int, since: dict[int, datetime]) -> dict[int, datetime]:
+        """For each member, their first recorded contribution at or after the given time (members without one are absent)."""
+        if not since:
+            return {}
+        i = self.i
+        query = (
+            select(i.c.member_id, i.c.at)
+            .where(i.c.community_id == community_id, i.c.member_id.in_(list(since)), i.c.kind.in_([k.value for k in CONTRIBUTION_KINDS]))
+            .where(i.c.at >= min(since.values()))
+        )
+        found: dict[int, datetime] = {}
+        async with self.db.begin() as conn:
+            for member_id, at in (await conn.execute(query)).all():
+                if at >= since[member_id] and (member_id not in found or at < found[member_id]):
+                    found[member_id] = at
+        return found
+
+    async def active_members(self, community_id: int, members: Iterable[int], since: datetime) -> set[int]:
+        """Those of `members` with a contribution since `since`."""
+        ids = list(members)
+        if not ids:
+            return set()
+        i = self.i
+        query = select(i.c.member_id).distinct().where(
+            i.c.community_id == community_id, i.c.member_id.in_(ids), i.c.kind.in_([k.value for k in CONTRIBUTION_KINDS]), i.c.at >= since
+        )
+        async with self.db.begin() as conn:
+            return {int(r[0]) for r in (await conn.execute(query)).all()}
+
+    async def present(self, community_id: int, members: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+        """Those of `members` who have not left, with their platform id and name."""
+        ids = list(members)
+        if not ids:
+            return {}
+        m = self.m
+        query = select(m.c.id, m.c.external_id, m.c.name).where(m.c.community_id == community_id, m.c.id.in_(ids), m.c.left_at.is_(None))
+        async with self.db.begin() as conn:
+            return {int(r.id): (r.external_id, r.name) for r in (await conn.execute(query)).all()}
+
+    async def member_id(self, community_id: int, external_id: str) -> int | None:
+        """A member's row id, without creating it."""
+        m = self.m
+        async with self.db.begin() as conn:
+            row = (await conn.execute(select(m.c.id).where(m.c.community_id == community_id, m.c.external_id == external_id))).first()
+        return int(row[0]) if row else None
+
+    # --- messages sent -------------------------------------------------------------------------
+    async def claim(self, community_id: int, member_id: int, kind: str, at: datetime, *, delivered: bool = True) -> bool:
+        """Claim an onboarding message before sending it: True when it was never sent."""
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                self.db.insert_ignore(self.msg).values(community_id=community_id, member_id=member_id, kind=kind, sent_at=at, delivered=delivered)
+            )
+        return bool(result.rowcount)
+
+    async def undelivered(self, community_id: int, member_id: int, kind: str) -> None:
+        """Note that a claimed message could not be delivered (DMs closed and no fallback)."""
+        t = self.msg
+        async with self.db.begin() as conn:
+            await conn.execute(update(t).where(t.c.community_id == community_id, t.c.member_id == member_id, t.c.kind == kind).values(delivered=False))
+
+    async def sent(self, community_id: int, members: Iterable[int]) -> dict[int, set[str]]:
+        """The kinds of onboarding messages claimed for each member."""
+        ids = list(members)
+        out: dict[int, set[str]] = {mid: set() for mid in ids}
+        if not ids:
+            return out
+        t = self.msg
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(select(t.c.member_id, t.c.kind).where(t.c.community_id == community_id, t.c.member_id.in_(ids)))).all()
+        for member_id, kind in rows:
+            out[member_id].add(kind)
+        return out
+
+    async def count_sent(self, community_id: int) -> dict[str, int]:
+        """How many onboarding messages of each kind were delivered."""
+        t = self.msg
+        query = select(t.c.kind, func.count()).where(t.c.community_id == community_id, t.c.delivered.is_(True)).group_by(t.c.kind)
+        async with self.db.begin() as conn:
+            return {k: int(c) for k, c in (await conn.execute(query)).all()}
+
+    # --- buddies -------------------------------------------------------------------------------
+    async def set_consent(self, community_id: int, member_id: int, at: datetime, consent: bool) -> bool:
+        """Opt a member in (or out) as a buddy; True when it changed something."""
+        t = self.consent
+        async with self.db.begin() as conn:
+            if consent:
+                result = await conn.execute(self.db.insert_ignore(t).values(community_id=community_id, member_id=member_id, opted_in_at=at))
+                if result.rowcount:
+                    return True
+                result = await conn.execute(
+                    update(t).where(t.c.community_id == community_id, t.c.member_id == member_id, t.c.opted_out_at.is_not(None))
+                    .values(opted_in_at=at, opted_out_at=None)
+                )
+                return bool(result.rowcount)
+            result = await conn.execute(
+                update(t).where(t.c.community_id == community_id, t.c.member_id == member_id, t.c.opted_out_at.is_(None)).values(opted_out_at=at)
+            )
+            return bool(result.rowcount)
+
+    async def consenting(self, community_id: int) -> list[int]:
+        """The members who currently agree to be buddies, by id."""
+        t = self.consent
+        query = select(t.c.member_id).where(t.c.community_id == community_id, t.c.opted_out_at.is_(None)).order_by(t.c.member_id)
+        async with self.db.begin() as conn:
+            return [int(r[0]) for r in (await conn.execute(query)).all()]
+
+    async def pairs(self, community_id: int) -> list[tuple[int, int]]:
+        """Every (newcomer, buddy) pair made so far."""
+        t = self.pair
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(select(t.c.newcomer_id, t.c.buddy_id).where(t.c.community_id == community_id).order_by(t.c.id))).all()
+        return [(int(a), int(b)) for a, b in rows]
+
+    async def add_pair(self, community_id: int, newcomer_id: int, buddy_id: int, period: str, at: datetime) -> bool:
+        """Record a pair; False when it already existed."""
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                self.db.insert_ignore(self.pair).values(community_id=community_id, newcomer_id=newcomer_id, buddy_id=buddy_id, period=period, paired_at=at)
+            )
+        return bool(result.rowcount)
+
+    # --- privacy -------------------------------------------------------------------------------
+    async def describe(self, community_id: int, member_id: int) -> tuple[NewcomerState | None, list[str], BuddyConsentState | None, int]:
+        """A member's journey, the onboarding messages they got, their buddy consent and their pairs."""
+        state = await self.get(community_id, member_id)
+        kinds = sorted((await self.sent(community_id, [member_id]))[member_id])
+        t, p = self.consent, self.pair
+        async with self.db.begin() as conn:
+            row = (await conn.execute(select(t.c.opted_in_at, t.c.opted_out_at).where(t.c.community_id == community_id, t.c.member_id == member_id))).first()
+            pairs = (
+                await conn.execute(
+                    select(func.count()).where(p.c.community_id == community_id, or_(p.c.newcomer_id == member_id, p.c.buddy_id == member_id))
+                )
+            ).scalar_one()
+        consent = BuddyConsentState(row.opted_in_at, row.opted_out_at) if row else None
+        return state, kinds, consent, int(pairs)
+
+    async def forget(self, community_id: int, member_id: int) -> int:
+        """Delete every onboarding row about a member; returns how many rows went."""
+        deleted = 0
+        async with self.db.begin() as conn:
+            for table, cond in (
+                (self.n, self.n.c.member_id == member_id),
+                (self.msg, self.msg.c.member_id == member_id),
+                (self.consent, self.consent.c.member_id == member_id),
+                (self.pair, or_(self.pair.c.newcomer_id == member_id, self.pair.c.buddy_id == member_id)),
+            ):
+                result = await conn.execute(delete(table).where(table.c.community_id == community_id, cond))
+                deleted += int(result.rowcount or 0)
+        return deleted
+
+
+@dataclass(frozen=True, slots=True)
+class BuddyConsentState:
+    """When a member agreed to be a buddy, and when they stopped."""
+
+    opted_in_at: datetime
+    opted_out_at: datetime | None

@@ -10,7 +10,7 @@ from bot.core.actions import GrantRole
 from bot.core.events import ButtonPressed, CommandInvoked, MemberJoined, MemberLeft, MessagePosted, PollVoted, ReactionAdded
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
-from bot.scheduler import JobRun, JobSpec
+from bot.scheduler import JobFunc, JobRun, JobSpec
 from cogs.onboarding.buddies import BuddyMatcher
 from cogs.onboarding.checklist import checklist_message, stuck_message
 from cogs.onboarding.funnel import funnel_line, weekly_funnels
@@ -68,13 +68,13 @@ class Onboarding(Cog):
                 specs.append(JobSpec("onboarding-buddies", str(community), s.buddy_cron, tz, self._buddy_job(community), grace=timedelta(days=2)))
         return specs
 
-    def _check_job(self, community: CommunityRef):  # type: ignore[no-untyped-def]
+    def _check_job(self, community: CommunityRef) -> JobFunc:
         async def run(job: JobRun) -> None:
             await self.sweep.run(community, self.settings_for(community), self.ctx.clock.now())
 
         return run
 
-    def _buddy_job(self, community: CommunityRef):  # type: ignore[no-untyped-def]
+    def _buddy_job(self, community: CommunityRef) -> JobFunc:
         async def run(job: JobRun) -> None:
             await self.matcher.run(community, self.settings_for(community), job.scheduled_for, job.period)
 

@@ -146,6 +146,9 @@ class CommunitySimulation:
         for p in self.personas:
             if day <= p.joins_at < end:
                 plan.append((p.joins_at, "join", p))
+                reader = random.Random(f"{self.options.seed}:{p.id}")  # its own stream: the rest of the plan is unchanged
+                if reader.random() < 0.7:
+                    plan.append((min(p.joins_at + timedelta(minutes=reader.randrange(5, 8 * 60)), end - timedelta(minutes=1)), "read_dms", p))
             if p.leaves_at and day <= p.leaves_at < end:
                 plan.append((p.leaves_at, "leave", p))
             lam = p.weight * 0.22
@@ -173,6 +176,9 @@ class CommunitySimulation:
                 p.present = True  # a founder seen before the simulation started
             else:
                 return
+        if kind == "read_dms":
+            await self.read_dms(p)
+            return
         if kind == "leave":
             p.present = False
             await sim.leave(p.id)
@@ -199,6 +205,13 @@ class CommunitySimulation:
             return
         if kind == "click":
             await self.click_something(p)
+
+    async def read_dms(self, p: Persona) -> None:
+        """A newcomer reads the bot's latest direct message and clicks its first button (e.g. accepting the rules)."""
+        sim = self.sim
+        mine = [m for m in sim.messages.values() if m.author is None and m.message is not None and m.message.buttons and m.ref.channel.id == f"dm-{p.id}"]
+        if mine and mine[-1].message is not None:
+            await sim.press(p.id, mine[-1].ref.id, mine[-1].message.buttons[0].custom_id)
 
     async def click_something(self, p: Persona) -> None:
         """Press a button on a recent bot message this member can see (a poll, their DM…)."""

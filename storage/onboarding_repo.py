@@ -29,6 +29,11 @@ class NewcomerState:
     active_at: datetime | None
     opted_out_at: datetime | None
 
+    def columns_set(self) -> frozenset[str]:
+        """The progress columns already set."""
+        names = ("active_at", "introduced_at", "contributed_at", "replied_at")
+        return frozenset(name for name in names if getattr(self, name) is not None)
+
     def done(self, step: OnboardingStep) -> datetime | None:
         """When the member passed a step (None while they have not)."""
         value: datetime | None = getattr(self, STEP_COLUMNS[step])
@@ -49,6 +54,16 @@ class Progress:
     contributed: bool = False
     replied: bool = False
 
+    def columns(self) -> frozenset[str]:
+        """The journey columns this event may set."""
+        flags = (("introduced_at", self.introduced), ("contributed_at", self.contributed), ("replied_at", self.replied))
+        return frozenset({"active_at", *(name for name, on in flags if on)})
+
+    def only(self, columns: frozenset[str]) -> Progress:
+        """The same progress, limited to some columns."""
+        return Progress(self.at, "introduced_at" in columns and self.introduced, "contributed_at" in columns and self.contributed,
+                        "replied_at" in columns and self.replied)
+
 
 class OnboardingRepo:
     """Reads and writes the onboarding tables; every write is idempotent."""
@@ -63,14 +78,15 @@ class OnboardingRepo:
         self.i = Interaction.__table__  # type: ignore[attr-defined]
 
     # --- newcomers -----------------------------------------------------------------------------
-    async def joined(self, community_id: int, member_id: int, at: datetime) -> bool:
-        """Start a member's journey; True when it is new (a rejoin only clears `left_at`)."""
+    async def joined(self, community_id: int, member_id: int, at: datetime) -> NewcomerState:
+        """Start a member's journey (a rejoin only clears `left_at`) and return it."""
         n = self.n
         async with self.db.begin() as conn:
             result = await conn.execute(self.db.insert_ignore(n).values(community_id=community_id, member_id=member_id, joined_at=at))
             if not result.rowcount:
                 await conn.execute(update(n).where(n.c.community_id == community_id, n.c.member_id == member_id).values(left_at=None))
-        return bool(result.rowcount)
+            row = (await conn.execute(self._select().where(n.c.community_id == community_id, n.c.member_id == member_id))).one()  # type: ignore[attr-defined]
+        return NewcomerState(*row)
 
     async def left(self, community_id: int, member_id: int, at: datetime) -> bool:
         """Record that a member left; True when they had a journey under way."""
@@ -98,13 +114,23 @@ class OnboardingRepo:
 
     async def journeys(self, community_id: int, since: datetime) -> list[NewcomerState]:
         """The journeys of members still here who joined since `since`, oldest first."""
-        n = self.n
+        return [state for state, _ in await self.journeys_and_messages(community_id, since, with_messages=False)]
+
+    async def journeys_and_messages(self, community_id: int, since: datetime, *, with_messages: bool = True) -> list[tuple[NewcomerState, set[str]]]:
+        """The journeys of members still here who joined since `since`, with the kinds of messages claimed for each."""
+        n, t = self.n, self.msg
         query = self._select().where(n.c.community_id == community_id, n.c.joined_at >= since, n.c.left_at.is_(None)).order_by(  # type: ignore[attr-defined]
             n.c.joined_at, n.c.member_id
         )
+        kinds: dict[int, set[str]] = {}
         async with self.db.begin() as conn:
-            rows = (await conn.execute(query)).all()
-        return [NewcomerState(*r) for r in rows]
+            states = [NewcomerState(*r) for r in (await conn.execute(query)).all()]
+            if with_messages and states:
+                recent = select(n.c.member_id).where(n.c.community_id == community_id, n.c.joined_at >= since, n.c.left_at.is_(None))
+                rows = (await conn.execute(select(t.c.member_id, t.c.kind).where(t.c.community_id == community_id, t.c.member_id.in_(recent)))).all()
+                for member_id, kind in rows:
+                    kinds.setdefault(member_id, set()).add(kind)
+        return [(state, kinds.get(state.member_id, set())) for state in states]
 
     async def progress(self, community_id: int, member_id: int, p: Progress) -> bool:
         """Record a contribution (and the steps it passes); False when the member has no journey under way."""
@@ -191,11 +217,19 @@ class OnboardingRepo:
     # --- messages sent -------------------------------------------------------------------------
     async def claim(self, community_id: int, member_id: int, kind: str, at: datetime, *, delivered: bool = True) -> bool:
         """Claim an onboarding message before sending it: True when it was never sent."""
+        return kind in await self.claim_many(community_id, member_id, (kind,), at, delivered=delivered)
+
+    async def claim_many(self, community_id: int, member_id: int, kinds: Iterable[str], at: datetime, *, delivered: bool = True) -> set[str]:
+        """Claim several onboarding messages in one transaction; returns the kinds claimed now."""
+        claimed: set[str] = set()
         async with self.db.begin() as conn:
-            result = await conn.execute(
-                self.db.insert_ignore(self.msg).values(community_id=community_id, member_id=member_id, kind=kind, sent_at=at, delivered=delivered)
-            )
-        return bool(result.rowcount)
+            for kind in kinds:
+                result = await conn.execute(
+                    self.db.insert_ignore(self.msg).values(community_id=community_id, member_id=member_id, kind=kind, sent_at=at, delivered=delivered)
+                )
+                if result.rowcount:
+                    claimed.add(kind)
+        return claimed
 
     async def undelivered(self, community_id: int, member_id: int, kind: str) -> None:
         """Note that a claimed message could not be delivered (DMs closed and no fallback)."""

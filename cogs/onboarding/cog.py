@@ -35,11 +35,16 @@ class Onboarding(Cog):
         self.repo = OnboardingRepo(ctx.db)
         self.sweep = NudgeSweep(ctx, self.repo)
         self.matcher = BuddyMatcher(ctx, self.repo)
-        self._idle: set[tuple[int, int]] = set()  # members with no journey under way: their events are skipped
+        # progress columns already set per member (None: no journey under way), so most events cost no write
+        self._known: dict[tuple[int, int], frozenset[str] | None] = {}
+        self._settings: dict[CommunityRef, OnboardingSettings] = {}
 
     def settings_for(self, community: CommunityRef) -> OnboardingSettings:
-        """The settings of one community."""
-        return self.ctx.settings(OnboardingSettings, community)
+        """The settings of one community (read once: they do not change while the bot runs)."""
+        found = self._settings.get(community)
+        if found is None:
+            found = self._settings[community] = self.ctx.settings(OnboardingSettings, community)
+        return found
 
     def texts(self, community: CommunityRef) -> Texts:
         """The community's texts."""
@@ -89,21 +94,25 @@ class Onboarding(Cog):
             return
         member = event.member
         cid, mid = await self._ids(member, event.at)
-        self._idle.discard((cid, mid))
-        await self.repo.joined(cid, mid, event.at)
+        self._known.pop((cid, mid), None)
+        state = await self.repo.joined(cid, mid, event.at)
         self.sweep.invalidate(event.community)
-        state = await self.repo.get(cid, mid)
         texts = Texts(self.ctx, event.community, s)
-        now = self.ctx.clock.now()
-        if await self.repo.claim(cid, mid, KIT, now):
+        accepted = state.rules_accepted_at is not None
+        kinds = [KIT]
+        if not s.gated or accepted:
+            kinds.append(WELCOME)
+        if s.member_role and (OnboardingStep.RULES not in s.steps or accepted):
+            kinds.append(ROLE)
+        claimed = await self.repo.claim_many(cid, mid, kinds, self.ctx.clock.now())
+        if KIT in claimed:
             sent = await self.ctx.messenger.dm(member, texts.kit(member), self._channel(event.community, s.welcome_channel))
             if sent is None:
                 await self.repo.undelivered(cid, mid, KIT)
-        accepted = state is not None and state.rules_accepted_at is not None
-        if not s.gated or accepted:
-            await self._welcome(member, cid, mid, s, texts)
-        if OnboardingStep.RULES not in s.steps or accepted:
-            await self._grant_role(member, cid, mid, s)
+        if WELCOME in claimed:
+            await self.ctx.messenger.say(self._channel(member.community, s.welcome_channel), texts.welcome(member))
+        if ROLE in claimed and s.member_role:
+            await self.ctx.messenger.send(GrantRole(member, s.member_role))
 
     async def _welcome(self, member: MemberRef, cid: int, mid: int, s: OnboardingSettings, texts: Texts) -> None:
         if await self.repo.claim(cid, mid, WELCOME, self.ctx.clock.now()):
@@ -118,7 +127,7 @@ class Onboarding(Cog):
         """A member who leaves gets nothing more: every check skips members who left."""
         cid, mid = await self._ids(event.member, event.at)
         await self.repo.left(cid, mid, event.at)
-        self._idle.add((cid, mid))
+        self._known[(cid, mid)] = None
 
     # --- progress --------------------------------------------------------------------------------
     def _is_intro(self, channel: ChannelRef, s: OnboardingSettings) -> bool:
@@ -127,10 +136,18 @@ class Onboarding(Cog):
 
     async def _progress(self, member: MemberRef, at: datetime, progress: Progress) -> None:
         cid, mid = await self._ids(member, at)
-        if (cid, mid) in self._idle:
+        key = (cid, mid)
+        if key not in self._known:
+            state = await self.repo.get(cid, mid)
+            self._known[key] = state.columns_set() if state is not None and state.present else None
+        done = self._known[key]
+        if done is None:
             return
-        if not await self.repo.progress(cid, mid, progress):
-            self._idle.add((cid, mid))
+        new = progress.columns() - done
+        if not new:
+            return
+        updated = await self.repo.progress(cid, mid, progress.only(new))
+        self._known[key] = done | new if updated else None
 
     @listen(MessagePosted)
     async def on_message(self, event: MessagePosted) -> None:
@@ -302,7 +319,9 @@ class Onboarding(Cog):
         """Erase the member's onboarding rows (journey, messages sent, buddy consent and pairs)."""
         mid = await self._existing_member(member)
         if mid is not None:
-            await self.repo.forget(await self.ctx.directory.community_id(member.community), mid)
+            cid = await self.ctx.directory.community_id(member.community)
+            await self.repo.forget(cid, mid)
+            self._known.pop((cid, mid), None)
 
     async def _existing_member(self, member: MemberRef) -> int | None:
         cid = await self.ctx.directory.community_id(member.community)

@@ -70,18 +70,19 @@ class NudgeSweep:
             return result
         cid = await self.ctx.directory.community_id(community)
         horizon = max([*settings.nudge_days, settings.rules_reminder_hours / 24]) + settings.nudge_window_days + 1
-        journeys = [j for j in await self.repo.journeys(cid, now - timedelta(days=horizon)) if j.opted_out_at is None and j.joined_at <= now]
-        sent = await self.repo.sent(cid, [j.member_id for j in journeys])
+        found = await self.repo.journeys_and_messages(cid, now - timedelta(days=horizon))
+        journeys = [j for j, _ in found if j.opted_out_at is None and j.joined_at <= now]
+        sent = {j.member_id: kinds for j, kinds in found}
         plans = {j.member_id: self._due(j, sent[j.member_id], settings) for j in journeys}
         upcoming = [when for plan in plans.values() for when, _ in plan if when > now]
         self._next[community] = min(upcoming) if upcoming else datetime.max.replace(tzinfo=now.tzinfo)
         ready = [j for j in journeys if any(when <= now for when, _ in plans[j.member_id])]
         if not ready:
             return result
-        await self.ctx.recorder.flush()
         silent = {j.member_id: j.joined_at for j in ready if j.active_at is None}
+        # a contribution recorded that the listeners did not see (the cog was off, a history import…)
         spoke = await self.repo.first_contributions(cid, silent)
-        for member_id, at in spoke.items():  # a contribution the listeners did not see (e.g. while disabled)
+        for member_id, at in spoke.items():
             await self.repo.progress(cid, member_id, Progress(at))
         texts = Texts(self.ctx, community, settings)
         fallback = ChannelRef(community, settings.welcome_channel.lstrip("#"), settings.welcome_channel.lstrip("#"))

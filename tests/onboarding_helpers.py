@@ -16,7 +16,7 @@ def onboarding_config(db_url: str, locale: str = "en", name: str | None = "Les J
     community: dict[str, Any] = {"platform": "simulation", "id": "sim", "timezone": "Europe/Paris", "locale": locale, "cogs": {"onboarding": settings}}
     if name:
         community["name"] = name
-    return make_config(db_url, communities=[community])
+    return make_config(db_url, communities=[community], bot={"cogs": ["onboarding"]})  # other cogs' posts stay out of the way
 
 
 def dms(h: Harness, member: str) -> list[Entry]:

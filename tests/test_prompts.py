@@ -147,5 +147,5 @@ def test_the_example_script_shows_the_weekly_prompt_on_the_console(tmp_path: Pat
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.count("**💬 Question of the week**") == 3
-    assert "09:00 m1 #general 🤖" in out and "m2 #general ↳m1 alice: I finally ran my first workshop" in out
+    assert "09:00 m1 #general 🤖" in out and "m4 #general ↳m1 alice: I finally ran my first workshop" in out
     assert "Skipped: “New week, new faces." in out

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.core.events import MemberJoined, MessagePosted
 from tests.slack.conftest import SlackHarness, payload
 
 
@@ -141,3 +145,28 @@ async def test_the_request_url_check_of_http_mode_is_answered(slack_bot) -> None
     h: SlackHarness = await slack_bot()
     response = await h.event({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"})
     assert response.status == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in response.body
+
+
+async def test_events_are_handled_in_the_order_slack_sent_them(slack_bot) -> None:  # type: ignore[no-untyped-def]
+    h: SlackHarness = await slack_bot()
+    gate, seen = asyncio.Event(), []
+
+    async def slow_join(event: MemberJoined) -> None:
+        await gate.wait()
+        seen.append("join")
+
+    async def post(event: MessagePosted) -> None:
+        seen.append("post")
+
+    h.app.bus.subscribe(MemberJoined, slow_join, owner="test")
+    h.app.bus.subscribe(MessagePosted, post, owner="test")
+    for body in (payload("team_join"), message("1767600300.000200", "Hi, I'm new!")):
+        raw = json.dumps(body)
+        response = await h.adapter.bolt.async_dispatch(AsyncBoltRequest(body=raw, headers=h.signed(raw, "application/json")))
+        assert response.status == 200  # both acked while the join is still being handled
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert seen == []
+    gate.set()
+    await h.adapter.idle()
+    assert seen == ["join", "post"]

@@ -68,6 +68,7 @@ class SlackAdapter:
         self.port: int | None = None
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._last_event: asyncio.Task[None] | None = None
         self._dm_channels: dict[str, str] = {}
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -100,6 +101,20 @@ class SlackAdapter:
         task = asyncio.create_task(self._guard(work, what), name=f"slack-{what}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _spawn_in_order(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Like `_spawn`, but each event is handled after the previous one (a join before the newcomer's first post)."""
+        previous = self._last_event
+
+        async def in_turn() -> None:
+            if previous is not None and not previous.done():
+                await asyncio.wait([previous])
+            await self._guard(work, what)
+
+        task = asyncio.create_task(in_turn(), name=f"slack-{what}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._last_event = task
 
     @staticmethod
     async def _guard(work: Coroutine[Any, Any, None], what: str) -> None:
@@ -169,7 +184,11 @@ class SlackAdapter:
     # --- incoming -----------------------------------------------------------------------
     async def _on_event(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any]) -> None:
         await ack()
-        self._spawn(self._handle_event(body), f"event {(body.get('event') or {}).get('type')}")
+        kind = (body.get("event") or {}).get("type")
+        if kind == "app_home_opened":
+            self._spawn(self._handle_event(body), "app home")
+        else:
+            self._spawn_in_order(self._handle_event(body), f"event {kind}")
 
     async def _handle_event(self, body: dict[str, Any]) -> None:
         ws = self.workspace(body.get("team_id"))

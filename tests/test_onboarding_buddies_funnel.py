@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.commands import Access
 from bot.core.events import ButtonPressed
 from bot.core.refs import MemberRef
 from bot.i18n import Catalog
@@ -129,3 +130,12 @@ async def test_french_and_english_catalogs_have_the_same_keys(start_bot) -> None
     catalog: Catalog = h.app.catalog
     assert catalog.missing() == {}
     assert catalog.t("fr", "onboarding.step_rules") == "Accepter la charte"
+
+
+async def test_home_view_shows_the_next_step_and_newcomers_on_their_way(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(onboarding_config(db_url))
+    await h.sim.join("xavier", "Xavier")
+    member = h.sim.member("xavier")
+    assert await cog(h).home_lines(member, Access.MEMBER) == ["Your onboarding: next step, Accept the rules (/onboarding)"]
+    staff = await cog(h).home_lines(h.sim.member("camille"), Access.MEMBER | Access.ANIMATOR)
+    assert staff == ["Onboarding: 1 of the 1 newcomers of the last 30 days are still on their way (/onboarding stuck)"]

@@ -12,7 +12,7 @@ from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.scheduler import JobFunc, JobRun, JobSpec
 from cogs.onboarding.buddies import BuddyMatcher
-from cogs.onboarding.checklist import checklist_message, stuck_message
+from cogs.onboarding.checklist import checklist_message, next_step, stuck_message
 from cogs.onboarding.funnel import funnel_line, weekly_funnels
 from cogs.onboarding.nudges import NudgeSweep
 from cogs.onboarding.settings import OnboardingSettings
@@ -265,6 +265,25 @@ class Onboarding(Cog):
         texts = Texts(self.ctx, inv.community, s)
         await self.ctx.messenger.say(self._channel(inv.community, s.welcome_channel), texts.buddy_call())
         return Reply(Message(texts.ui("buddy_call_posted", channel=f"#{s.welcome_channel.lstrip('#')}")))
+
+    # --- home view -------------------------------------------------------------------------------
+    async def home_lines(self, member: MemberRef, access: Access) -> list[str]:
+        """Members see their next onboarding step; animators, how many recent newcomers are still on their way."""
+        s = self.settings_for(member.community)
+        if not s.enabled:
+            return []
+        texts = Texts(self.ctx, member.community, s)
+        cid = await self.ctx.directory.community_id(member.community)
+        lines = []
+        mid = await self.repo.member_id(cid, member.id)
+        state = await self.repo.get(cid, mid) if mid is not None else None
+        if state is not None and state.present and (step := next_step(state, s.steps)) is not None:
+            lines.append(texts.ui("home_next", step=texts.ui(f"step_{step.value}")))
+        if access & Access.ANIMATOR:
+            journeys = await self.repo.journeys(cid, self.ctx.clock.now() - timedelta(days=s.stuck_days))
+            under_way = sum(1 for j in journeys if next_step(j, s.steps) is not None)
+            lines.append(texts.ui("home_staff", count=under_way, total=len(journeys), days=s.stuck_days))
+        return lines
 
     # --- demo, privacy ---------------------------------------------------------------------------
     async def summary(self, community: CommunityRef) -> list[str]:

@@ -30,8 +30,8 @@ def bot_posts(h: Harness, channel: str) -> list[Entry]:
 
 
 def nudges(h: Harness, member: str) -> list[Entry]:
-    """The nudges a member received (DMs with the opt-out button and the nudge footer)."""
-    return [e for e in dms(h, member) if e.message is not None and e.message.footer and "reminders" in e.message.footer]
+    """The nudges a member received (DMs with the nudge footer)."""
+    return [e for e in dms(h, member) if e.message is not None and e.message.footer and "these messages" in e.message.footer]
 
 
 async def wait(h: Harness, **delta: float) -> None:

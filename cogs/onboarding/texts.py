@@ -115,7 +115,7 @@ class Texts:
         key = f"nudge_{days}" if f"nudge_{days}" in ("nudge_3", "nudge_7") else "nudge"
         body = self.get(key, member, days=days)
         hint = self.ui("hint_reply") if introduced else self.ui("hint_introduce", introductions_channel=self.params()["introductions_channel"])
-        return Message(body=f"{body}\n\n{hint}", buttons=(Button(self.ui("optout_button"), OPT_OUT),), footer=self.ui("nudge_footer"))
+        return Message(body=f"{body}\n\n{hint}", buttons=(Button(self.ui("optout_button"), OPT_OUT),), footer=self.ui("nudge_footer", count=len(self.settings.nudge_days)))
 
     def buddy_for_newcomer(self, newcomer: MemberRef, buddy: MemberRef) -> Message:
         """The DM telling a newcomer who their buddy is."""

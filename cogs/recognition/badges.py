@@ -1,0 +1,104 @@
+"""Badge rules: deciding when a member has earned a badge (on events, and nightly for the rest)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from cogs.recognition.ledger import CONTRIBUTIONS
+from cogs.recognition.periods import index_of, period_of, previous
+from cogs.recognition.settings import BadgeRule, Settings
+from storage.recognition_store import RecognitionStore
+
+Award = Callable[[int, BadgeRule, datetime], Awaitable[bool]]
+"""Award `rule`'s badge to a member (by database id) at a time; True when it was new."""
+
+_PERIOD_DAYS = {"day": 1, "week": 7, "month": 31}
+
+
+def longest_run(indices: Iterable[int]) -> int:
+    """The longest run of consecutive numbers."""
+    best = run = 0
+    last: int | None = None
+    for i in sorted(set(indices)):
+        run = run + 1 if last is not None and i == last + 1 else 1
+        best = max(best, run)
+        last = i
+    return best
+
+
+def relevant(rule: BadgeRule, kinds: set[str]) -> bool:
+    """Whether new entries of `kinds` can complete this rule right away."""
+    if rule.kind in ("count", "first", "prompt_answers", "kudos"):
+        return bool(kinds & set(rule.kinds))
+    if rule.kind == "streak":
+        return bool(kinds & set(CONTRIBUTIONS))
+    return rule.kind == "onboarding"
+
+
+class BadgeJudge:
+    """Checks badge rules for members against the ledger and awards what is due."""
+
+    def __init__(self, store: RecognitionStore) -> None:
+        self.store = store
+
+    async def due(self, rule: BadgeRule, community_id: int, member_id: int, at: datetime, tz: ZoneInfo, *, full_history: bool = False) -> bool:
+        """Whether a member meets a per-member rule at `at` (top_percent is decided per period, not here)."""
+        if rule.kind in ("count", "first", "prompt_answers", "kudos"):
+            since = at - timedelta(days=rule.window_days) if rule.window_days else None
+            return await self.store.count(member_id, rule.kinds, since=since, until=at, to_others=rule.to_others) >= rule.count
+        if rule.kind == "streak":
+            since = None if full_history else at - timedelta(days=_PERIOD_DAYS[rule.period] * (rule.periods + 1))
+            times = [t for t in await self.store.activity_times(member_id, rule.kinds, since) if t <= at]
+            per_period: dict[int, int] = {}
+            for t in times:
+                i = index_of(rule.period, t, tz)
+                per_period[i] = per_period.get(i, 0) + 1
+            return longest_run(i for i, n in per_period.items() if n >= rule.min_contributions) >= rule.periods
+        if rule.kind == "onboarding":
+            done = await self.store.onboarded(rule.table, [member_id], community_id)
+            return bool(done)
+        return False
+
+    async def on_entries(self, settings: Settings, community_id: int, member_id: int, kinds: set[str], at: datetime, tz: ZoneInfo, award: Award) -> int:
+        """Check the rules new entries of `kinds` may have completed for a member; returns badges awarded."""
+        held = await self.store.held(member_id)
+        awarded = 0
+        for rule in settings.badges:
+            if rule.id in held or not relevant(rule, kinds):
+                continue
+            if await self.due(rule, community_id, member_id, at, tz) and await award(member_id, rule, at):
+                awarded += 1
+        return awarded
+
+    async def nightly(self, settings: Settings, community_id: int, now: datetime, tz: ZoneInfo, award: Award) -> int:
+        """Onboarding, the top contributors of the last complete period, and a re-check of recently active members."""
+        awarded = 0
+        recent = await self.store.active_members(community_id, now - timedelta(days=2))
+        for rule in settings.badges:
+            if rule.kind == "manual":
+                continue
+            if rule.kind == "onboarding":
+                done = await self.store.onboarded(rule.table, None, community_id) or set()
+                candidates: list[int] = sorted(done)
+            elif rule.kind == "top_percent":
+                candidates = await self.top_members(rule, community_id, now, tz)
+            else:
+                candidates = [m for m in recent if await self.due(rule, community_id, m, now, tz, full_history=True)]
+            for member_id in candidates:
+                held = await self.store.held(member_id)
+                if rule.id not in held and await award(member_id, rule, now):
+                    awarded += 1
+        return awarded
+
+    async def top_members(self, rule: BadgeRule, community_id: int, now: datetime, tz: ZoneInfo) -> list[int]:
+        """The top `percent` % of the last complete period's contributors (ceil, ties by member id), above the minimum."""
+        last = previous(period_of(rule.period, now, tz), tz)
+        standings = await self.store.standings(community_id, last.start, last.end, kinds=CONTRIBUTIONS, count=True, current_only=True)
+        if not standings:
+            return []
+        k = math.ceil(len(standings) * rule.percent / 100)
+        return [s.member.id for s in standings[:k] if s.value >= rule.min_contributions]
+

@@ -1,0 +1,361 @@
+"""Queries of the recognition tables: the points ledger, badge awards, kudos, levels and the sync cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlmodel import SQLModel
+
+from storage.db import Database
+from storage.models import Interaction, Member
+from storage.recognition import BadgeAward, Kudos, MemberLevel, PointsEntry, RecognitionCursor
+
+P = PointsEntry.__table__  # type: ignore[attr-defined]
+B = BadgeAward.__table__  # type: ignore[attr-defined]
+K = Kudos.__table__  # type: ignore[attr-defined]
+L = MemberLevel.__table__  # type: ignore[attr-defined]
+C = RecognitionCursor.__table__  # type: ignore[attr-defined]
+M = Member.__table__  # type: ignore[attr-defined]
+I = Interaction.__table__  # type: ignore[attr-defined]  # noqa: E741
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    """A member's row: database id, platform id, name, whether it is a bot, whether it left."""
+
+    id: int
+    external_id: str
+    name: str | None
+    is_bot: bool
+    left: bool = False
+
+    @property
+    def display(self) -> str:
+        """The name to show."""
+        return self.name or self.external_id
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """One line of a leaderboard: a member and a number (points or contributions)."""
+
+    member: MemberInfo
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class AwardRow:
+    """A badge award as shown and exported."""
+
+    member: MemberInfo
+    badge: str
+    awarded_at: datetime
+    manual: bool
+    awarded_by: str | None
+    reason: str | None
+    revoked_at: datetime | None
+    revoked_by: str | None
+    revoke_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """A scored thing to add to the ledger."""
+
+    member_id: int
+    kind: str
+    external_id: str
+    at: datetime
+    target_member_id: int | None = None
+
+
+def _info(row: Any) -> MemberInfo:
+    return MemberInfo(int(row.id), row.external_id, row.name, bool(row.is_bot), row.left_at is not None)
+
+
+class RecognitionStore:
+    """Every query the recognition cog makes, dialect-neutral (SQLite and PostgreSQL)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- members ----------------------------------------------------------------------
+    async def member(self, community_id: int, external_id: str) -> MemberInfo | None:
+        """A member by platform id."""
+        async with self.db.begin() as conn:
+            row = (await conn.execute(select(M).where(M.c.community_id == community_id, M.c.external_id == external_id))).first()
+        return _info(row) if row else None
+
+    async def member_by_id(self, member_id: int) -> MemberInfo | None:
+        """A member by database id."""
+        async with self.db.begin() as conn:
+            row = (await conn.execute(select(M).where(M.c.id == member_id))).first()
+        return _info(row) if row else None
+
+    # --- the ledger -------------------------------------------------------------------
+    async def add_entry(self, community_id: int, entry: NewEntry, points: int) -> bool:
+        """Add a scored entry; False when it was already there (a redelivery), which then comes back if it was removed."""
+        values = {"community_id": community_id, "member_id": entry.member_id, "kind": entry.kind, "external_id": entry.external_id,
+                  "target_member_id": entry.target_member_id, "at": entry.at, "points": points, "removed_at": None}
+        async with self.db.begin() as conn:
+            inserted = (await conn.execute(self.db.insert_ignore(P).values(**values))).rowcount
+            if not inserted:
+                await conn.execute(update(P).where(*self._key(community_id, entry.kind, entry.external_id), P.c.removed_at.is_not(None)).values(removed_at=None))
+        return bool(inserted)
+
+    @staticmethod
+    def _key(community_id: int, kind: str, external_id: str) -> tuple[Any, ...]:
+        return (P.c.community_id == community_id, P.c.kind == kind, P.c.external_id == external_id)
+
+    async def remove_entry(self, community_id: int, kind: str, external_id: str, at: datetime) -> int | None:
+        """Take an entry back (a removed reaction); the member whose entry it was, if any."""
+        async with self.db.begin() as conn:
+            row = (await conn.execute(select(P.c.member_id).where(*self._key(community_id, kind, external_id), P.c.removed_at.is_(None)))).first()
+            if row is None:
+                return None
+            await conn.execute(update(P).where(*self._key(community_id, kind, external_id)).values(removed_at=at))
+        return int(row.member_id)
+
+    async def scored_since(self, member_id: int, kinds: Sequence[str], since: datetime, until: datetime) -> bool:
+        """Whether the member earned points for one of `kinds` in `(since, until]` (the cooldown check)."""
+        async with self.db.begin() as conn:
+            row = (await conn.execute(
+                select(P.c.id).where(P.c.member_id == member_id, P.c.kind.in_(kinds), P.c.points > 0, P.c.at > since, P.c.at <= until,
+                                     P.c.removed_at.is_(None)).limit(1)
+            )).first()
+        return row is not None
+
+    async def count(self, member_id: int, kinds: Sequence[str], *, since: datetime | None = None, until: datetime | None = None, to_others: bool = False) -> int:
+        """How many live entries of `kinds` a member has (optionally in a window, optionally aimed at other humans)."""
+        query = select(func.count()).select_from(P).where(P.c.member_id == member_id, P.c.kind.in_(kinds), P.c.removed_at.is_(None))
+        if since is not None:
+            query = query.where(P.c.at >= since)
+        if until is not None:
+            query = query.where(P.c.at <= until)
+        if to_others:
+            target = M.alias("target")
+            query = query.join(target, target.c.id == P.c.target_member_id).where(target.c.is_bot.is_(False), P.c.target_member_id != member_id)
+        async with self.db.begin() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def activity_times(self, member_id: int, kinds: Sequence[str], since: datetime | None = None) -> list[datetime]:
+        """When the member contributed (live entries of `kinds`), oldest first."""
+        query = select(P.c.at).where(P.c.member_id == member_id, P.c.kind.in_(kinds), P.c.removed_at.is_(None)).order_by(P.c.at)
+        if since is not None:
+            query = query.where(P.c.at >= since)
+        async with self.db.begin() as conn:
+            return [r.at for r in (await conn.execute(query)).all()]
+
+    async def points_total(self, member_id: int) -> int:
+        """Every live point a member has earned."""
+        async with self.db.begin() as conn:
+            total = (await conn.execute(select(func.coalesce(func.sum(P.c.points), 0)).where(P.c.member_id == member_id, P.c.removed_at.is_(None)))).scalar_one()
+        return int(total)
+
+    async def standings(self, community_id: int, start: datetime | None, end: datetime | None, *, kinds: Sequence[str] | None = None,
+                        count: bool = False, current_only: bool = False) -> list[Standing]:
+        """Humans ranked by points (or by number of entries with `count`) in `[start, end)`; ties by platform id."""
+        value = func.count(P.c.id) if count else func.coalesce(func.sum(P.c.points), 0)
+        query = (
+            select(M.c.id, M.c.external_id, M.c.name, M.c.is_bot, M.c.left_at, value.label("value"))
+            .select_from(P.join(M, M.c.id == P.c.member_id))
+            .where(P.c.community_id == community_id, P.c.removed_at.is_(None), M.c.is_bot.is_(False))
+            .group_by(M.c.id, M.c.external_id, M.c.name, M.c.is_bot, M.c.left_at)
+        )
+        if start is not None:
+            query = query.where(P.c.at >= start)
+        if end is not None:
+            query = query.where(P.c.at < end)
+        if kinds is not None:
+            query = query.where(P.c.kind.in_(kinds))
+        if current_only:
+            query = query.where(M.c.left_at.is_(None))
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(query)).all()
+        found = [Standing(_info(r), int(r.value)) for r in rows if int(r.value) > 0]
+        return sorted(found, key=lambda s: (-s.value, s.member.external_id))
+
+    async def active_members(self, community_id: int, since: datetime) -> list[int]:
+        """Members with a ledger entry since `since`."""
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(select(P.c.member_id).where(P.c.community_id == community_id, P.c.at >= since).distinct())).all()
+        return sorted(int(r.member_id) for r in rows)
+
+    # --- reading contributions recorded elsewhere ------------------------------------------
+    async def cursor(self, community_id: int) -> int:
+        """The last interaction id the ledger has read."""
+        async with self.db.begin() as conn:
+            found = (await conn.execute(select(C.c.last_interaction_id).where(C.c.community_id == community_id))).first()
+        return int(found.last_interaction_id) if found else 0
+
+    async def set_cursor(self, community_id: int, last_id: int) -> None:
+        """Remember how far the interactions were read."""
+        async with self.db.begin() as conn:
+            await conn.execute(self.db.insert_ignore(C).values(community_id=community_id, last_interaction_id=0))
+            await conn.execute(update(C).where(C.c.community_id == community_id, C.c.last_interaction_id < last_id).values(last_interaction_id=last_id))
+
+    async def interactions_after(self, community_id: int, after_id: int, kinds: Sequence[str], *, since: datetime | None = None,
+                                 limit: int = 2000) -> tuple[int, list[NewEntry]]:
+        """Human contributions recorded after interaction `after_id` (and at or after `since`) that the ledger lacks; and the last id read."""
+        query = (
+            select(I.c.id, I.c.member_id, I.c.kind, I.c.external_id, I.c.target_member_id, I.c.at, I.c.removed_at, M.c.is_bot)
+            .select_from(I.join(M, M.c.id == I.c.member_id))
+            .where(I.c.community_id == community_id, I.c.id > after_id).order_by(I.c.id).limit(limit)
+        )
+        if since is not None:
+            query = query.where(I.c.at >= since)
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(query)).all()
+            if not rows:
+                return after_id, []
+            last = int(rows[-1].id)
+            wanted = [r for r in rows if r.kind in kinds and r.removed_at is None and not r.is_bot]
+            if not wanted:
+                return last, []
+            have = {
+                (r.kind, r.external_id)
+                for r in (await conn.execute(select(P.c.kind, P.c.external_id).where(
+                    P.c.community_id == community_id, P.c.external_id.in_([w.external_id for w in wanted])
+                ))).all()
+            }
+        return last, [
+            NewEntry(int(r.member_id), r.kind, r.external_id, r.at, int(r.target_member_id) if r.target_member_id is not None else None)
+            for r in wanted if (r.kind, r.external_id) not in have
+        ]
+
+    # --- badges -----------------------------------------------------------------------
+    async def held(self, member_id: int) -> dict[str, bool]:
+        """The badges a member was ever awarded: id → still held (False when revoked)."""
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(select(B.c.badge, B.c.revoked_at).where(B.c.member_id == member_id))).all()
+        return {r.badge: r.revoked_at is None for r in rows}
+
+    async def award(self, community_id: int, member_id: int, badge: str, at: datetime, *, by: int | None = None, reason: str | None = None) -> bool:
+        """Award a badge once; a manual award (`by` set) gives a revoked badge back. True when it is new."""
+        manual = by is not None
+        async with self.db.begin() as conn:
+            inserted = (await conn.execute(self.db.insert_ignore(B).values(
+                community_id=community_id, member_id=member_id, badge=badge, awarded_at=at, manual=manual, awarded_by=by, reason=reason,
+            ))).rowcount
+            if inserted or not manual:
+                return bool(inserted)
+            restored = (await conn.execute(
+                update(B).where(B.c.member_id == member_id, B.c.badge == badge, B.c.revoked_at.is_not(None))
+                .values(awarded_at=at, manual=True, awarded_by=by, reason=reason, revoked_at=None, revoked_by=None, revoke_reason=None)
+            )).rowcount
+        return bool(restored)
+
+    async def revoke(self, member_id: int, badge: str, at: datetime, *, by: int | None, reason: str | None) -> bool:
+        """Take a badge back (the row stays, so rules never award it again); False when not held."""
+        async with self.db.begin() as conn:
+            done = (await conn.execute(
+                update(B).where(B.c.member_id == member_id, B.c.badge == badge, B.c.revoked_at.is_(None))
+                .values(revoked_at=at, revoked_by=by, revoke_reason=reason)
+            )).rowcount
+        return bool(done)
+
+    async def awards(self, community_id: int, member_id: int | None = None, *, include_revoked: bool = True) -> list[AwardRow]:
+        """Badge awards of a community (or one member), oldest first."""
+        by, rby = M.alias("by"), M.alias("rby")
+        query = (
+            select(M.c.id, M.c.external_id, M.c.name, M.c.is_bot, M.c.left_at, B.c.badge, B.c.awarded_at, B.c.manual, B.c.reason,
+                   B.c.revoked_at, B.c.revoke_reason, by.c.external_id.label("by"), rby.c.external_id.label("rby"))
+            .select_from(B.join(M, M.c.id == B.c.member_id).outerjoin(by, by.c.id == B.c.awarded_by).outerjoin(rby, rby.c.id == B.c.revoked_by))
+            .where(B.c.community_id == community_id).order_by(B.c.awarded_at, B.c.id)
+        )
+        if member_id is not None:
+            query = query.where(B.c.member_id == member_id)
+        if not include_revoked:
+            query = query.where(B.c.revoked_at.is_(None))
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(query)).all()
+        return [AwardRow(_info(r), r.badge, r.awarded_at, bool(r.manual), r.by, r.reason, r.revoked_at, r.rby, r.revoke_reason) for r in rows]
+
+    # --- kudos ------------------------------------------------------------------------
+    async def add_kudos(self, community_id: int, giver_id: int, receiver_id: int, reason: str | None, at: datetime) -> int:
+        """Record kudos; returns its id."""
+        async with self.db.begin() as conn:
+            result = await conn.execute(K.insert().values(community_id=community_id, giver_id=giver_id, receiver_id=receiver_id, reason=reason, at=at))
+            key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    async def kudos_given_since(self, giver_id: int, since: datetime) -> int:
+        """How many kudos a member gave since `since` (the daily quota)."""
+        async with self.db.begin() as conn:
+            return int((await conn.execute(select(func.count()).select_from(K).where(K.c.giver_id == giver_id, K.c.at >= since))).scalar_one())
+
+    async def kudos_counts(self, member_id: int) -> tuple[int, int]:
+        """(given, received) kudos of a member, all time."""
+        async with self.db.begin() as conn:
+            given = (await conn.execute(select(func.count()).select_from(K).where(K.c.giver_id == member_id))).scalar_one()
+            received = (await conn.execute(select(func.count()).select_from(K).where(K.c.receiver_id == member_id))).scalar_one()
+        return int(given), int(received)
+
+    # --- levels -----------------------------------------------------------------------
+    async def level(self, member_id: int) -> int:
+        """The highest level the member has reached."""
+        async with self.db.begin() as conn:
+            found = (await conn.execute(select(L.c.level).where(L.c.member_id == member_id))).first()
+        return int(found.level) if found else 0
+
+    async def raise_level(self, community_id: int, member_id: int, level: int, at: datetime) -> int:
+        """Record a higher level; returns the level it replaces (unchanged when not higher)."""
+        async with self.db.begin() as conn:
+            found = (await conn.execute(select(L.c.level).where(L.c.member_id == member_id))).first()
+            before = int(found.level) if found else 0
+            if level <= before:
+                return before
+            if found is None:
+                await conn.execute(self.db.insert_ignore(L).values(community_id=community_id, member_id=member_id, level=level, reached_at=at))
+            else:
+                await conn.execute(update(L).where(L.c.member_id == member_id, L.c.level < level).values(level=level, reached_at=at))
+        return before
+
+    # --- onboarding (another cog's table, when it exists) --------------------------------
+    @staticmethod
+    def onboarding_table(name: str) -> Any | None:
+        """The onboarding table when that feature is installed and has `member_id` and `completed_at`."""
+        table = SQLModel.metadata.tables.get(name)
+        if table is None or "member_id" not in table.c or "completed_at" not in table.c:
+            return None
+        return table
+
+    async def onboarded(self, table_name: str, member_ids: Sequence[int] | None, community_id: int) -> set[int] | None:
+        """Members (among `member_ids`, or all of the community) who completed onboarding; None without the feature."""
+        table = self.onboarding_table(table_name)
+        if table is None:
+            return None
+        query = select(table.c.member_id).select_from(table.join(M, M.c.id == table.c.member_id)).where(
+            M.c.community_id == community_id, table.c.completed_at.is_not(None)
+        )
+        if member_ids is not None:
+            query = query.where(table.c.member_id.in_(list(member_ids)))
+        async with self.db.begin() as conn:
+            return {int(r.member_id) for r in (await conn.execute(query)).all()}
+
+    # --- privacy ----------------------------------------------------------------------
+    async def describe(self, member_id: int) -> dict[str, int]:
+        """Counts of what the recognition tables hold about a member."""
+        async with self.db.begin() as conn:
+            entries = (await conn.execute(select(func.count()).select_from(P).where(P.c.member_id == member_id))).scalar_one()
+            badges = (await conn.execute(select(func.count()).select_from(B).where(B.c.member_id == member_id))).scalar_one()
+        given, received = await self.kudos_counts(member_id)
+        return {"points_entries": int(entries), "badges": int(badges), "kudos_given": given, "kudos_received": received,
+                "points": await self.points_total(member_id), "level": await self.level(member_id)}
+
+    async def forget(self, member_id: int) -> None:
+        """Erase a member's ledger, badges, level and kudos received; unlink them from what others hold."""
+        async with self.db.begin() as conn:
+            await conn.execute(delete(P).where(P.c.member_id == member_id))
+            await conn.execute(update(P).where(P.c.target_member_id == member_id).values(target_member_id=None))
+            await conn.execute(delete(B).where(B.c.member_id == member_id))
+            await conn.execute(update(B).where(B.c.awarded_by == member_id).values(awarded_by=None))
+            await conn.execute(update(B).where(B.c.revoked_by == member_id).values(revoked_by=None))
+            await conn.execute(delete(L).where(L.c.member_id == member_id))
+            await conn.execute(delete(K).where(K.c.receiver_id == member_id))
+            await conn.execute(update(K).where(K.c.giver_id == member_id).values(giver_id=None, reason=None))

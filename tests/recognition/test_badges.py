@@ -1,0 +1,178 @@
+"""Badge rules on the virtual clock: each kind awards exactly once, at the right moment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, Table
+from sqlmodel import SQLModel
+
+from bot.core.events import PollVoted
+from bot.core.refs import MessageRef
+from tests.conftest import START, Harness
+from tests.recognition.helpers import awards, badge, recognition_config, said
+
+
+async def test_first_post_badge_is_announced_in_the_channel_and_by_dm_once(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(recognition_config(db_url, badge("first-post", "first", contribution="post")))
+    await h.sim.join("alice")
+    assert await awards(h) == []
+    await h.sim.post("alice", "Hello!")
+    assert await awards(h) == [("alice", "first-post")]
+    announcements = [e for e in said(h) if e.channel and e.channel.id == "general" and "First-Post" in e.text]
+    assert len(announcements) == 1 and "alice" in announcements[0].text
+    assert len(said(h, "dm", "alice")) == 1
+    await h.sim.post("alice", "Me again")
+    assert await awards(h) == [("alice", "first-post")]
+    assert len(said(h, "dm", "alice")) == 1
+
+
+async def test_first_poll_vote_badge(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(recognition_config(db_url, badge("voter", "first", contribution="poll_vote")))
+    alice = await h.sim.join("alice")
+    poll = MessageRef(h.sim.channel("general"), "poll-1")
+    await h.sim.post("alice", "a post is not a vote")
+    assert await awards(h) == []
+    await h.app.dispatch(PollVoted(message=poll, member=alice, choice=1, at=h.clock.now()))
+    assert await awards(h) == [("alice", "voter")]
+
+
+async def test_helping_hand_needs_ten_replies_to_other_members_within_thirty_days(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    rule = badge("helping-hand", "count", contribution="reply", count=10, window_days=30, to_others=True)
+    h: Harness = await start_bot(recognition_config(db_url, rule))
+    await h.sim.join("alice")
+    await h.sim.join("bob")
+    question = await h.sim.post("alice", "Who can help?")
+    own = await h.sim.post("bob", "my own thread")
+    for _ in range(3):  # replies to oneself do not count
+        await h.sim.post("bob", "bump", reply_to=own.id)
+    bot_post = await h.app.messenger.say(h.sim.channel("general"), "I am the bot")
+    assert bot_post is not None
+    await h.sim.post("bob", "thanks bot", reply_to=bot_post.id)  # nor do replies to the bot
+    for i in range(5):
+        h.clock.advance(timedelta(days=1))
+        await h.sim.post("bob", f"answer {i}", reply_to=question.id)
+    h.clock.advance(timedelta(days=30))  # the first five fall out of the window
+    for i in range(9):
+        h.clock.advance(timedelta(hours=1))
+        await h.sim.post("bob", f"more {i}", reply_to=question.id)
+    assert await awards(h) == []
+    h.clock.advance(timedelta(hours=1))
+    await h.sim.post("bob", "the tenth", reply_to=question.id)
+    assert await awards(h) == [("bob", "helping-hand")]
+    await h.sim.post("bob", "the eleventh", reply_to=question.id)
+    assert await awards(h) == [("bob", "helping-hand")]
+
+
+async def test_a_streak_of_four_active_weeks_is_rewarded_and_a_quiet_week_breaks_it(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(recognition_config(db_url, badge("regular", "streak", periods=4, period="week")))
+    await h.sim.join("alice")
+    for week in (0, 1, 2, 4, 5, 6):  # week 3 is quiet: two runs of three
+        h.clock.set(START + timedelta(weeks=week, days=2))
+        await h.sim.post("alice", f"week {week}")
+        await h.sim.react("alice", (await h.sim.post("alice", "again")).id, "👍")
+    assert await awards(h) == []
+    h.clock.set(START + timedelta(weeks=7, days=6, hours=14))  # Sunday of the 8th week: the fourth in a row
+    await h.sim.react("alice", "m1", "🎉")
+    assert await awards(h) == [("alice", "regular")]
+
+
+async def test_weeks_follow_the_community_timezone(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(recognition_config(db_url, badge("regular", "streak", periods=2, period="week")))
+    await h.sim.join("alice")
+    h.clock.set(START + timedelta(days=6, hours=15, minutes=30))  # Sunday 23:30 UTC = Monday 00:30 in Paris
+    await h.sim.post("alice", "late sunday in UTC, monday in Paris")
+    assert await awards(h) == []
+    h.clock.set(START + timedelta(days=7, hours=2))
+    await h.sim.post("alice", "monday morning: same Paris week")
+    assert await awards(h) == []
+    h.clock.set(START + timedelta(days=14, hours=2))
+    await h.sim.post("alice", "next week")
+    assert await awards(h) == [("alice", "regular")]
+
+
+async def test_prompt_answers_recorded_by_another_feature_count(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(recognition_config(db_url, badge("reflective", "prompt_answers", count=2)))
+    await h.sim.join("alice")
+    await h.sim.post("alice", "hello")
+    await h.app.recorder.flush()
+    cid = await h.app.directory.community_id(h.sim.community)
+    mid = await h.app.directory.member_id(h.sim.member("alice"), h.clock.now())
+    for n in (1, 2):
+        async with h.app.db.begin() as conn:
+            table = SQLModel.metadata.tables["interactions"]
+            await conn.execute(table.insert().values(community_id=cid, kind="prompt_answer", member_id=mid, external_id=f"answer-{n}", at=h.clock.now()))
+    assert await awards(h) == []
+    await h.sim.post("alice", "any later event reads what other features recorded")
+    assert await awards(h) == [("alice", "reflective")]
+
+
+async def test_prompt_answers_are_caught_by_the_nightly_job_without_any_other_event(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(recognition_config(db_url, badge("reflective", "prompt_answers", count=1)))
+    await h.sim.join("alice")
+    await h.app.recorder.flush()
+    cid = await h.app.directory.community_id(h.sim.community)
+    mid = await h.app.directory.member_id(h.sim.member("alice"), h.clock.now())
+    async with h.app.db.begin() as conn:
+        table = SQLModel.metadata.tables["interactions"]
+        await conn.execute(table.insert().values(community_id=cid, kind="prompt_answer", member_id=mid, external_id="answer-1", at=h.clock.now()))
+    await h.app.scheduler.advance_to(START + timedelta(hours=18))  # 02:00 in Paris, before the 03:15 run
+    assert await awards(h) == []
+    await h.app.scheduler.advance_to(START + timedelta(hours=19, minutes=15))
+    assert await awards(h) == [("alice", "reflective")]
+
+
+async def test_super_contributors_are_the_top_percent_of_last_week_awarded_by_the_nightly_job(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    rule = badge("super", "top_percent", percent=20, period="week", min_contributions=3)
+    h: Harness = await start_bot(recognition_config(db_url, rule))
+    counts = {"ana": 9, "ben": 6, "cleo": 6, "dan": 2, "eve": 1, "fay": 1, "gus": 1, "hal": 1, "ivy": 1, "joe": 1, "kim": 1}
+    for name, n in counts.items():
+        await h.sim.join(name)
+        for i in range(n):
+            h.clock.advance(timedelta(minutes=2))
+            await h.sim.post(name, f"{name} {i}")
+    # 11 contributors: the top ceil(20 % of 11) = 3 are ana, ben and cleo (dan, 4th, is not)
+    await h.app.scheduler.advance_to(START + timedelta(days=6, hours=14))  # still week 1 (Sunday 23:00 in Paris)
+    assert await awards(h) == []
+    await h.app.scheduler.advance_to(START + timedelta(days=6, hours=18, minutes=14))  # Monday 03:14 in Paris
+    assert await awards(h) == []
+    await h.app.scheduler.advance_to(START + timedelta(days=6, hours=18, minutes=15))  # Monday 03:15 in Paris: the nightly run
+    assert sorted(await awards(h)) == [("ana", "super"), ("ben", "super"), ("cleo", "super")]
+    await h.app.scheduler.advance_to(START + timedelta(days=9))
+    assert len(await awards(h)) == 3
+
+
+async def test_kudos_received_badge(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(recognition_config(db_url, badge("appreciated", "kudos", count=2)))
+    for name in ("alice", "bob", "carol"):
+        await h.sim.join(name)
+    await h.sim.command("alice", "kudos @carol thanks!")
+    assert await awards(h) == []
+    await h.sim.command("bob", "kudos @carol merci")
+    assert await awards(h) == [("carol", "appreciated")]
+
+
+async def test_onboarding_badge_waits_for_the_onboarding_feature_and_then_counts_completions(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    rule = badge("settled", "onboarding", table="test_onboarding")
+    h: Harness = await start_bot(recognition_config(db_url, rule))
+    await h.sim.join("alice")
+    await h.sim.post("alice", "no onboarding feature: nothing happens, nothing breaks")
+    await h.app.scheduler.advance_to(START + timedelta(days=1))
+    assert await awards(h) == [] and h.app.bus.errors == 0
+    table = Table("test_onboarding", SQLModel.metadata, Column("id", Integer, primary_key=True),
+                  Column("member_id", Integer, ForeignKey("members.id")), Column("completed_at", DateTime, nullable=True))
+    try:
+        async with h.app.db.begin() as conn:
+            await conn.run_sync(table.create)
+            mid = await h.app.directory.member_id(h.sim.member("alice"), h.clock.now())
+            await conn.execute(table.insert().values(member_id=mid, completed_at=h.clock.now().replace(tzinfo=None)))
+        await h.sim.post("alice", "I finished the welcome journey")
+        assert await awards(h) == [("alice", "settled")]
+        await h.sim.join("bob")
+        async with h.app.db.begin() as conn:
+            bob = await h.app.directory.member_id(h.sim.member("bob"), h.clock.now())
+            await conn.execute(table.insert().values(member_id=bob, completed_at=h.clock.now().replace(tzinfo=None)))
+        await h.app.scheduler.advance_to(START + timedelta(days=2))  # bob completed it with a button: the nightly job sees it
+        assert await awards(h) == [("alice", "settled"), ("bob", "settled")]
+    finally:
+        SQLModel.metadata.remove(table)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, select, update
 from sqlmodel import SQLModel
 
 from storage.db import Database
@@ -64,13 +64,25 @@ class AwardRow:
 
 @dataclass(frozen=True, slots=True)
 class NewEntry:
-    """A scored thing to add to the ledger."""
+    """A scored thing to add to the ledger; `to_other` when it is aimed at another human (a reply, a reaction)."""
 
     member_id: int
     kind: str
     external_id: str
     at: datetime
     target_member_id: int | None = None
+    to_other: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A live ledger entry as kept in memory."""
+
+    kind: str
+    key: str
+    at: datetime
+    points: int
+    to_other: bool
 
 
 def _info(row: Any) -> MemberInfo:
@@ -80,8 +92,15 @@ def _info(row: Any) -> MemberInfo:
 class RecognitionStore:
     """Every query the recognition cog makes, dialect-neutral (SQLite and PostgreSQL)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, batch_size: int = 500) -> None:
         self.db = db
+        self.batch_size = batch_size
+        self._pending: list[dict[str, Any]] = []
+        self._insert = db.insert_ignore(P)
+        self._restore = (
+            update(P).where(P.c.community_id == bindparam("c"), P.c.kind == bindparam("k"), P.c.external_id == bindparam("x"), P.c.removed_at.is_not(None))
+            .values(removed_at=None)
+        )
 
     # --- members ----------------------------------------------------------------------
     async def member(self, community_id: int, external_id: str) -> MemberInfo | None:
@@ -97,15 +116,28 @@ class RecognitionStore:
         return _info(row) if row else None
 
     # --- the ledger -------------------------------------------------------------------
-    async def add_entry(self, community_id: int, entry: NewEntry, points: int) -> bool:
-        """Add a scored entry; False when it was already there (a redelivery), which then comes back if it was removed."""
-        values = {"community_id": community_id, "member_id": entry.member_id, "kind": entry.kind, "external_id": entry.external_id,
-                  "target_member_id": entry.target_member_id, "at": entry.at, "points": points, "removed_at": None}
-        async with self.db.begin() as conn:
-            inserted = (await conn.execute(self.db.insert_ignore(P).values(**values))).rowcount
-            if not inserted:
-                await conn.execute(update(P).where(*self._key(community_id, entry.kind, entry.external_id), P.c.removed_at.is_not(None)).values(removed_at=None))
-        return bool(inserted)
+    async def add_entry(self, community_id: int, entry: NewEntry, points: int) -> None:
+        """Queue a scored entry (written in batches, and before any read of the ledger); a known key is ignored, or revived if it was removed."""
+        self._pending.append({"community_id": community_id, "member_id": entry.member_id, "kind": entry.kind, "external_id": entry.external_id,
+                              "target_member_id": entry.target_member_id, "at": entry.at, "points": points, "removed_at": None})
+        if len(self._pending) >= self.batch_size:
+            await self.flush()
+
+    async def flush(self) -> int:
+        """Write the queued entries in one transaction."""
+        rows, self._pending = self._pending, []
+        if not rows:
+            return 0
+        try:
+            async with self.db.begin() as conn:
+                await conn.execute(self._insert, rows)
+                revived = [{"c": r["community_id"], "k": r["kind"], "x": r["external_id"]} for r in rows if r["kind"] == "reaction"]
+                if revived:
+                    await conn.execute(self._restore, revived)
+        except Exception:
+            self._pending[:0] = rows
+            raise
+        return len(rows)
 
     @staticmethod
     def _key(community_id: int, kind: str, external_id: str) -> tuple[Any, ...]:
@@ -113,6 +145,7 @@ class RecognitionStore:
 
     async def remove_entry(self, community_id: int, kind: str, external_id: str, at: datetime) -> int | None:
         """Take an entry back (a removed reaction); the member whose entry it was, if any."""
+        await self.flush()
         async with self.db.begin() as conn:
             row = (await conn.execute(select(P.c.member_id).where(*self._key(community_id, kind, external_id), P.c.removed_at.is_(None)))).first()
             if row is None:
@@ -122,6 +155,7 @@ class RecognitionStore:
 
     async def scored_since(self, member_id: int, kinds: Sequence[str], since: datetime, until: datetime) -> bool:
         """Whether the member earned points for one of `kinds` in `(since, until]` (the cooldown check)."""
+        await self.flush()
         async with self.db.begin() as conn:
             row = (await conn.execute(
                 select(P.c.id).where(P.c.member_id == member_id, P.c.kind.in_(kinds), P.c.points > 0, P.c.at > since, P.c.at <= until,
@@ -131,6 +165,7 @@ class RecognitionStore:
 
     async def count(self, member_id: int, kinds: Sequence[str], *, since: datetime | None = None, until: datetime | None = None, to_others: bool = False) -> int:
         """How many live entries of `kinds` a member has (optionally in a window, optionally aimed at other humans)."""
+        await self.flush()
         query = select(func.count()).select_from(P).where(P.c.member_id == member_id, P.c.kind.in_(kinds), P.c.removed_at.is_(None))
         if since is not None:
             query = query.where(P.c.at >= since)
@@ -144,6 +179,7 @@ class RecognitionStore:
 
     async def activity_times(self, member_id: int, kinds: Sequence[str], since: datetime | None = None) -> list[datetime]:
         """When the member contributed (live entries of `kinds`), oldest first."""
+        await self.flush()
         query = select(P.c.at).where(P.c.member_id == member_id, P.c.kind.in_(kinds), P.c.removed_at.is_(None)).order_by(P.c.at)
         if since is not None:
             query = query.where(P.c.at >= since)
@@ -152,6 +188,7 @@ class RecognitionStore:
 
     async def points_total(self, member_id: int) -> int:
         """Every live point a member has earned."""
+        await self.flush()
         async with self.db.begin() as conn:
             total = (await conn.execute(select(func.coalesce(func.sum(P.c.points), 0)).where(P.c.member_id == member_id, P.c.removed_at.is_(None)))).scalar_one()
         return int(total)
@@ -159,6 +196,7 @@ class RecognitionStore:
     async def standings(self, community_id: int, start: datetime | None, end: datetime | None, *, kinds: Sequence[str] | None = None,
                         count: bool = False, current_only: bool = False) -> list[Standing]:
         """Humans ranked by points (or by number of entries with `count`) in `[start, end)`; ties by platform id."""
+        await self.flush()
         value = func.count(P.c.id) if count else func.coalesce(func.sum(P.c.points), 0)
         query = (
             select(M.c.id, M.c.external_id, M.c.name, M.c.is_bot, M.c.left_at, value.label("value"))
@@ -181,6 +219,7 @@ class RecognitionStore:
 
     async def active_members(self, community_id: int, since: datetime) -> list[int]:
         """Members with a ledger entry since `since`."""
+        await self.flush()
         async with self.db.begin() as conn:
             rows = (await conn.execute(select(P.c.member_id).where(P.c.community_id == community_id, P.c.at >= since).distinct())).all()
         return sorted(int(r.member_id) for r in rows)
@@ -200,32 +239,63 @@ class RecognitionStore:
 
     async def interactions_after(self, community_id: int, after_id: int, kinds: Sequence[str], *, since: datetime | None = None,
                                  limit: int = 2000) -> tuple[int, list[NewEntry]]:
-        """Human contributions recorded after interaction `after_id` (and at or after `since`) that the ledger lacks; and the last id read."""
+        """Human contributions of `kinds` recorded after interaction `after_id` (at or after `since`) that the ledger lacks; and the last id read."""
+        target = M.alias("target")
+        to_other = case((and_(I.c.target_member_id.is_not(None), I.c.target_member_id != I.c.member_id, target.c.is_bot.is_(False)), True), else_=False)
         query = (
-            select(I.c.id, I.c.member_id, I.c.kind, I.c.external_id, I.c.target_member_id, I.c.at, I.c.removed_at, M.c.is_bot)
-            .select_from(I.join(M, M.c.id == I.c.member_id))
-            .where(I.c.community_id == community_id, I.c.id > after_id).order_by(I.c.id).limit(limit)
+            select(I.c.id, I.c.member_id, I.c.kind, I.c.external_id, I.c.target_member_id, I.c.at, to_other.label("to_other"))
+            .select_from(I.join(M, M.c.id == I.c.member_id).outerjoin(target, target.c.id == I.c.target_member_id))
+            .where(I.c.community_id == community_id, I.c.id > after_id, I.c.kind.in_(kinds), I.c.removed_at.is_(None), M.c.is_bot.is_(False))
+            .order_by(I.c.id).limit(limit)
         )
         if since is not None:
             query = query.where(I.c.at >= since)
         async with self.db.begin() as conn:
             rows = (await conn.execute(query)).all()
+            if len(rows) == limit:
+                last = int(rows[-1].id)
+            else:
+                top = (await conn.execute(select(func.max(I.c.id)).where(I.c.community_id == community_id, I.c.id > after_id))).scalar()
+                last = int(top) if top is not None else after_id
             if not rows:
-                return after_id, []
-            last = int(rows[-1].id)
-            wanted = [r for r in rows if r.kind in kinds and r.removed_at is None and not r.is_bot]
-            if not wanted:
                 return last, []
             have = {
                 (r.kind, r.external_id)
                 for r in (await conn.execute(select(P.c.kind, P.c.external_id).where(
-                    P.c.community_id == community_id, P.c.external_id.in_([w.external_id for w in wanted])
+                    P.c.community_id == community_id, P.c.external_id.in_([w.external_id for w in rows])
                 ))).all()
             }
+        have |= {(p["kind"], p["external_id"]) for p in self._pending if p["community_id"] == community_id}
         return last, [
-            NewEntry(int(r.member_id), r.kind, r.external_id, r.at, int(r.target_member_id) if r.target_member_id is not None else None)
-            for r in wanted if (r.kind, r.external_id) not in have
+            NewEntry(int(r.member_id), r.kind, r.external_id, r.at, int(r.target_member_id) if r.target_member_id is not None else None, bool(r.to_other))
+            for r in rows if (r.kind, r.external_id) not in have
         ]
+
+    async def load_member(self, member_id: int, since: datetime) -> tuple[dict[tuple[str, bool], int], int, int, dict[str, bool], list[Mark]]:
+        """Everything rules need about a member, in one transaction: totals, points, level, badges, entries since `since`."""
+        await self.flush()
+        target = M.alias("target")
+        to_other = case((and_(P.c.target_member_id.is_not(None), P.c.target_member_id != P.c.member_id, target.c.is_bot.is_(False)), True), else_=False)
+        live = (P.c.member_id == member_id, P.c.removed_at.is_(None))
+        joined = P.outerjoin(target, target.c.id == P.c.target_member_id)
+        async with self.db.begin() as conn:
+            grouped = (await conn.execute(
+                select(P.c.kind, to_other.label("to_other"), func.count().label("n"), func.coalesce(func.sum(P.c.points), 0).label("points"))
+                .select_from(joined).where(*live).group_by(P.c.kind, to_other)
+            )).all()
+            recent = (await conn.execute(
+                select(P.c.kind, P.c.external_id, P.c.at, P.c.points, to_other.label("to_other")).select_from(joined)
+                .where(*live, P.c.at >= since).order_by(P.c.at, P.c.id)
+            )).all()
+            level = (await conn.execute(select(L.c.level).where(L.c.member_id == member_id))).scalar()
+            held = (await conn.execute(select(B.c.badge, B.c.revoked_at).where(B.c.member_id == member_id))).all()
+        totals: dict[tuple[str, bool], int] = {}
+        for g in grouped:
+            totals[(g.kind, bool(g.to_other))] = totals.get((g.kind, bool(g.to_other)), 0) + int(g.n)
+        return (
+            totals, sum(int(g.points) for g in grouped), int(level or 0), {h.badge: h.revoked_at is None for h in held},
+            [Mark(r.kind, r.external_id, r.at, int(r.points), bool(r.to_other)) for r in recent],
+        )
 
     # --- badges -----------------------------------------------------------------------
     async def held(self, member_id: int) -> dict[str, bool]:
@@ -233,6 +303,12 @@ class RecognitionStore:
         async with self.db.begin() as conn:
             rows = (await conn.execute(select(B.c.badge, B.c.revoked_at).where(B.c.member_id == member_id))).all()
         return {r.badge: r.revoked_at is None for r in rows}
+
+    async def holders(self, community_id: int, badge: str) -> set[int]:
+        """Members who hold or held a badge."""
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(select(B.c.member_id).where(B.c.community_id == community_id, B.c.badge == badge))).all()
+        return {int(r.member_id) for r in rows}
 
     async def award(self, community_id: int, member_id: int, badge: str, at: datetime, *, by: int | None = None, reason: str | None = None) -> bool:
         """Award a badge once; a manual award (`by` set) gives a revoked badge back. True when it is new."""
@@ -341,6 +417,7 @@ class RecognitionStore:
     # --- privacy ----------------------------------------------------------------------
     async def describe(self, member_id: int) -> dict[str, int]:
         """Counts of what the recognition tables hold about a member."""
+        await self.flush()
         async with self.db.begin() as conn:
             entries = (await conn.execute(select(func.count()).select_from(P).where(P.c.member_id == member_id))).scalar_one()
             badges = (await conn.execute(select(func.count()).select_from(B).where(B.c.member_id == member_id))).scalar_one()
@@ -350,6 +427,7 @@ class RecognitionStore:
 
     async def forget(self, member_id: int) -> None:
         """Erase a member's ledger, badges, level and kudos received; unlink them from what others hold."""
+        await self.flush()
         async with self.db.begin() as conn:
             await conn.execute(delete(P).where(P.c.member_id == member_id))
             await conn.execute(update(P).where(P.c.target_member_id == member_id).values(target_member_id=None))

@@ -27,7 +27,7 @@ class Announcer:
         params = {"member": member.display, "emoji": rule.emoji, "badge": rule.title(locale), "description": rule.explain(locale)}
         why = "\n" + t(community, "recognition.badge.reason", reason=reason) if reason else ""
         channel = self.channel(community, settings)
-        if channel is not None:
+        if channel is not None and rule.announce:
             await self.ctx.messenger.say(channel, Message(title=t(community, "recognition.badge.title"), body=t(community, "recognition.badge.announce", **params) + why))
         if settings.dm:
             await self.ctx.messenger.dm(member, Message(t(community, "recognition.badge.dm", **params) + why))

@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 from cogs.recognition.ledger import CONTRIBUTIONS
 from cogs.recognition.periods import index_of, period_of, previous
 from cogs.recognition.settings import BadgeRule, Settings
+from cogs.recognition.state import MemberState, MemberStates
 from storage.recognition_store import RecognitionStore
 
 Award = Callable[[int, BadgeRule, datetime], Awaitable[bool]]
 """Award `rule`'s badge to a member (by database id) at a time; True when it was new."""
 
-_PERIOD_DAYS = {"day": 1, "week": 7, "month": 31}
+PERIOD_DAYS = {"day": 1, "week": 7, "month": 31}
+ONBOARDING_RECHECK = timedelta(hours=1)
 
 
 def longest_run(indices: Iterable[int]) -> int:
@@ -38,38 +40,61 @@ def relevant(rule: BadgeRule, kinds: set[str]) -> bool:
     return rule.kind == "onboarding"
 
 
+def streak_span(rule: BadgeRule) -> timedelta:
+    """How far back a streak rule looks."""
+    return timedelta(days=PERIOD_DAYS[rule.period] * (rule.periods + 1))
+
+
+def lookback(settings: Settings) -> timedelta:
+    """How much recent history rules need in memory: the longest window or streak, two days at least."""
+    spans = [timedelta(days=2)]
+    for rule in settings.badges:
+        if rule.window_days:
+            spans.append(timedelta(days=rule.window_days))
+        if rule.kind == "streak":
+            spans.append(streak_span(rule))
+    return max(spans)
+
+
 class BadgeJudge:
-    """Checks badge rules for members against the ledger and awards what is due."""
+    """Checks badge rules for members against their state and awards what is due."""
 
-    def __init__(self, store: RecognitionStore) -> None:
+    def __init__(self, store: RecognitionStore, states: MemberStates) -> None:
         self.store = store
+        self.states = states
 
-    async def due(self, rule: BadgeRule, community_id: int, member_id: int, at: datetime, tz: ZoneInfo, *, full_history: bool = False) -> bool:
+    async def due(self, rule: BadgeRule, community_id: int, state: MemberState, at: datetime, tz: ZoneInfo) -> bool:
         """Whether a member meets a per-member rule at `at` (top_percent is decided per period, not here)."""
         if rule.kind in ("count", "first", "prompt_answers", "kudos"):
             since = at - timedelta(days=rule.window_days) if rule.window_days else None
-            return await self.store.count(member_id, rule.kinds, since=since, until=at, to_others=rule.to_others) >= rule.count
+            n = state.count(rule.kinds, since=since, until=at, to_others=rule.to_others)
+            if n is None:
+                n = await self.store.count(state.member_id, rule.kinds, since=since, until=at, to_others=rule.to_others)
+            return n >= rule.count
         if rule.kind == "streak":
-            since = None if full_history else at - timedelta(days=_PERIOD_DAYS[rule.period] * (rule.periods + 1))
-            times = [t for t in await self.store.activity_times(member_id, rule.kinds, since) if t <= at]
+            since = at - streak_span(rule)
+            times = state.times(rule.kinds, since, at)
+            if times is None:
+                times = [t for t in await self.store.activity_times(state.member_id, rule.kinds, since) if t <= at]
             per_period: dict[int, int] = {}
             for t in times:
                 i = index_of(rule.period, t, tz)
                 per_period[i] = per_period.get(i, 0) + 1
             return longest_run(i for i, n in per_period.items() if n >= rule.min_contributions) >= rule.periods
         if rule.kind == "onboarding":
-            done = await self.store.onboarded(rule.table, [member_id], community_id)
-            return bool(done)
+            if state.onboarding_checked is not None and at - state.onboarding_checked < ONBOARDING_RECHECK:
+                return False
+            state.onboarding_checked = at
+            return bool(await self.store.onboarded(rule.table, [state.member_id], community_id))
         return False
 
-    async def on_entries(self, settings: Settings, community_id: int, member_id: int, kinds: set[str], at: datetime, tz: ZoneInfo, award: Award) -> int:
+    async def on_entries(self, settings: Settings, community_id: int, state: MemberState, kinds: set[str], at: datetime, tz: ZoneInfo, award: Award) -> int:
         """Check the rules new entries of `kinds` may have completed for a member; returns badges awarded."""
-        held = await self.store.held(member_id)
         awarded = 0
         for rule in settings.badges:
-            if rule.id in held or not relevant(rule, kinds):
+            if rule.id in state.held or not relevant(rule, kinds):
                 continue
-            if await self.due(rule, community_id, member_id, at, tz) and await award(member_id, rule, at):
+            if await self.due(rule, community_id, state, at, tz) and await award(state.member_id, rule, at):
                 awarded += 1
         return awarded
 
@@ -77,19 +102,23 @@ class BadgeJudge:
         """Onboarding, the top contributors of the last complete period, and a re-check of recently active members."""
         awarded = 0
         recent = await self.store.active_members(community_id, now - timedelta(days=2))
+        since = now - lookback(settings)
         for rule in settings.badges:
             if rule.kind == "manual":
                 continue
-            if rule.kind == "onboarding":
-                done = await self.store.onboarded(rule.table, None, community_id) or set()
-                candidates: list[int] = sorted(done)
-            elif rule.kind == "top_percent":
-                candidates = await self.top_members(rule, community_id, now, tz)
-            else:
-                candidates = [m for m in recent if await self.due(rule, community_id, m, now, tz, full_history=True)]
-            for member_id in candidates:
-                held = await self.store.held(member_id)
-                if rule.id not in held and await award(member_id, rule, now):
+            if rule.kind in ("onboarding", "top_percent"):
+                if rule.kind == "onboarding":
+                    candidates = sorted(await self.store.onboarded(rule.table, None, community_id) or ())
+                else:
+                    candidates = await self.top_members(rule, community_id, now, tz)
+                holders = await self.store.holders(community_id, rule.id)
+                for member_id in candidates:
+                    if member_id not in holders and await award(member_id, rule, now):
+                        awarded += 1
+                continue
+            for member_id in recent:
+                state = await self.states.get(member_id, since)
+                if rule.id not in state.held and await self.due(rule, community_id, state, now, tz) and await award(member_id, rule, now):
                     awarded += 1
         return awarded
 
@@ -101,4 +130,3 @@ class BadgeJudge:
             return []
         k = math.ceil(len(standings) * rule.percent / 100)
         return [s.member.id for s in standings[:k] if s.value >= rule.min_contributions]
-

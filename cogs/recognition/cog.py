@@ -156,6 +156,8 @@ class Recognition(RecognitionCore):
         reason = self.reason(inv)
         if info is None or not await self.store.revoke(info.id, rule.id, inv.at, by=animator.id, reason=reason):
             return Reply(Message(self.ctx.t(locale, "recognition.revoke.not_held", **params)))
+        if (state := self.states.loaded(info.id)) is not None:
+            state.held[rule.id] = False
         self.ctx.log.info("%s revoked %s from %s", inv.member.id, rule.id, info.external_id)
         await self.announcer.badge_revoked(MemberRef(inv.community, info.external_id, info.name), rule, reason)
         return Reply(Message(self.ctx.t(locale, "recognition.revoke.done", **params)))
@@ -173,7 +175,7 @@ class Recognition(RecognitionCore):
         what: ExportWhat = "badges" if what_raw == "badges" else "points" if what_raw == "points" else "all"
         await self.ctx.recorder.flush()
         cid = await self.ctx.directory.community_id(community)
-        await self.score(community, cid, await self.unread(cid, pages=10_000))
+        await self.score(community, cid, await self.unread(cid))
         name, data, rows = await export_recognition(self.store, community, cid, fmt, what, inv.at, self.tz(community))
         body = self.ctx.t(inv.locale or "en", "recognition.export.done", rows=rows, file=name)
         return Reply(Message(body, image=Attachment(name, data, description=name)))
@@ -196,6 +198,7 @@ class Recognition(RecognitionCore):
         info = await self.store.member(cid, member.id)
         if info is not None:
             await self.store.forget(info.id)
+            self.states.drop(info.id)
 
     async def summary(self, community: CommunityRef) -> list[str]:
         """Badges awarded, kudos given, and the final leaderboards."""

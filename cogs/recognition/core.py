@@ -11,13 +11,15 @@ from bot.core.events import Event, MessagePosted, PollVoted, ReactionAdded, Reac
 from bot.core.refs import CommunityRef, MemberRef
 from bot.scheduler import JobRun, JobSpec
 from cogs.recognition.announce import Announcer
-from cogs.recognition.badges import BadgeJudge
-from cogs.recognition.ledger import CONTRIBUTIONS, entry_for, points_for, reaction_key
+from cogs.recognition.badges import BadgeJudge, lookback
+from cogs.recognition.ledger import CONTRIBUTIONS, ELSEWHERE, entry_for, points_for, reaction_key
 from cogs.recognition.periods import period_of, previous
 from cogs.recognition.settings import BadgeRule, Settings
+from cogs.recognition.state import MemberState, MemberStates
 from cogs.recognition.views import board_message
-from storage.recognition_store import NewEntry, RecognitionStore
+from storage.recognition_store import Mark, NewEntry, RecognitionStore
 
+PEEK_EVERY = timedelta(hours=1)
 QUIET_AFTER = timedelta(days=1)
 """Badges earned longer ago than this (history read late) are recorded without announcements."""
 
@@ -28,10 +30,12 @@ class RecognitionCore(Cog):
     def __init__(self, ctx: CogContext) -> None:
         super().__init__(ctx)
         self.store = RecognitionStore(ctx.db)
-        self.judge = BadgeJudge(self.store)
+        self.states = MemberStates(self.store)
+        self.judge = BadgeJudge(self.store, self.states)
         self.announcer = Announcer(ctx)
         self._settings: dict[CommunityRef, Settings] = {}
-        self._cursors: dict[int, int] = {}
+        self._peek: dict[int, int] = {}
+        self._looked: dict[int, datetime] = {}
 
     # --- configuration ----------------------------------------------------------------
     def settings_for(self, community: CommunityRef) -> Settings:
@@ -54,6 +58,10 @@ class RecognitionCore(Cog):
             for rule in self.settings_for(community).badges:
                 if rule.kind == "onboarding" and self.store.onboarding_table(rule.table) is None:
                     self.ctx.log.info("badge %s waits for an onboarding table %r, which is not installed", rule.id, rule.table)
+
+    async def stop(self) -> None:
+        """Write the ledger entries still queued."""
+        await self.store.flush()
 
     def jobs(self) -> list[JobSpec]:
         """Per community: the nightly badge check, and the weekly leaderboard post."""
@@ -93,32 +101,53 @@ class RecognitionCore(Cog):
     async def on_reaction_removed(self, event: ReactionRemoved) -> None:
         """A reaction taken back no longer counts."""
         cid = await self.ctx.directory.community_id(event.community)
-        await self.store.remove_entry(cid, "reaction", reaction_key(event.message.id, event.member.id, event.emoji), event.at)
+        member_id = await self.store.remove_entry(cid, "reaction", reaction_key(event.message.id, event.member.id, event.emoji), event.at)
+        if member_id is not None:
+            self.states.drop(member_id)
 
     async def contribution(self, event: Event) -> None:
-        """Score the event's contribution and those recorded by other paths since the last look (prompt answers…)."""
+        """Score the event's contribution, and prompt answers or poll votes other features recorded since the last look."""
         community = event.community
         cid = await self.ctx.directory.community_id(community)
         entry = await entry_for(event, self.ctx.directory)
         entries = [entry] if entry is not None else []
-        entries += await self.unread(cid)
+        entries += await self.recorded_elsewhere(cid)
         await self.score(community, cid, entries)
 
-    async def unread(self, cid: int, *, since: datetime | None = None, pages: int = 1) -> list[NewEntry]:
-        """Contributions in the interactions table the ledger lacks (from the cursor, or every one since `since`)."""
-        use_cursor = since is None
-        after = (self._cursors.get(cid) or await self.store.cursor(cid)) if use_cursor else 0
+    async def recorded_elsewhere(self, cid: int) -> list[NewEntry]:
+        """Contributions of kinds no event tells the cog about (prompt answers, button poll votes), read as they are written.
+
+        The interactions table is read at most every `PEEK_EVERY` (and by the nightly job), not on every event.
+        """
+        now = self.ctx.clock.now()
+        looked = self._looked.get(cid)
+        if looked is not None and now - looked < PEEK_EVERY:
+            return []
+        self._looked[cid] = now
+        after = self._peek.get(cid)
+        if after is None:
+            after = await self.store.cursor(cid)
+        last, entries = await self.store.interactions_after(cid, after, ELSEWHERE)
+        self._peek[cid] = last
+        return entries
+
+    async def unread(self, cid: int, *, since: datetime | None = None) -> list[NewEntry]:
+        """Every contribution in the interactions table the ledger lacks: from the saved cursor, or all since `since`."""
+        after = 0 if since is not None else await self.store.cursor(cid)
         found: list[NewEntry] = []
-        for _ in range(pages):
+        while True:
             last, entries = await self.store.interactions_after(cid, after, CONTRIBUTIONS, since=since)
             found += entries
             if last == after:
                 break
             after = last
-            if use_cursor:
+            if since is None:
                 await self.store.set_cursor(cid, last)
-                self._cursors[cid] = last
         return found
+
+    async def state(self, community: CommunityRef, member_id: int) -> MemberState:
+        """A member's recognition state (in memory after the first use)."""
+        return await self.states.get(member_id, self.ctx.clock.now() - lookback(self.settings_for(community)))
 
     async def score(self, community: CommunityRef, cid: int, entries: list[NewEntry]) -> None:
         """Add entries to the ledger, then check badges and levels of the members they belong to."""
@@ -127,9 +156,12 @@ class RecognitionCore(Cog):
         latest: dict[int, datetime] = {}
         scored: set[int] = set()
         for entry in entries:
-            points = await points_for(self.store, entry, settings.points)
-            if not await self.store.add_entry(cid, entry, points):
+            state = await self.state(community, entry.member_id)
+            if (entry.kind, entry.external_id) in state.keys:
                 continue
+            points = await points_for(self.store, state, entry, settings.points)
+            await self.store.add_entry(cid, entry, points)
+            state.add(Mark(entry.kind, entry.external_id, entry.at, points, entry.to_other))
             touched.setdefault(entry.member_id, set()).add(entry.kind)
             latest[entry.member_id] = max(latest.get(entry.member_id, entry.at), entry.at)
             if points:
@@ -137,9 +169,10 @@ class RecognitionCore(Cog):
         tz = self.tz(community)
         for member_id, kinds in touched.items():
             at = latest[member_id]
-            await self.judge.on_entries(settings, cid, member_id, kinds, at, tz, self._awarder(community, cid))
+            state = await self.state(community, member_id)
+            await self.judge.on_entries(settings, cid, state, kinds, at, tz, self._awarder(community, cid))
             if member_id in scored:
-                await self.update_level(community, cid, member_id, at)
+                await self.update_level(community, cid, state, at)
 
     def _awarder(self, community: CommunityRef, cid: int) -> Callable[[int, BadgeRule, datetime], Awaitable[bool]]:
         async def award(member_id: int, rule: BadgeRule, at: datetime) -> bool:
@@ -150,7 +183,11 @@ class RecognitionCore(Cog):
     async def award(self, community: CommunityRef, cid: int, member_id: int, rule: BadgeRule, at: datetime, *,
                     by: int | None = None, reason: str | None = None) -> bool:
         """Award a badge once, announce it and grant its role; False when the member already has (or had) it."""
-        if not await self.store.award(cid, member_id, rule.id, at, by=by, reason=reason):
+        new = await self.store.award(cid, member_id, rule.id, at, by=by, reason=reason)
+        state = self.states.loaded(member_id)
+        if state is not None:
+            state.held[rule.id] = True if new else state.held.get(rule.id, False)
+        if not new:
             return False
         info = await self.store.member_by_id(member_id)
         if info is None:
@@ -163,16 +200,17 @@ class RecognitionCore(Cog):
         await self.announcer.badge(community, self.settings_for(community), member, rule, reason=reason)
         return True
 
-    async def update_level(self, community: CommunityRef, cid: int, member_id: int, at: datetime) -> None:
+    async def update_level(self, community: CommunityRef, cid: int, state: MemberState, at: datetime) -> None:
         """Raise a member's level when their points cross a threshold (announced once, with role rewards)."""
         settings = self.settings_for(community)
-        level = settings.levels.level_of(await self.store.points_total(member_id))
-        if level == 0:
+        level = settings.levels.level_of(state.points)
+        if level <= state.level:
             return
-        before = await self.store.raise_level(cid, member_id, level, at)
+        before = await self.store.raise_level(cid, state.member_id, level, at)
+        state.level = max(level, before)
         if level <= before:
             return
-        info = await self.store.member_by_id(member_id)
+        info = await self.store.member_by_id(state.member_id)
         if info is not None:
             await self.announcer.level_up(community, settings, MemberRef(community, info.external_id, info.name), level, before)
 
@@ -187,8 +225,8 @@ class RecognitionCore(Cog):
         await self.ctx.recorder.flush()
         cid = await self.ctx.directory.community_id(community)
         now = self.ctx.clock.now()
-        await self.score(community, cid, await self.unread(cid, pages=10_000))
-        await self.score(community, cid, await self.unread(cid, since=now - timedelta(days=2), pages=10_000))
+        await self.score(community, cid, await self.unread(cid))
+        await self.score(community, cid, await self.unread(cid, since=now - timedelta(days=2)))
         await self.judge.nightly(self.settings_for(community), cid, now, self.tz(community), self._awarder(community, cid))
 
     async def post_weekly_board(self, community: CommunityRef, job: JobRun) -> None:

@@ -55,6 +55,7 @@ class BadgeRule(CogSettings):
     percent: float = Field(default=10.0, gt=0, le=100)
     table: str = "onboarding_progress"
     role: str | None = None
+    announce: bool = True
 
     _localized = field_validator("name", "description", mode="before")(localized)
 
@@ -113,7 +114,7 @@ class PointsSettings(CogSettings):
 class LevelSettings(CogSettings):
     """Level thresholds (total points), announcements and optional role rewards per level."""
 
-    thresholds: list[int] = Field(default_factory=lambda: [10, 30, 60, 100, 160, 240, 340, 460, 600, 800])
+    thresholds: list[int] = Field(default_factory=lambda: [25, 60, 120, 200, 300, 450, 650, 900, 1200, 1600])
     announce: bool = True
     roles: dict[int, str] = Field(default_factory=dict)
 
@@ -140,8 +141,9 @@ def _badge(id: str, emoji: str, en: str, fr: str, den: str, dfr: str, kind: Rule
 def default_badges() -> list[BadgeRule]:
     """The badges a community gets when its configuration declares none (same as config.example.toml)."""
     return [
-        _badge("first-post", "👋", "First steps", "Premiers pas", "Posted for the first time", "A publié pour la première fois", "first", contribution="post"),
-        _badge("first-vote", "🗳️", "Voice heard", "Voix entendue", "Voted in a poll for the first time", "A voté à un sondage pour la première fois", "first", contribution="poll_vote"),
+        _badge("first-post", "👋", "First steps", "Premiers pas", "Posted for the first time", "A publié pour la première fois", "first", contribution="post", announce=False),
+        _badge("first-vote", "🗳️", "Voice heard", "Voix entendue", "Voted in a poll for the first time", "A voté à un sondage pour la première fois", "first", contribution="poll_vote",
+               announce=False),
         _badge("helping-hand", "🤝", "Helping hand", "Coup de main", "Replied to other members 10 times in 30 days",
                "A répondu 10 fois à d'autres membres en 30 jours", "count", contribution="reply", count=10, window_days=30, to_others=True),
         _badge("cheerleader", "👏", "Cheerleader", "Supporter", "Reacted to others' posts 30 times in 30 days",

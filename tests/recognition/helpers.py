@@ -26,8 +26,15 @@ def said(h: Harness, kind: str = "bot", member: str | None = None) -> list[Entry
     return [e for e in h.sim.transcript if e.kind == kind and (member is None or (e.member is not None and e.member.id == member))]
 
 
+async def flush(h: Harness) -> None:
+    """Write what the recognition cog has queued (the ledger is written in batches)."""
+    await h.app.recorder.flush()
+    await h.app.cogs["recognition"].store.flush()  # type: ignore[attr-defined]
+
+
 async def awards(h: Harness, badge_id: str | None = None) -> list[tuple[str, str]]:
     """(member, badge) of every live award, in award order."""
+    await flush(h)
     rows = await h.rows(
         "select m.external_id, b.badge from recognition_badges b join members m on m.id = b.member_id"
         " where b.revoked_at is null" + (" and b.badge = :b" if badge_id else "") + " order by b.id",
@@ -38,6 +45,7 @@ async def awards(h: Harness, badge_id: str | None = None) -> list[tuple[str, str
 
 async def points(h: Harness, member: str) -> int:
     """A member's live points."""
+    await flush(h)
     value = await h.scalar(
         "select coalesce(sum(p.points), 0) from recognition_points p join members m on m.id = p.member_id"
         " where m.external_id = :m and p.removed_at is null", m=member,

@@ -103,7 +103,11 @@ async def test_prompt_answers_recorded_by_another_feature_count(start_bot, db_ur
             table = SQLModel.metadata.tables["interactions"]
             await conn.execute(table.insert().values(community_id=cid, kind="prompt_answer", member_id=mid, external_id=f"answer-{n}", at=h.clock.now()))
     assert await awards(h) == []
-    await h.sim.post("alice", "any later event reads what other features recorded")
+    h.clock.advance(timedelta(minutes=59))
+    await h.sim.post("alice", "other features' records are read at most hourly on events")
+    assert await awards(h) == []
+    h.clock.advance(timedelta(minutes=1))
+    await h.sim.post("alice", "an hour later they are")
     assert await awards(h) == [("alice", "reflective")]
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.core.events import ButtonPressed
 from tests.conftest import START, Harness
-from tests.recognition.helpers import awards, badge, recognition_config, said
+from tests.recognition.helpers import awards, badge, flush, recognition_config, said
 
 ANIMATOR = {"animator"}
 
@@ -128,6 +128,7 @@ async def test_mydata_describes_and_forgetme_erases_recognition_data(start_bot, 
     erase = confirm.message.buttons[0].custom_id
     await h.app.press(ButtonPressed(custom_id=erase, member=h.sim.member("alice"), at=h.clock.now()))
     assert await h.scalar("select count(*) from recognition_badges") == 0
+    await flush(h)
     assert await h.scalar("select count(*) from recognition_points p join members m on m.id = p.member_id where m.external_id = 'alice'") == 0
     kudos = await h.rows("select giver_id, reason from recognition_kudos")
     assert [tuple(k) for k in kudos] == [(None, None)]  # bob keeps his kudos; their author is gone

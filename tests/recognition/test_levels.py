@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.core.actions import GrantRole
 from tests.conftest import Harness
-from tests.recognition.helpers import points, recognition_config, said
+from tests.recognition.helpers import flush, points, recognition_config, said
 
 
 async def test_a_burst_of_short_messages_earns_one_message_worth_of_points(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
@@ -21,6 +21,7 @@ async def test_a_burst_of_short_messages_earns_one_message_worth_of_points(start
     assert await points(h, "alice") == 4
     await h.sim.post("alice", "a reply shares the posts' cooldown", reply_to=first.id)
     assert await points(h, "alice") == 4
+    await flush(h)
     assert await h.scalar("select count(*) from recognition_points") == 7  # every post still counts for badges
 
 

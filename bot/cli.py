@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     up = dbsub.add_parser("upgrade", parents=[common], help="apply the database migrations")
     up.set_defaults(handler=cmd_db_upgrade)
 
+    export = sub.add_parser("export-recognition", parents=[common], help="export a community's badges and points (CSV or JSON)",
+                            description="Write a community's recognition data: every member's points, level and badges, and every badge award.")
+    export.add_argument("--community", required=True, help="the community, PLATFORM:ID (e.g. discord:123456789012345678 or simulation:demo)")
+    export.add_argument("--format", choices=["csv", "json"], default="csv", help="csv (default) or json")
+    export.add_argument("--what", choices=["all", "badges", "points"], default="all",
+                        help="all (default: CSV gives the points table with badges held), badges (one row per award) or points")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.set_defaults(handler=cmd_export_recognition)
+
     version = sub.add_parser("version", parents=[common], help="print the version")
     version.set_defaults(handler=lambda args, config: print(f"engagebot {__version__}") or 0)
     return parser
@@ -141,6 +150,19 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
     options = DemoOptions(out=args.out, seed=args.seed, members=args.members, weeks=args.weeks, locale=args.locale, quiet=args.quiet)
     asyncio.run(run_demo(config, options, explicit_database=getattr(args, "database", None)))
+    return 0
+
+
+def cmd_export_recognition(args: argparse.Namespace, config: Config) -> int:
+    """`engagebot export-recognition`."""
+    from cogs.recognition.export import export_command_line
+
+    _name, data, _rows = asyncio.run(export_command_line(config, args.community, args.format, args.what))
+    if args.out is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        args.out.write_bytes(data)
+        print(f"{_rows} rows written to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -9,8 +9,14 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.refs import CommunityRef
+from sqlalchemy import select
+
+from bot.config import Config, ConfigError
+from bot.core.clock import RealClock
+from bot.core.refs import CommunityRef, Platform
 from cogs.recognition.periods import period_of
+from storage.db import Database
+from storage.models import Community
 from storage.recognition_store import RecognitionStore
 
 ExportFormat = Literal["csv", "json"]
@@ -77,3 +83,22 @@ async def export_recognition(store: RecognitionStore, community: CommunityRef, c
     if what == "badges":
         return name, _csv(BADGE_COLUMNS, badges), len(badges)
     return name, _csv(POINTS_COLUMNS, points), len(points)
+
+
+async def export_command_line(config: Config, community: str, fmt: ExportFormat, what: ExportWhat) -> tuple[str, bytes, int]:
+    """`engagebot export-recognition`: the export of one community (`platform:id`), read from the configured database."""
+    platform, sep, external_id = community.partition(":")
+    if not sep or platform not in {p.value for p in Platform} or not external_id:
+        raise ConfigError(f"--community: {community!r} is not PLATFORM:ID (e.g. discord:123456789012345678)")
+    ref = CommunityRef(Platform(platform), external_id)
+    db = Database(config.database.url)
+    try:
+        await db.upgrade()
+        table = Community.__table__  # type: ignore[attr-defined]
+        async with db.begin() as conn:
+            cid = (await conn.execute(select(table.c.id).where(table.c.platform == platform, table.c.external_id == external_id))).scalar()
+        if cid is None:
+            raise ConfigError(f"--community: no community {community} in the database")
+        return await export_recognition(RecognitionStore(db), ref, int(cid), fmt, what, RealClock().now(), config.timezone_of(ref))
+    finally:
+        await db.close()

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from bot.cog import CogSettings
+from bot.scheduler import cron_trigger
 from storage.models import CONTRIBUTION_KINDS, POST_KINDS
 
 RuleKind = Literal["count", "first", "streak", "onboarding", "prompt_answers", "kudos", "top_percent", "manual"]
@@ -180,6 +181,13 @@ class Settings(CogSettings):
             if rule.id in seen:
                 raise ValueError(f"badge id {rule.id!r} is declared twice")
             seen.add(rule.id)
+        return value
+
+    @field_validator("nightly_cron", "leaderboard_cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value:
+            cron_trigger(value, "UTC")
         return value
 
     def badge(self, badge_id: str) -> BadgeRule | None:

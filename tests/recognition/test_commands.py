@@ -132,3 +132,21 @@ async def test_mydata_describes_and_forgetme_erases_recognition_data(start_bot, 
     assert await h.scalar("select count(*) from recognition_points p join members m on m.id = p.member_id where m.external_id = 'alice'") == 0
     kudos = await h.rows("select giver_id, reason from recognition_kudos")
     assert [tuple(k) for k in kudos] == [(None, None)]  # bob keeps his kudos; their author is gone
+
+
+async def test_the_command_line_exports_a_community(start_bot, db_url, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from bot.cli import main
+
+    h: Harness = await start_bot(recognition_config(db_url, badge("first-post", "first", contribution="post")))
+    await h.sim.join("alice")
+    await h.sim.post("alice", "hello")
+    await h.app.stop()
+    out = tmp_path / "export.json"
+    code = await asyncio.to_thread(main, ["export-recognition", "--database", db_url, "--community", "simulation:sim", "--format", "json", "--out", str(out)])
+    assert code == 0
+    doc = json.loads(out.read_text())
+    assert doc["members"][0]["member_id"] == "alice" and doc["badges"][0]["badge"] == "first-post"
+    assert await asyncio.to_thread(main, ["export-recognition", "--database", db_url, "--community", "simulation:nowhere"]) == 2
+    assert "no community simulation:nowhere" in capsys.readouterr().err

@@ -29,7 +29,7 @@ class Announcer:
         channel = self.channel(community, settings)
         if channel is not None and rule.announce:
             await self.ctx.messenger.say(channel, Message(title=t(community, "recognition.badge.title"), body=t(community, "recognition.badge.announce", **params) + why))
-        if settings.dm:
+        if settings.dm and (rule.dm or reason):
             await self.ctx.messenger.dm(member, Message(t(community, "recognition.badge.dm", **params) + why))
         if rule.role:
             await self.grant(member, rule.role)

@@ -123,7 +123,8 @@ class Recognition(RecognitionCore):
         if settings.dm:
             dm_key = "recognition.kudos.dm" if reason else "recognition.kudos.dm_plain"
             await self.ctx.messenger.dm(MemberRef(community, receiver.external_id, receiver.name), Message(self.ctx.t(community, dm_key, **params)))
-        return Reply(Message(self.ctx.t(community, key, **params)), ephemeral=False)
+        await self.ctx.messenger.say(inv.channel, Message(self.ctx.t(community, key, **params)))
+        return Reply(Message(self.ctx.t(locale, "recognition.kudos.sent", receiver=receiver.display)))
 
     # --- animators' commands --------------------------------------------------------
     @command("badge award", {"en": "Award a badge by hand, with a reason", "fr": "Décerner un badge à la main, avec une raison"},
@@ -199,6 +200,22 @@ class Recognition(RecognitionCore):
         if info is not None:
             await self.store.forget(info.id)
             self.states.drop(info.id)
+
+    async def home_lines(self, member: MemberRef, access: Access) -> list[str]:
+        """The member's level, points, place this week and badges, for their home view."""
+        community = member.community
+        cid = await self.ctx.directory.community_id(community)
+        info = await self.store.member(cid, member.id)
+        if info is None:
+            return []
+        state = await self.state(community, info.id)
+        emojis = " ".join(r.emoji for r in self.settings_for(community).badges if state.held.get(r.id))
+        if state.points == 0 and not emojis:
+            return []
+        week = period_of("week", self.ctx.clock.now(), self.tz(community))
+        place = rank_in(await self.store.standings(cid, week.start, week.end), info.id)
+        return [self.ctx.t(community, "recognition.home", level=state.level, points=state.points,
+                           rank=f"#{place[0]}" if place else "—", badges=emojis or "—")]
 
     async def summary(self, community: CommunityRef) -> list[str]:
         """Badges awarded, kudos given, and the final leaderboards."""

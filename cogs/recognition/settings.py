@@ -57,6 +57,7 @@ class BadgeRule(CogSettings):
     table: str = "onboarding_progress"
     role: str | None = None
     announce: bool = True
+    dm: bool = True
 
     _localized = field_validator("name", "description", mode="before")(localized)
 
@@ -142,9 +143,10 @@ def _badge(id: str, emoji: str, en: str, fr: str, den: str, dfr: str, kind: Rule
 def default_badges() -> list[BadgeRule]:
     """The badges a community gets when its configuration declares none (same as config.example.toml)."""
     return [
-        _badge("first-post", "👋", "First steps", "Premiers pas", "Posted for the first time", "A publié pour la première fois", "first", contribution="post", announce=False),
+        _badge("first-post", "👋", "First steps", "Premiers pas", "Posted for the first time", "A publié pour la première fois", "first", contribution="post",
+               announce=False, dm=False),
         _badge("first-vote", "🗳️", "Voice heard", "Voix entendue", "Voted in a poll for the first time", "A voté à un sondage pour la première fois", "first", contribution="poll_vote",
-               announce=False),
+               announce=False, dm=False),
         _badge("helping-hand", "🤝", "Helping hand", "Coup de main", "Replied to other members 10 times in 30 days",
                "A répondu 10 fois à d'autres membres en 30 jours", "count", contribution="reply", count=10, window_days=30, to_others=True),
         _badge("cheerleader", "👏", "Cheerleader", "Supporter", "Reacted to others' posts 30 times in 30 days",

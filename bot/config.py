@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.core.refs import CommunityRef, Platform
 
-DEFAULT_COGS: list[str] = ["polls", "prompts", "onboarding", "recognition"]
+DEFAULT_COGS: list[str] = ["polls", "prompts", "onboarding", "recognition", "sentiment"]
 
 
 class ConfigError(Exception):

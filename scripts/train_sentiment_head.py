@@ -72,7 +72,7 @@ def main() -> None:
     """Embed, fit, report the training accuracy per language and write the head."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=HEAD_PATH)
-    ap.add_argument("--l2", type=float, default=1e-3)
+    ap.add_argument("--l2", type=float, default=3e-4)
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--lr", type=float, default=2.0)
     ap.add_argument("--seed", type=int, default=20260105)

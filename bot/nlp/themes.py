@@ -56,18 +56,29 @@ def tfidf(texts: Sequence[str]) -> Matrix:
     vocab = sorted({w for d in docs for w in d})
     index = {w: j for j, w in enumerate(vocab)}
     df = Counter(w for d in docs for w in set(d))
-    out = np.zeros((len(texts), max(1, len(vocab))), dtype=np.float32)
+    out = np.zeros((len(texts), max(1, len(vocab))), dtype=np.float64)
     for row, d in enumerate(docs):
         for w, n in Counter(d).items():
             out[row, index[w]] = n * math.log((1 + len(docs)) / (1 + df[w]) + 1.0)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
-    normalised: Matrix = out / np.where(norms == 0, 1, norms)
+    normalised: Matrix = (out / np.where(norms == 0, 1, norms)).astype(np.float32)
     return normalised
 
 
-def kmeans(x: Matrix, k: int, *, seed: int = 0, iterations: int = 50) -> npt.NDArray[np.int64]:
-    """Cluster rows with k-means (k-means++ start from a fixed seed: same input, same groups)."""
+def kmeans(x: Matrix, k: int, *, seed: int = 0, iterations: int = 50, restarts: int = 8) -> npt.NDArray[np.int64]:
+    """Cluster rows with k-means: the tightest of a few k-means++ starts from a fixed seed (same input, same groups)."""
     rng = np.random.default_rng(seed)
+    best: tuple[float, npt.NDArray[np.int64]] | None = None
+    for _ in range(restarts):
+        labels = _kmeans_once(x, k, rng, iterations)
+        inertia = float(sum(((x[labels == j] - x[labels == j].mean(axis=0)) ** 2).sum() for j in set(labels.tolist())))
+        if best is None or inertia < best[0] - 1e-9:
+            best = (inertia, labels)
+    assert best is not None
+    return best[1]
+
+
+def _kmeans_once(x: Matrix, k: int, rng: np.random.Generator, iterations: int) -> npt.NDArray[np.int64]:
     n = len(x)
     centres = [x[int(rng.integers(n))]]
     for _ in range(1, k):

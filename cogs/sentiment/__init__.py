@@ -7,6 +7,7 @@ interaction row. The KPI and the digest section come from `storage.sentiment` an
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -17,12 +18,12 @@ from bot.commands import Access
 from bot.core.events import CommandInvoked, MessagePosted
 from bot.core.message import Message
 from bot.core.refs import CommunityRef
-from bot.nlp.sentiment import BackendSpec, BackendUnavailable, SentimentBackend, load_backend
+from bot.nlp.sentiment import MODELS, BackendSpec, BackendUnavailable, SharedBackend
 from bot.nlp.themes import Theme, themes_for
 from cogs.sentiment.queue import Job, ScoringQueue
 from cogs.sentiment.render import sentiment_fields, theme_fields
 from storage.models import InteractionKind
-from storage.sentiment import ScoreRow, SentimentKpi, sentiment_kpi, store_scores, stored_texts
+from storage.sentiment import ScoreRow, SentimentKpi, open_feedback_texts, sentiment_kpi, store_scores, stored_texts
 
 
 class SentimentSettings(CogSettings):
@@ -58,8 +59,8 @@ class SentimentCog(Cog):
         super().__init__(ctx)
         self.settings: SentimentSettings = ctx.settings(SentimentSettings)
         self.spec = BackendSpec(self.settings.backend, self.settings.model, self.settings.head, self.settings.device,
-                                self.settings.threads, dict(self.settings.labels))
-        self.backend: SentimentBackend | None = None
+                                self.settings.threads, tuple(sorted(self.settings.labels.items())))
+        self.backend: SharedBackend | None = None
         self.reason: str | None = "the sentiment model is still loading"
         self.code: str | None = "loading"
         self.queue = ScoringQueue(self._score, self._store, maxsize=self.settings.queue_size, batch_size=self.settings.batch_size)
@@ -78,7 +79,7 @@ class SentimentCog(Cog):
 
     async def _run(self) -> None:
         try:
-            self.backend = await asyncio.to_thread(load_backend, self.spec)
+            self.backend = await asyncio.to_thread(MODELS.get, self.spec)
         except BackendUnavailable as err:
             self._turn_off(err, "failed")
             return
@@ -117,7 +118,7 @@ class SentimentCog(Cog):
             await self.queue.drain()
 
     # --- scoring ----------------------------------------------------------------------------
-    def _score(self, texts: list[str]) -> list[float]:
+    def _score(self, texts: Sequence[str]) -> list[float]:
         backend = self.backend
         if backend is None:
             raise BackendUnavailable(self.reason or "no backend")
@@ -150,15 +151,19 @@ class SentimentCog(Cog):
         return await sentiment_kpi(self.ctx.db, cid, start, end, off_reason=off, off_code=self.code or "off")
 
     async def themes(self, community: CommunityRef, start: datetime, end: datetime, texts: list[str] | None = None) -> list[Theme]:
-        """Themes of the period's open answers (stored prompt answers, plus `texts` given by other cogs)."""
+        """Themes of the period's open answers: open-feedback surveys closed in it, stored prompt answers, `texts`."""
         cid = await self.ctx.directory.community_id(community)
-        found = await stored_texts(self.ctx.db, cid, start, end) + list(texts or [])
+        found = await open_feedback_texts(self.ctx.db, cid, start, end) + await stored_texts(self.ctx.db, cid, start, end) + list(texts or [])
         if not found:
             return []
+        backend = self.backend
         embed = None
-        encoder = getattr(self.backend, "encoder", None)
-        if encoder is not None:
-            embed = encoder.encode
+        if backend is not None and backend.encoder is not None:
+            encoder: Any = backend.encoder
+
+            def embed(texts: Sequence[str]) -> Any:
+                return backend.locked(encoder.encode, texts)
+
         return await asyncio.to_thread(themes_for, found, embed, max_themes=self.settings.max_themes)
 
     async def section(self, community: CommunityRef, start: datetime, end: datetime, locale: str | None = None) -> list[Any]:

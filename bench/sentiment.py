@@ -1,0 +1,111 @@
+"""Sentiment benchmark: messages/s and peak memory per backend at batch sizes 1/16/64, accuracy per language.
+
+    python bench/sentiment.py [--backends embedding,transformers] [--model NAME_OR_FOLDER] [--threads 2] [--seconds 3]
+
+Each backend runs in its own process (so its peak RSS is its own): load the model, score the
+held-out set (data/sentiment/heldout.tsv, never used for training) for accuracy per language
+(the label is the one the KPI uses: `label_of(score)`), then score held-out lines cycled in
+batches of 1, 16 and 64 for `--seconds` each. `transformers` needs `--model` (a folder, or a hub
+name already in the cache when HF_HUB_OFFLINE=1). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+HELDOUT = ROOT / "data" / "sentiment" / "heldout.tsv"
+SHORT = {"neg": "negative", "neu": "neutral", "pos": "positive"}
+
+
+def heldout() -> list[tuple[str, str, str]]:
+    """The held-out rows (lang, label, text)."""
+    lines = HELDOUT.read_text(encoding="utf-8").splitlines()[1:]
+    return [(lang, SHORT[label], text) for lang, label, text in (line.split("\t", 2) for line in lines if line.strip())]
+
+
+def rss_mb() -> float:
+    """The peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(backend: str, model: str | None, threads: int, seconds: float) -> dict[str, object]:
+    """Measure one backend in this process."""
+    import torch
+
+    torch.set_num_threads(threads)
+    from bot.nlp.sentiment import BackendSpec, label_of, load_backend
+
+    before = rss_mb()
+    started = time.perf_counter()
+    scorer = load_backend(BackendSpec(backend, model))  # type: ignore[arg-type]
+    load_s = time.perf_counter() - started
+    rows = heldout()
+    scores = []
+    for i in range(0, len(rows), 32):
+        scores.extend(scorer.score([r[2] for r in rows[i:i + 32]]))
+    accuracy = {}
+    for lang in sorted({r[0] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r[0] == lang]
+        accuracy[lang] = round(sum(label_of(scores[i]) == rows[i][1] for i in idx) / len(idx), 3)
+    texts = [r[2] for r in rows]
+    rates = {}
+    for batch in (1, 16, 64):
+        n, k, t0 = 0, 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            chunk = [texts[(k + j) % len(texts)] for j in range(batch)]
+            scorer.score(chunk)
+            n += batch
+            k += batch
+        rates[batch] = round(n / (time.perf_counter() - t0), 1)
+    return {"backend": backend, "model": model, "threads": threads, "load_s": round(load_s, 1), "accuracy": accuracy,
+            "msgs_per_s": rates, "peak_rss_mb": round(rss_mb()), "rss_before_load_mb": round(before), "heldout": len(rows)}
+
+
+def main() -> None:
+    """Run each backend in a child process and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backends", default="embedding")
+    ap.add_argument("--model", default=None, help="model name or folder for the transformers backend")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.model, args.threads, args.seconds)))
+        return
+    results = []
+    for backend in args.backends.split(","):
+        if backend == "transformers" and not args.model:
+            print("transformers: skipped (give --model)", file=sys.stderr)
+            continue
+        cmd = [sys.executable, __file__, "--worker", backend, "--threads", str(args.threads), "--seconds", str(args.seconds)]
+        if args.model and backend == "transformers":
+            cmd += ["--model", args.model]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"{backend}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
+            continue
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    load = os.getloadavg()[0]
+    print(f"CPU threads: {args.threads}, load average at the end: {load:.1f}, held-out lines: {results[0]['heldout'] if results else 0}\n")
+    print("| backend | load (s) | msg/s @1 | msg/s @16 | msg/s @64 | peak RSS (MB) | accuracy en | accuracy fr |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        rates, acc = r["msgs_per_s"], r["accuracy"]
+        name = r["backend"] + (f" ({r['model']})" if r["model"] else "")
+        print(f"| {name} | {r['load_s']} | {rates['1']} | {rates['16']} | {rates['64']} | {r['peak_rss_mb']} | {acc.get('en')} | {acc.get('fr')} |")
+    print("| off | 0 | – | – | – | 0 (no model) | – | – |")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ interaction row. The KPI and the digest section come from `storage.sentiment` an
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -21,9 +22,12 @@ from bot.core.refs import CommunityRef
 from bot.nlp.sentiment import MODELS, BackendSpec, BackendUnavailable, SharedBackend
 from bot.nlp.themes import Theme, themes_for
 from cogs.sentiment.queue import Job, ScoringQueue
-from cogs.sentiment.render import sentiment_fields, theme_fields
+from cogs.sentiment.render import pct, sentiment_fields, signed, theme_fields
 from storage.models import InteractionKind
 from storage.sentiment import ScoreRow, SentimentKpi, open_feedback_texts, sentiment_kpi, store_scores, stored_texts
+
+SUMMARY_WAIT = 3.0
+"""Seconds the demo's summary waits for the posts still being scored."""
 
 
 class SentimentSettings(CogSettings):
@@ -79,7 +83,7 @@ class SentimentCog(Cog):
 
     async def _run(self) -> None:
         try:
-            self.backend = await asyncio.to_thread(MODELS.get, self.spec)
+            self.backend = await self._load()
         except BackendUnavailable as err:
             self._turn_off(err, "failed")
             return
@@ -90,6 +94,32 @@ class SentimentCog(Cog):
         self.ready.set()
         self.ctx.log.info("sentiment: %s backend ready", self.backend.name)
         await self.queue.run()
+
+    async def _load(self) -> SharedBackend:
+        """Load the model in a daemon thread: stopping the bot never waits for torch to finish importing."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[SharedBackend] = loop.create_future()
+
+        def settle(result: SharedBackend | None, error: BaseException | None) -> None:
+            if done.done():
+                return
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(result)  # type: ignore[arg-type]
+
+        def work() -> None:
+            try:
+                result, error = MODELS.get(self.spec), None
+            except BaseException as err:  # handed to the event loop, which decides
+                result, error = None, err
+            try:
+                loop.call_soon_threadsafe(settle, result, error)
+            except RuntimeError:  # the loop is closed: the bot stopped meanwhile
+                pass
+
+        threading.Thread(target=work, name="sentiment-model-load", daemon=True).start()
+        return await done
 
     def _turn_off(self, err: BackendUnavailable, code: str, *, level: str = "warning") -> None:
         self.reason, self.code = str(err), code
@@ -187,11 +217,23 @@ class SentimentCog(Cog):
         return Message(title=self.ctx.t(loc, "sentiment.command.title", week=start.date().isoformat()), fields=tuple(fields))
 
     async def summary(self, community: CommunityRef) -> list[str]:
-        """One line for the demo: the backend and what the queue did."""
+        """Lines for the demo: the backend, what the queue did, and the mood of the last 7 days."""
         if self.backend is None:
-            return [self.ctx.t(community, "sentiment.summary.off", reason=self.ctx.t(community, f"sentiment.reason.{self.code or 'off'}"))]
+            key = f"sentiment.reason.{self.code or 'off'}"
+            return [self.ctx.t(community, "sentiment.summary.off", reason=self.ctx.t(community, key), waiting=self.queue.queue.qsize())]
+        try:  # give the worker a moment to finish the last posts
+            await asyncio.wait_for(self.queue.drain(), SUMMARY_WAIT)
+        except TimeoutError:
+            pass
         s = self.queue.stats
-        return [self.ctx.t(community, "sentiment.summary.on", backend=self.backend.name, scored=s.scored, dropped=s.dropped)]
+        lines = [self.ctx.t(community, "sentiment.summary.on", backend=self.backend.name, scored=s.scored, dropped=s.dropped)]
+        now = self.ctx.clock.now()
+        kpi = await self.kpi(community, now - timedelta(days=7), now)
+        if kpi.value is not None:
+            v = kpi.value
+            lines.append(self.ctx.t(community, "sentiment.summary.mood", positive=pct(v["positive"]), neutral=pct(v["neutral"]),
+                                    negative=pct(v["negative"]), mean=signed(v["mean"])))
+        return lines
 
 
 def setup(ctx: CogContext) -> SentimentCog:

@@ -185,12 +185,20 @@ async def sentiment_kpi(
     return SentimentKpi(value)
 
 
-async def stored_texts(db: Database, community_id: int, start: datetime, end: datetime, kinds: Sequence[str] = (InteractionKind.PROMPT_ANSWER.value,)) -> list[str]:
-    """Texts the community chose to store (`database.store_text`) for some kinds in a period, oldest first."""
+async def stored_texts(db: Database, community_id: int, start: datetime, end: datetime) -> list[str]:
+    """The texts of the period's prompt answers, when the community stores texts (`database.store_text`), oldest first.
+
+    A prompt answer is a post with a `prompt_answer` row of the same id; the text is on the post's row.
+    """
     i = Interaction.__table__  # type: ignore[attr-defined]
+    a = i.alias("answer")
     stmt = (
         select(i.c.text)
-        .where(i.c.community_id == community_id, i.c.kind.in_(list(kinds)), i.c.at >= start, i.c.at < end, i.c.text.is_not(None))
+        .select_from(i.join(a, and_(a.c.community_id == i.c.community_id, a.c.external_id == i.c.external_id)))
+        .where(
+            i.c.community_id == community_id, i.c.kind.in_([k.value for k in POST_KINDS]), i.c.text.is_not(None),
+            a.c.kind == InteractionKind.PROMPT_ANSWER.value, a.c.at >= start, a.c.at < end,
+        )
         .order_by(i.c.at, i.c.id)
     )
     async with db.begin() as conn:

@@ -28,3 +28,36 @@ def test_without_a_model_themes_come_from_tfidf_and_small_inputs_give_none() -> 
     assert themes and all(t.size >= 2 for t in themes)
     assert themes_for(["just one answer", "and another"]) == []
     assert themes_for(["", "   ", "!!"]) == []
+
+
+async def test_the_digest_section_shows_themes_of_open_feedback_and_stored_prompt_answers(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from bot.core.refs import ChannelRef, MemberRef
+    from storage.polls import Poll, PollVote
+    from storage.recorder import PendingRow
+    from tests.conftest import COMMUNITY, make_config
+
+    h = await start_bot(make_config(db_url, database={"store_text": True}))
+    cog = h.app.cogs["sentiment"]
+    now = h.clock.now()
+    cid = await h.app.directory.community_id(COMMUNITY)
+    async with h.app.db.begin() as conn:
+        poll = await conn.execute(insert(Poll.__table__).values(  # type: ignore[attr-defined]
+            community_id=cid, external_id="fb1", kind="open", question="What could be better?", options=[], created_at=now,
+            closes_at=now + timedelta(days=1)))
+        pid = poll.inserted_primary_key[0]
+        for n, text in enumerate(ANSWERS[:6]):
+            await conn.execute(insert(PollVote.__table__).values(poll_id=pid, voter=f"v{n}", value=0, text=text))  # type: ignore[attr-defined]
+    general = ChannelRef(COMMUNITY, "general", "general")
+    for n, text in enumerate(ANSWERS[6:]):
+        member = MemberRef(COMMUNITY, f"m{n}")
+        h.app.recorder.add(PendingRow(COMMUNITY, "reply", member, f"a{n}", now, general, parent_external_id="prompt1", text=text))
+        h.app.recorder.add(PendingRow(COMMUNITY, "prompt_answer", member, f"a{n}", now, general, parent_external_id="prompt1"))
+    await h.app.recorder.flush()
+    themes = await cog.themes(COMMUNITY, now - timedelta(days=1), now + timedelta(days=2))
+    assert sum(t.size for t in themes) >= 6 and any("talks" in t.words for t in themes)
+    fields = await cog.section(COMMUNITY, now - timedelta(days=1), now + timedelta(days=2), "en")
+    assert fields[-1].name == "What members talked about" and "answers" in fields[-1].value

@@ -104,6 +104,7 @@ class Scheduler:
         self.clock = clock
         self.runs = runs
         self.specs: dict[str, JobSpec] = {}
+        self._next_fire: dict[str, tuple[JobSpec, datetime, datetime]] = {}  # virtual clock: spec, computed from, next fire
         self._aps: AsyncIOScheduler | None = None
         self.started = False
 
@@ -187,7 +188,14 @@ class Scheduler:
         """The next fire time strictly after `after`, with every job due then."""
         due: dict[datetime, list[JobSpec]] = {}
         for spec in self.specs.values():
-            t = spec.trigger().get_next_fire_time(None, after + timedelta(microseconds=1))
+            # the fire time found from `since` is still the next one for any `after` in [since, t)
+            cached = self._next_fire.get(spec.key)
+            if cached is not None and cached[0] is spec and cached[1] <= after < cached[2]:
+                t: datetime | None = cached[2]
+            else:
+                t = spec.trigger().get_next_fire_time(None, after + timedelta(microseconds=1))
+                if t is not None:
+                    self._next_fire[spec.key] = (spec, after, t)
             if t is not None:
                 due.setdefault(t, []).append(spec)
         if not due:

@@ -96,7 +96,7 @@ class Onboarding(Cog):
         cid, mid = await self._ids(member, event.at)
         self._known.pop((cid, mid), None)
         state = await self.repo.joined(cid, mid, event.at)
-        self.sweep.invalidate(event.community)
+        self.sweep.joined(event.community, state.joined_at, s)
         texts = Texts(self.ctx, event.community, s)
         accepted = state.rules_accepted_at is not None
         kinds = [KIT]

@@ -49,9 +49,16 @@ class NudgeSweep:
         self.ctx, self.repo = ctx, repo
         self._next: dict[CommunityRef, datetime] = {}
 
-    def invalidate(self, community: CommunityRef) -> None:
-        """Something may fall due earlier than planned (a newcomer joined)."""
-        self._next.pop(community, None)
+    def joined(self, community: CommunityRef, at: datetime, settings: OnboardingSettings) -> None:
+        """A newcomer joined at `at`: their first message may fall due before the next one planned."""
+        planned = self._next.get(community)
+        if planned is None:
+            return
+        offsets = [timedelta(days=d) for d in settings.nudge_days]
+        if OnboardingStep.RULES in settings.steps:
+            offsets.append(timedelta(hours=settings.rules_reminder_hours))
+        if offsets:
+            self._next[community] = min(planned, at + min(offsets))
 
     @staticmethod
     def _due(j: NewcomerState, kinds: set[str], s: OnboardingSettings) -> list[tuple[datetime, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.adapters.slack.commands import ModalOrigin, command_words
-from bot.adapters.slack.render import blocks_for, fallback_text, mrkdwn
+from bot.adapters.slack.render import blocks_for, fallback_text, mrkdwn, slack_commands
 from bot.adapters.slack.translate import Workspace, emoji_of, event_of
 from bot.core.events import MessagePosted
 from bot.core.message import Button, ButtonStyle, Field, Message
@@ -82,3 +82,10 @@ def test_mentioned_members_are_notified() -> None:
     message = Message(body="Welcome **Bob**!", mentions=("UBOB", "UBOB"))
     assert blocks_for(message)[0]["text"]["text"] == "<@UBOB> Welcome *Bob*!"
     assert fallback_text(message).startswith("<@UBOB> Welcome")
+
+
+def test_the_bots_commands_are_written_as_slash_command_subcommands() -> None:
+    message = Message(body="Type `/help`, then (/onboarding) or /kudos @bob. Not /invite, not https://x.org/help.", footer="/help")
+    fixed = slack_commands(message, "/engage", {"help", "onboarding", "kudos"})
+    assert fixed.body == "Type `/engage help`, then (/engage onboarding) or /engage kudos @bob. Not /invite, not https://x.org/help."
+    assert fixed.footer == "/engage help"

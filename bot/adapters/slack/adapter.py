@@ -198,6 +198,7 @@ class SlackAdapter:
         """Publish a member's App Home tab (views.publish)."""
         caller = await self.people.caller(user_id)
         message = await self._app().home(member(ws, user_id, caller.name, caller.is_bot), caller.roles, caller.is_admin, caller.locale)
+        message = self.outbox.for_slack(message)
         hint = self.t(ws.community, "slack.home_hint", caller.locale, command=self.settings.command)
         view = home_view(message, hint, self.t(ws.community, "slack.more_blocks", caller.locale))
         await self.client.views_publish(user_id=user_id, view=view)

@@ -27,7 +27,7 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.M)
 _STRIKE = re.compile(r"~~(.+?)~~", re.S)
-_SLASH = re.compile(r"`/([a-z][\w-]*)")
+_SLASH = re.compile(r"(^|[\s(`\"'«])/([a-z][\w-]*)\b")
 
 
 def clip(text: str, limit: int) -> str:
@@ -139,7 +139,7 @@ def slack_commands(message: Message, slash: str, names: Collection[str]) -> Mess
     """The bot's commands written for Slack: `/ping` becomes `/engage ping` (they are subcommands there)."""
 
     def fix(text: str) -> str:
-        return _SLASH.sub(lambda m: f"`{slash} {m.group(1)}" if m.group(1) in names else m.group(0), text)
+        return _SLASH.sub(lambda m: f"{m.group(1)}{slash} {m.group(2)}" if m.group(2) in names else m.group(0), text)
 
     if not names:
         return message

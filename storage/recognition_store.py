@@ -271,9 +271,10 @@ class RecognitionStore:
             for r in rows if (r.kind, r.external_id) not in have
         ]
 
-    async def load_member(self, member_id: int, since: datetime) -> tuple[dict[tuple[str, bool], int], int, int, dict[str, bool], list[Mark]]:
-        """Everything rules need about a member, in one transaction: totals, points, level, badges, entries since `since`."""
-        await self.flush()
+    async def load_member(self, member_id: int, since: datetime) -> tuple[MemberInfo | None, dict[tuple[str, bool], int], int, int, dict[str, bool], list[Mark]]:
+        """Everything rules need about a member, in one transaction: their row, totals, points, level, badges, entries since `since`."""
+        if any(r["member_id"] == member_id for r in self._pending):
+            await self.flush()
         target = M.alias("target")
         to_other = case((and_(P.c.target_member_id.is_not(None), P.c.target_member_id != P.c.member_id, target.c.is_bot.is_(False)), True), else_=False)
         live = (P.c.member_id == member_id, P.c.removed_at.is_(None))
@@ -288,12 +289,13 @@ class RecognitionStore:
                 .where(*live, P.c.at >= since).order_by(P.c.at, P.c.id)
             )).all()
             level = (await conn.execute(select(L.c.level).where(L.c.member_id == member_id))).scalar()
+            row = (await conn.execute(select(M).where(M.c.id == member_id))).first()
             held = (await conn.execute(select(B.c.badge, B.c.revoked_at).where(B.c.member_id == member_id))).all()
         totals: dict[tuple[str, bool], int] = {}
         for g in grouped:
             totals[(g.kind, bool(g.to_other))] = totals.get((g.kind, bool(g.to_other)), 0) + int(g.n)
         return (
-            totals, sum(int(g.points) for g in grouped), int(level or 0), {h.badge: h.revoked_at is None for h in held},
+            _info(row) if row else None, totals, sum(int(g.points) for g in grouped), int(level or 0), {h.badge: h.revoked_at is None for h in held},
             [Mark(r.kind, r.external_id, r.at, int(r.points), bool(r.to_other)) for r in recent],
         )
 
@@ -394,25 +396,36 @@ class RecognitionStore:
 
     # --- onboarding (another cog's table, when it exists) --------------------------------
     @staticmethod
-    def onboarding_table(name: str) -> Any | None:
-        """The onboarding table when that feature is installed and has `member_id` and `completed_at`."""
+    def onboarding_table(name: str, columns: Sequence[str]) -> Any | None:
+        """The onboarding table when that feature is installed with `member_id` and every column of `columns`."""
         table = SQLModel.metadata.tables.get(name)
-        if table is None or "member_id" not in table.c or "completed_at" not in table.c:
+        if table is None or not columns or any(c not in table.c for c in ("member_id", *columns)):
             return None
         return table
 
-    async def onboarded(self, table_name: str, member_ids: Sequence[int] | None, community_id: int) -> set[int] | None:
-        """Members (among `member_ids`, or all of the community) who completed onboarding; None without the feature."""
-        table = self.onboarding_table(table_name)
+    async def onboarded(self, table_name: str, columns: Sequence[str], member_ids: Sequence[int] | None, community_id: int) -> set[int] | None:
+        """Members (among `member_ids`, or all of the community) whose onboarding columns are all set; None without the feature."""
+        table = self.onboarding_table(table_name, columns)
         if table is None:
             return None
         query = select(table.c.member_id).select_from(table.join(M, M.c.id == table.c.member_id)).where(
-            M.c.community_id == community_id, table.c.completed_at.is_not(None)
+            M.c.community_id == community_id, *(table.c[c].is_not(None) for c in columns)
         )
         if member_ids is not None:
             query = query.where(table.c.member_id.in_(list(member_ids)))
         async with self.db.begin() as conn:
             return {int(r.member_id) for r in (await conn.execute(query)).all()}
+
+    async def onboarding_status(self, table_name: str, columns: Sequence[str], member_id: int) -> bool | None:
+        """True when the member finished onboarding, False while they are on the way, None when they have no journey (or no feature)."""
+        table = self.onboarding_table(table_name, columns)
+        if table is None:
+            return None
+        async with self.db.begin() as conn:
+            row = (await conn.execute(select(*(table.c[c] for c in columns)).where(table.c.member_id == member_id).limit(1))).first()
+        if row is None:
+            return None
+        return all(value is not None for value in row)
 
     # --- privacy ----------------------------------------------------------------------
     async def describe(self, member_id: int) -> dict[str, int]:

@@ -82,10 +82,14 @@ class BadgeJudge:
                 per_period[i] = per_period.get(i, 0) + 1
             return longest_run(i for i, n in per_period.items() if n >= rule.min_contributions) >= rule.periods
         if rule.kind == "onboarding":
-            if state.onboarding_checked is not None and at - state.onboarding_checked < ONBOARDING_RECHECK:
+            # A member on the way is looked at again an hour later; one without a journey (there
+            # before the feature) only by the nightly job, which catches every completion anyway.
+            if state.no_journey or (state.onboarding_checked is not None and at - state.onboarding_checked < ONBOARDING_RECHECK):
                 return False
+            status = await self.store.onboarding_status(rule.table, rule.columns, state.member_id)
             state.onboarding_checked = at
-            return bool(await self.store.onboarded(rule.table, [state.member_id], community_id))
+            state.no_journey = status is None
+            return bool(status)
         return False
 
     async def on_entries(self, settings: Settings, community_id: int, state: MemberState, kinds: set[str], at: datetime, tz: ZoneInfo, award: Award) -> int:
@@ -108,7 +112,7 @@ class BadgeJudge:
                 continue
             if rule.kind in ("onboarding", "top_percent"):
                 if rule.kind == "onboarding":
-                    candidates = sorted(await self.store.onboarded(rule.table, None, community_id) or ())
+                    candidates = sorted(await self.store.onboarded(rule.table, rule.columns, None, community_id) or ())
                 else:
                     candidates = await self.top_members(rule, community_id, now, tz)
                 holders = await self.store.holders(community_id, rule.id)

@@ -17,6 +17,7 @@ from cogs.recognition.periods import period_of, previous
 from cogs.recognition.settings import BadgeRule, Settings
 from cogs.recognition.state import MemberState, MemberStates
 from cogs.recognition.views import board_message
+from storage.onboarding import STEP_COLUMNS, Newcomer, OnboardingStep
 from storage.recognition_store import Mark, NewEntry, RecognitionStore
 
 PEEK_EVERY = timedelta(hours=1)
@@ -39,10 +40,20 @@ class RecognitionCore(Cog):
 
     # --- configuration ----------------------------------------------------------------
     def settings_for(self, community: CommunityRef) -> Settings:
-        """The community's recognition settings (read once)."""
+        """The community's recognition settings (read once), onboarding badges completed with the onboarding steps."""
         if community not in self._settings:
-            self._settings[community] = self.ctx.settings(Settings, community)
+            settings = self.ctx.settings(Settings, community)
+            badges = [self.with_onboarding_steps(rule, community) for rule in settings.badges]
+            self._settings[community] = settings.model_copy(update={"badges": badges})
         return self._settings[community]
+
+    def with_onboarding_steps(self, rule: BadgeRule, community: CommunityRef) -> BadgeRule:
+        """An onboarding badge without `columns` waits for every step the onboarding feature asks of newcomers."""
+        if rule.kind != "onboarding" or rule.columns or rule.table != Newcomer.__tablename__:
+            return rule
+        configured = self.ctx.config.cog_settings("onboarding", community).get("steps")
+        steps = [OnboardingStep(s) for s in configured] if isinstance(configured, list) and configured else list(OnboardingStep)
+        return rule.model_copy(update={"columns": [STEP_COLUMNS[s] for s in steps if s in STEP_COLUMNS]})
 
     def timezone_name(self, community: CommunityRef) -> str:
         """The community's IANA timezone."""
@@ -56,8 +67,8 @@ class RecognitionCore(Cog):
         """Say once when onboarding badges cannot be earned (the onboarding feature is not installed)."""
         for community in self.ctx.communities:
             for rule in self.settings_for(community).badges:
-                if rule.kind == "onboarding" and self.store.onboarding_table(rule.table) is None:
-                    self.ctx.log.info("badge %s waits for an onboarding table %r, which is not installed", rule.id, rule.table)
+                if rule.kind == "onboarding" and self.store.onboarding_table(rule.table, rule.columns) is None:
+                    self.ctx.log.info("badge %s waits for an onboarding table %r with %s, which is not installed", rule.id, rule.table, rule.columns)
 
     async def stop(self) -> None:
         """Write the ledger entries still queued."""
@@ -189,7 +200,7 @@ class RecognitionCore(Cog):
             state.held[rule.id] = True if new else state.held.get(rule.id, False)
         if not new:
             return False
-        info = await self.store.member_by_id(member_id)
+        info = state.info if state is not None and state.info is not None else await self.store.member_by_id(member_id)
         if info is None:
             return True
         member = MemberRef(community, info.external_id, info.name, info.is_bot)
@@ -210,7 +221,7 @@ class RecognitionCore(Cog):
         state.level = max(level, before)
         if level <= before:
             return
-        info = await self.store.member_by_id(state.member_id)
+        info = state.info or await self.store.member_by_id(state.member_id)
         if info is not None:
             await self.announcer.level_up(community, settings, MemberRef(community, info.external_id, info.name), level, before)
 

@@ -54,7 +54,8 @@ class BadgeRule(CogSettings):
     period: Literal["day", "week", "month"] = "week"
     min_contributions: int = Field(default=1, ge=1)
     percent: float = Field(default=10.0, gt=0, le=100)
-    table: str = "onboarding_progress"
+    table: str = "onboarding_members"
+    columns: list[str] = Field(default_factory=list)
     role: str | None = None
     announce: bool = True
     dm: bool = True

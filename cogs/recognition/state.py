@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from storage.recognition_store import Mark, RecognitionStore
+from storage.recognition_store import Mark, MemberInfo, RecognitionStore
 
 MAX_MEMBERS = 20_000
 
@@ -22,6 +22,7 @@ class MemberState:
     """What rules need about one member: live totals per (kind, aimed at another human), recent entries, points, level, badges."""
 
     member_id: int
+    info: MemberInfo | None
     since: datetime
     totals: dict[tuple[str, bool], int]
     points: int
@@ -29,6 +30,7 @@ class MemberState:
     held: dict[str, bool]
     recent: list[Mark]
     onboarding_checked: datetime | None = None
+    no_journey: bool = False
     keys: set[tuple[str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -84,8 +86,8 @@ class MemberStates:
         if state is not None and state.since <= since:
             self._states.move_to_end(member_id)
             return state
-        totals, points, level, held, recent = await self.store.load_member(member_id, since)
-        state = MemberState(member_id, since, totals, points, level, held, recent)
+        info, totals, points, level, held, recent = await self.store.load_member(member_id, since)
+        state = MemberState(member_id, info, since, totals, points, level, held, recent)
         self._states[member_id] = state
         while len(self._states) > MAX_MEMBERS:
             self._states.popitem(last=False)

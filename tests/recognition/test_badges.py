@@ -157,7 +157,7 @@ async def test_kudos_received_badge(start_bot, db_url) -> None:  # type: ignore[
 
 
 async def test_onboarding_badge_waits_for_the_onboarding_feature_and_then_counts_completions(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
-    rule = badge("settled", "onboarding", table="test_onboarding")
+    rule = badge("settled", "onboarding", table="test_onboarding", columns=["completed_at"])
     h: Harness = await start_bot(recognition_config(db_url, rule))
     await h.sim.join("alice")
     await h.sim.post("alice", "no onboarding feature: nothing happens, nothing breaks")
@@ -170,13 +170,36 @@ async def test_onboarding_badge_waits_for_the_onboarding_feature_and_then_counts
             await conn.run_sync(table.create)
             mid = await h.app.directory.member_id(h.sim.member("alice"), h.clock.now())
             await conn.execute(table.insert().values(member_id=mid, completed_at=h.clock.now().replace(tzinfo=None)))
-        await h.sim.post("alice", "I finished the welcome journey")
-        assert await awards(h) == [("alice", "settled")]
+        await h.sim.post("alice", "alice had no journey: her completion is the nightly job's")
+        assert await awards(h) == []
         await h.sim.join("bob")
         async with h.app.db.begin() as conn:
             bob = await h.app.directory.member_id(h.sim.member("bob"), h.clock.now())
-            await conn.execute(table.insert().values(member_id=bob, completed_at=h.clock.now().replace(tzinfo=None)))
-        await h.app.scheduler.advance_to(START + timedelta(days=2))  # bob completed it with a button: the nightly job sees it
-        assert await awards(h) == [("alice", "settled"), ("bob", "settled")]
+            await conn.execute(table.insert().values(member_id=bob, completed_at=None))
+        await h.sim.post("bob", "bob is on his way")
+        assert await awards(h) == []
+        async with h.app.db.begin() as conn:
+            await conn.execute(table.update().where(table.c.member_id == bob).values(completed_at=h.clock.now().replace(tzinfo=None)))
+        h.clock.advance(timedelta(hours=1))
+        await h.sim.post("bob", "bob finished his journey: seen on his next post an hour later")
+        assert await awards(h) == [("bob", "settled")]
+        await h.app.scheduler.advance_to(START + timedelta(days=2))
+        assert await awards(h) == [("bob", "settled"), ("alice", "settled")]
     finally:
         SQLModel.metadata.remove(table)
+
+
+async def test_newcomers_who_finish_the_onboarding_steps_get_the_onboarding_badge(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_config
+
+    config = make_config(db_url, bot={"cogs": ["onboarding", "recognition"]}, cogs={
+        "onboarding": {"steps": ["introduce"], "buddies": False},
+        "recognition": {"badges": [badge("settled-in", "onboarding")], "leaderboard_cron": ""},
+    })
+    h: Harness = await start_bot(config)
+    await h.sim.join("alice")
+    await h.sim.post("alice", "a first post, not an introduction")
+    assert await awards(h) == []
+    h.clock.advance(timedelta(hours=1))  # newcomers on their way are looked at again every hour
+    await h.sim.post("alice", "Hello, I'm Alice and I grow tomatoes", channel="introductions")
+    assert await awards(h) == [("alice", "settled-in")]

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cogs.recognition.ledger import CONTRIBUTIONS
+from cogs.recognition.ledger import CONTRIBUTIONS, POSTS
 from cogs.recognition.periods import index_of, period_of, previous
 from cogs.recognition.settings import BadgeRule, Settings
 from cogs.recognition.state import MemberState, MemberStates
@@ -37,7 +37,7 @@ def relevant(rule: BadgeRule, kinds: set[str]) -> bool:
         return bool(kinds & set(rule.kinds))
     if rule.kind == "streak":
         return bool(kinds & set(CONTRIBUTIONS))
-    return rule.kind == "onboarding"
+    return rule.kind == "onboarding" and bool(kinds & set(POSTS))  # introducing oneself, replying: onboarding steps
 
 
 def streak_span(rule: BadgeRule) -> timedelta:

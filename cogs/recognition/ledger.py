@@ -9,10 +9,11 @@ from bot.core.refs import MemberRef
 from cogs.recognition.settings import PointsSettings
 from cogs.recognition.state import MemberState
 from storage.directory import Directory
-from storage.models import CONTRIBUTION_KINDS, InteractionKind
+from storage.models import CONTRIBUTION_KINDS, POST_KINDS, InteractionKind
 from storage.recognition_store import NewEntry, RecognitionStore
 
 CONTRIBUTIONS = tuple(k.value for k in CONTRIBUTION_KINDS)
+POSTS = tuple(k.value for k in POST_KINDS)
 ELSEWHERE = (InteractionKind.PROMPT_ANSWER.value, InteractionKind.POLL_VOTE.value)
 """Contribution kinds other features record without an event the cog hears (prompt answers, button poll votes)."""
 

@@ -287,5 +287,6 @@ class Engagebot:
         except CommandError as err:
             return Reply(Message(self.catalog.t(locale, err.key, **err.params)))
         except Exception:
-            log.exception("button %s of %s failed for %s", event.custom_id, owner, event.member.id)
+            # the prefix only: a full custom_id next to the member could reveal an anonymous vote
+            log.exception("button %s… of %s failed in %s", prefix, owner, event.community)
             return Reply(Message(self.catalog.t(locale, "errors.internal")))

@@ -224,7 +224,10 @@ class CommunitySimulation:
         if not candidates:
             return
         posted = self.rng.choice(candidates)
-        button = self.rng.choice(posted.message.buttons if posted.message else ())
+        buttons = posted.message.buttons if posted.message else ()
+        # on a scale (many buttons) members lean towards the higher scores, as a satisfied community would
+        weights = [(i + 1) ** 2 if len(buttons) >= 5 else 1 for i in range(len(buttons))]
+        button = self.rng.choices(buttons, weights=weights)[0]
         await sim.press(p.id, posted.ref.id, button.custom_id)
 
 

@@ -39,7 +39,7 @@ class SentimentSettings(CogSettings):
     head: str | None = None
     labels: dict[str, Literal["positive", "neutral", "negative"]] = PydField(default_factory=dict)
     device: int = -1
-    threads: int | None = PydField(default=None, ge=1, le=256)
+    threads: int | None = PydField(default=1, ge=1, le=256)
     batch_size: int = PydField(default=16, ge=1, le=512)
     queue_size: int = PydField(default=2000, ge=1, le=1_000_000)
     min_chars: int = PydField(default=3, ge=0, le=1000)

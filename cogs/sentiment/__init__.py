@@ -18,7 +18,7 @@ from bot.cog import Cog, CogContext, CogSettings, command, listen
 from bot.commands import Access
 from bot.core.events import CommandInvoked, MessagePosted
 from bot.core.message import Message
-from bot.core.refs import CommunityRef
+from bot.core.refs import CommunityRef, MemberRef
 from bot.nlp.sentiment import MODELS, BackendSpec, BackendUnavailable, SharedBackend
 from bot.nlp.themes import Theme, themes_for
 from cogs.sentiment.queue import Job, ScoringQueue
@@ -28,6 +28,8 @@ from storage.sentiment import ScoreRow, SentimentKpi, open_feedback_texts, senti
 
 SUMMARY_WAIT = 3.0
 """Seconds the demo's summary waits for the posts still being scored."""
+COMMAND_WAIT = 1.0
+"""Seconds `/sentiment` waits for the posts still being scored (platforms want an answer within 3 s)."""
 
 
 class SentimentSettings(CogSettings):
@@ -210,11 +212,29 @@ class SentimentCog(Cog):
              access=Access.STAFF)
     async def sentiment_command(self, invocation: CommandInvoked) -> Message:
         """`/sentiment`: this week's mood section, for animators and managers."""
+        if self.backend is not None:  # posts just written are counted when the worker is quick enough
+            try:
+                await asyncio.wait_for(self.queue.drain(), COMMAND_WAIT)
+            except TimeoutError:
+                pass
         await self.ctx.recorder.flush()
         start, end = week_of(self.ctx.clock.now(), self.ctx.config.timezone_of(invocation.community))
         loc = invocation.locale or self.ctx.locale(invocation.community)
         fields = await self.section(invocation.community, start, end, loc)
         return Message(title=self.ctx.t(loc, "sentiment.command.title", week=start.date().isoformat()), fields=tuple(fields))
+
+    async def home_lines(self, member: MemberRef, access: Access) -> list[str]:
+        """For animators and managers: this week's mood in one line (nothing for members)."""
+        if not access & Access.STAFF:
+            return []
+        community = member.community
+        start, end = week_of(self.ctx.clock.now(), self.ctx.config.timezone_of(community))
+        kpi = await self.kpi(community, start, end)
+        if kpi.value is None:
+            return []
+        v = kpi.value
+        return [self.ctx.t(community, "sentiment.summary.home", positive=pct(v["positive"]), neutral=pct(v["neutral"]),
+                           negative=pct(v["negative"]), mean=signed(v["mean"]))]
 
     async def summary(self, community: CommunityRef) -> list[str]:
         """Lines for the demo: the backend, what the queue did, and the mood of the last 7 days."""

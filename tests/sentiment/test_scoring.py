@@ -97,6 +97,12 @@ async def test_animators_see_the_mood_of_the_week_and_where_to_step_in(start_bot
     refused = await h.sim.command("bob", "sentiment")
     assert "animators or managers" in refused.message.plain_text()
     assert "posts scored" in (await cog.summary(h.sim.community))[0]
+    from bot.commands import Access
+    from bot.core.refs import MemberRef
+
+    anna = MemberRef(h.sim.community, "anna")
+    assert (await cog.home_lines(anna, Access.ANIMATOR)) == ["Mood this week: 🙂 20 % · 😐 0 % · 🙁 80 %, mean -0.54"]
+    assert await cog.home_lines(anna, Access.MEMBER) == []
 
 
 async def test_sentiment_off_reports_null_with_its_reason_in_both_languages(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]

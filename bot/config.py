@@ -73,9 +73,22 @@ class CommunityConfig(Strict):
     animator_roles: list[str] = Field(default_factory=lambda: ["animator", "animateur"])
     manager_roles: list[str] = Field(default_factory=lambda: ["manager"])
     managers: list[str] = Field(default_factory=list)
+    goals: list[str] = Field(default_factory=list)
     cogs: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     _tz = field_validator("timezone")(lambda v: v if v is None else check_timezone(v))
+
+    @field_validator("goals")
+    @classmethod
+    def _goals(cls, value: list[str]) -> list[str]:
+        from storage.kpi.goals import GoalError, parse_goal
+
+        for goal in value:
+            try:
+                parse_goal(goal)
+            except GoalError as err:
+                raise ValueError(str(err)) from None
+        return value
 
     @property
     def ref(self) -> CommunityRef:

@@ -1,0 +1,145 @@
+"""Reading EVENTS.md event logs: one JSON object per line, validated field by field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.core.refs import Platform
+from storage.polls import PollKind
+
+# type -> required fields (besides type, platform, community, at)
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "member_joined": ("member",),
+    "member_left": ("member",),
+    "message": ("id", "channel", "member"),
+    "reaction": ("message", "member", "emoji"),
+    "reaction_removed": ("message", "member", "emoji"),
+    "poll": ("id", "kind", "question", "closes_at"),
+    "poll_vote": ("poll", "member", "choice"),
+}
+ID_FIELDS = frozenset({"member", "id", "channel", "message", "poll", "reply_to", "community"})
+
+
+class LineError(ValueError):
+    """A line that cannot be imported; `field` names the culprit."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}" if field else reason)
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One valid line of an event log, with where it came from."""
+
+    file: str
+    number: int
+    type: str
+    platform: str
+    community: str
+    at: datetime
+    data: dict[str, Any]
+
+    @property
+    def where(self) -> str:
+        """`file:line`."""
+        return f"{self.file}:{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A line that was skipped, and why."""
+
+    file: str
+    number: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        field = f" field {self.field!r}:" if self.field else ""
+        return f"{self.file}:{self.number}:{field} {self.reason}"
+
+
+def parse_time(value: Any, field: str) -> datetime:
+    """An ISO 8601 time with an offset."""
+    if not isinstance(value, str):
+        raise LineError(field, "expected an ISO 8601 time with an offset, e.g. 2026-01-05T09:00:00+01:00")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise LineError(field, f"{value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        raise LineError(field, f"{value!r} has no UTC offset (add +00:00 or Z)")
+    return parsed
+
+
+def _id(value: Any, field: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value) == "":
+        raise LineError(field, "expected a non-empty id (string)")
+    return str(value)
+
+
+def parse_line(raw: str, file: str, number: int) -> LogLine:
+    """Validate one line; raise `LineError` naming the field."""
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise LineError("", f"not valid JSON ({err.msg} at column {err.colno})") from None
+    if not isinstance(obj, dict):
+        raise LineError("", "a line must be one JSON object")
+    kind = obj.get("type")
+    if kind not in REQUIRED:
+        raise LineError("type", f"unknown event type {kind!r} (one of {', '.join(REQUIRED)})")
+    for name in ("platform", "community", "at", *REQUIRED[kind]):
+        if obj.get(name) is None:
+            raise LineError(name, "missing")
+    data = dict(obj)
+    for name in ID_FIELDS & set(data):
+        if data[name] is not None:
+            data[name] = _id(data[name], name)
+    if obj["platform"] not in {p.value for p in Platform}:
+        raise LineError("platform", f"unknown platform {obj['platform']!r} (one of {', '.join(p.value for p in Platform)})")
+    at = parse_time(obj["at"], "at")
+    if kind == "member_joined" and not isinstance(data.get("bot", False), bool):
+        raise LineError("bot", "expected true or false")
+    if kind == "message":
+        mentions = data.get("mentions", [])
+        if not isinstance(mentions, list):
+            raise LineError("mentions", "expected a list of member ids")
+        data["mentions"] = [_id(m, "mentions") for m in mentions]
+        if data.get("text") is not None and not isinstance(data["text"], str):
+            raise LineError("text", "expected a string")
+    if kind in ("reaction", "reaction_removed") and (not isinstance(data["emoji"], str) or not data["emoji"]):
+        raise LineError("emoji", "expected a non-empty string")
+    if kind == "poll":
+        if data["kind"] not in {k.value for k in PollKind}:
+            raise LineError("kind", f"unknown poll kind {data['kind']!r} (single, multiple, nps, csat or likert)")
+        options = data.get("options", [])
+        if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+            raise LineError("options", "expected a list of labels")
+        if not isinstance(data.get("anonymous", False), bool):
+            raise LineError("anonymous", "expected true or false")
+        if not isinstance(data["question"], str):
+            raise LineError("question", "expected a string")
+        data["closes_at"] = parse_time(data["closes_at"], "closes_at")
+    if kind == "poll_vote" and (isinstance(data["choice"], bool) or not isinstance(data["choice"], int)):
+        raise LineError("choice", "expected a whole number (option index from 0, or the score)")
+    return LogLine(file, number, kind, str(obj["platform"]), data["community"], at, data)
+
+
+def read_log(path: Path) -> Iterator[LogLine | BadLine]:
+    """Every line of a log file, parsed or rejected (blank lines are skipped)."""
+    with path.open(encoding="utf-8") as fh:
+        for number, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                yield parse_line(raw, str(path), number)
+            except LineError as err:
+                yield BadLine(str(path), number, err.field, err.reason)

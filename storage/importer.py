@@ -1,0 +1,252 @@
+"""Importing event logs (../shared/EVENTS.md) through the directory and the recorder, so rows match live ones.
+
+Idempotent: every event has a natural key (interactions, polls), a vote replaces the member's earlier one,
+and re-importing a file changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import delete, func, or_, select
+
+from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
+from storage.db import Database
+from storage.directory import Directory
+from storage.eventlog_parse import BadLine, LineError, LogLine, read_log
+from storage.models import Interaction, InteractionKind
+from storage.polls import Poll, PollKind, PollVote
+from storage.recorder import Recorder
+
+Progress = Callable[[int, int], None]
+SCORE_RANGES = {PollKind.NPS.value: (0, 10), PollKind.CSAT.value: (1, 5), PollKind.LIKERT.value: (1, 5)}
+
+
+def ballot_key() -> bytes:
+    """The key that hashes anonymous voters (ENGAGEBOT_BALLOT_KEY, else a fixed development key)."""
+    return os.environ.get("ENGAGEBOT_BALLOT_KEY", "engagebot-anonymous-ballots").encode()
+
+
+def anonymous_voter(poll_id: int, member_id: int) -> str:
+    """A keyed hash standing for a voter in an anonymous poll (stable, not reversible without the key)."""
+    return hmac.new(ballot_key(), f"{poll_id}:{member_id}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: lines read, events imported by type, rows added, lines skipped."""
+
+    lines: int = 0
+    imported: Counter[str] = field(default_factory=Counter)
+    bad: list[BadLine] = field(default_factory=list)
+    new_rows: int = 0
+    communities: set[str] = field(default_factory=set)
+
+    def lines_out(self) -> list[str]:
+        """The human summary."""
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.imported.items())) or "nothing"
+        out = [f"read {self.lines} lines from {len(self.communities)} communities: imported {kinds}",
+               f"new interaction rows: {self.new_rows} (events already imported add none)"]
+        if self.bad:
+            out.append(f"skipped {len(self.bad)} bad lines (listed above)")
+        return out
+
+
+@dataclass
+class _Known:
+    """What the import learned so far: message authors and channels, bots, polls."""
+
+    authors: dict[tuple[CommunityRef, str], MemberRef] = field(default_factory=dict)
+    channels: dict[tuple[CommunityRef, str], ChannelRef] = field(default_factory=dict)
+    bots: set[tuple[CommunityRef, str]] = field(default_factory=set)
+    names: dict[tuple[CommunityRef, str], str] = field(default_factory=dict)
+    polls: dict[tuple[int, str], tuple[int, str, int, bool]] = field(default_factory=dict)  # (cid, ext) -> id, kind, options, anonymous
+
+
+class EventLogImporter:
+    """Imports log files into the database, sorted by time, skipping and reporting bad lines."""
+
+    def __init__(self, db: Database, *, store_text: bool = False, batch_size: int = 2000) -> None:
+        self.db = db
+        self.directory = Directory(db)
+        self.recorder = Recorder(db, self.directory, batch_size=batch_size, store_text=store_text)
+        self.known = _Known()
+
+    async def import_files(self, paths: Iterable[Path], progress: Progress | None = None,
+                           on_bad: Callable[[BadLine], None] | None = None) -> ImportSummary:
+        """Read every file, sort all events by time, import them and summarise."""
+        summary = ImportSummary()
+        lines: list[LogLine] = []
+        for path in paths:
+            for item in read_log(path):
+                summary.lines += 1
+                if isinstance(item, BadLine):
+                    summary.bad.append(item)
+                    if on_bad:
+                        on_bad(item)
+                else:
+                    lines.append(item)
+        lines.sort(key=lambda line: line.at)
+        before = await self._count_rows()
+        total = len(lines)
+        for done, line in enumerate(lines, 1):
+            try:
+                await self._import(line)
+            except LineError as err:
+                bad = BadLine(line.file, line.number, err.field, err.reason)
+                summary.bad.append(bad)
+                if on_bad:
+                    on_bad(bad)
+            else:
+                summary.imported[line.type] += 1
+                summary.communities.add(f"{line.platform}:{line.community}")
+            if progress:
+                progress(done, total)
+        await self.recorder.flush()
+        summary.new_rows = await self._count_rows() - before
+        return summary
+
+    async def _count_rows(self) -> int:
+        table = Interaction.__table__  # type: ignore[attr-defined]
+        async with self.db.begin() as conn:
+            return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+    def _member(self, community: CommunityRef, member_id: str) -> MemberRef:
+        key = (community, member_id)
+        return MemberRef(community, member_id, self.known.names.get(key), key in self.known.bots)
+
+    async def _import(self, line: LogLine) -> None:
+        community = CommunityRef(Platform(line.platform), line.community)
+        d, at = line.data, line.at
+        if line.type == "member_joined":
+            if d.get("bot"):
+                self.known.bots.add((community, d["member"]))
+            if d.get("name"):
+                self.known.names[(community, d["member"])] = str(d["name"])
+            await self._record(MemberJoined(member=self._member(community, d["member"]), at=at))
+        elif line.type == "member_left":
+            await self._record(MemberLeft(member=self._member(community, d["member"]), at=at))
+        elif line.type == "message":
+            await self._message(community, line)
+        elif line.type in ("reaction", "reaction_removed"):
+            message = self._message_ref(community, d["message"])
+            member = self._member(community, d["member"])
+            if line.type == "reaction":
+                author = self.known.authors.get((community, d["message"])) or await self._author_in_db(community, d["message"])
+                await self._record(ReactionAdded(message=message, member=member, emoji=d["emoji"], message_author=author, at=at))
+            else:
+                await self._record(ReactionRemoved(message=message, member=member, emoji=d["emoji"], at=at))
+        elif line.type == "poll":
+            await self._poll(community, line)
+        elif line.type == "poll_vote":
+            await self._vote(community, line)
+
+    async def _record(self, event: Event) -> None:
+        await self.recorder.record(event)
+
+    def _message_ref(self, community: CommunityRef, message_id: str) -> MessageRef:
+        channel = self.known.channels.get((community, message_id)) or ChannelRef(community, "unknown")
+        return MessageRef(channel, message_id)
+
+    async def _author_in_db(self, community: CommunityRef, message_id: str) -> MemberRef | None:
+        """The author of a message imported earlier (None when the message is unknown)."""
+        from storage.models import Member
+
+        i, m = Interaction.__table__, Member.__table__  # type: ignore[attr-defined]
+        cid = await self.directory.community_id(community)
+        await self.recorder.flush()
+        async with self.db.begin() as conn:
+            row = (await conn.execute(
+                select(m.c.external_id, m.c.is_bot).join(i, i.c.member_id == m.c.id)
+                .where(i.c.community_id == cid, or_(i.c.kind == "message", i.c.kind == "reply"), i.c.external_id == message_id)
+            )).first()
+        if row is None:
+            return None
+        ref = MemberRef(community, str(row.external_id), bot=bool(row.is_bot))
+        self.known.authors[(community, message_id)] = ref
+        return ref
+
+    async def _message(self, community: CommunityRef, line: LogLine) -> None:
+        d = line.data
+        channel = ChannelRef(community, d["channel"], d["channel"])
+        ref = MessageRef(channel, d["id"])
+        author = self._member(community, d["member"])
+        self.known.authors[(community, d["id"])] = author
+        self.known.channels[(community, d["id"])] = channel
+        reply_to, reply_author = None, None
+        if d.get("reply_to"):
+            reply_to = self._message_ref(community, d["reply_to"])
+            reply_author = self.known.authors.get((community, d["reply_to"])) or await self._author_in_db(community, d["reply_to"])
+        mentions = tuple(self._member(community, m) for m in dict.fromkeys(d.get("mentions", [])))
+        await self._record(MessagePosted(
+            message=ref, author=author, text=str(d.get("text") or ""), reply_to=reply_to, reply_to_author=reply_author,
+            mentions=mentions, at=line.at,
+        ))
+
+    async def _poll(self, community: CommunityRef, line: LogLine) -> None:
+        d = line.data
+        cid = await self.directory.community_id(community)
+        table = Poll.__table__  # type: ignore[attr-defined]
+        async with self.db.begin() as conn:
+            await conn.execute(self.db.insert_ignore(table).values(
+                community_id=cid, external_id=d["id"], kind=d["kind"], question=d["question"][:1000], options=list(d.get("options", [])),
+                anonymous=bool(d.get("anonymous", False)), reveal="live", created_at=line.at, closes_at=d["closes_at"],
+            ))
+        await self._load_poll(cid, d["id"])
+
+    async def _load_poll(self, cid: int, poll: str) -> tuple[int, str, int, bool] | None:
+        if (found := self.known.polls.get((cid, poll))) is not None:
+            return found
+        table = Poll.__table__  # type: ignore[attr-defined]
+        async with self.db.begin() as conn:
+            row = (await conn.execute(
+                select(table.c.id, table.c.kind, table.c.options, table.c.anonymous).where(table.c.community_id == cid, table.c.external_id == poll)
+            )).first()
+        if row is None:
+            return None
+        info = (int(row.id), str(row.kind), len(row.options or []), bool(row.anonymous))
+        self.known.polls[(cid, poll)] = info
+        return info
+
+    async def _vote(self, community: CommunityRef, line: LogLine) -> None:
+        d, at = line.data, line.at
+        cid = await self.directory.community_id(community)
+        info = await self._load_poll(cid, d["poll"])
+        if info is None:
+            raise LineError("poll", f"unknown poll {d['poll']!r} (its `poll` line must come first in time)")
+        poll_id, kind, n_options, anonymous = info
+        choice = int(d["choice"])
+        low, high = SCORE_RANGES.get(kind, (0, max(n_options - 1, 0)))
+        if not low <= choice <= high:
+            raise LineError("choice", f"{choice} is out of range for a {kind} poll ({low}-{high})")
+        member = self._member(community, d["member"])
+        mid = await self.directory.member_id(member, at)
+        self.recorder.add_rows([Recorder.row(
+            cid, InteractionKind.POLL_VOTE, mid, f"poll:{d['poll']}:{member.id}:{at.isoformat()}", at, parent_external_id=f"poll:{d['poll']}",
+        )])
+        await self._ballot(poll_id, mid, choice, at, anonymous)
+
+    async def _ballot(self, poll_id: int, member_id: int, value: int, at: datetime, anonymous: bool) -> None:
+        """Store the member's answer, replacing an earlier one (a newer stored answer wins)."""
+        table = PollVote.__table__  # type: ignore[attr-defined]
+        c = table.c
+        voter = anonymous_voter(poll_id, member_id) if anonymous else str(member_id)
+        async with self.db.begin() as conn:
+            if not anonymous:
+                newer = (await conn.execute(select(c.id).where(c.poll_id == poll_id, c.voter == voter, c.cast_at > at))).first()
+                if newer is not None:
+                    return
+            await conn.execute(delete(table).where(c.poll_id == poll_id, c.voter == voter))
+            await conn.execute(self.db.insert_ignore(table).values(
+                # anonymous ballots get a random key, so the row order ties them to no interaction row
+                **({"id": secrets.randbelow(2**31 - 1) + 1} if anonymous else {}), poll_id=poll_id, voter=voter, member_id=None if anonymous else member_id, value=value, cast_at=None if anonymous else at,
+            ))

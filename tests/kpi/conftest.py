@@ -1,0 +1,41 @@
+"""KPI fixtures: a migrated database on SQLite, and on PostgreSQL when ENGAGEBOT_TEST_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.core.refs import CommunityRef, Platform
+from storage.db import Database
+from storage.importer import EventLogImporter, ImportSummary
+
+DATA = Path(__file__).parent / "data"
+G1 = CommunityRef(Platform.DISCORD, "g1")
+PARIS = "Europe/Paris"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def kpi_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A freshly migrated database (every test runs on SQLite, and on PostgreSQL when one is given)."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'kpi.db'}")
+    else:
+        url = os.environ.get("ENGAGEBOT_TEST_POSTGRES_URL")
+        if not url:
+            pytest.skip("ENGAGEBOT_TEST_POSTGRES_URL is not set")
+        db = Database(url)
+        async with db.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    await db.upgrade()
+    yield db
+    await db.close()
+
+
+async def import_logs(db: Database, *names: str) -> ImportSummary:
+    """Import event logs from tests/kpi/data."""
+    return await EventLogImporter(db).import_files([DATA / n for n in names])

@@ -55,6 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="print only the summary")
     demo.set_defaults(handler=cmd_demo)
 
+    imp = sub.add_parser("import", parents=[common], help="import event logs (JSON Lines, see EVENTS.md) into the database",
+                         description="Import event logs: every line is checked, bad lines are reported as FILE:LINE and skipped, "
+                                     "events are sorted by time, and importing the same file twice changes nothing.")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="event log files (.jsonl)")
+    imp.set_defaults(handler=cmd_import)
+
+    rep = sub.add_parser("report", parents=[common], help="print a community's KPIs for a week",
+                         description="Compute every KPI of a period for one community, with the week before and the goals.")
+    rep.add_argument("--platform", required=True, help="discord, slack, console or simulation")
+    rep.add_argument("--community", required=True, help="the guild or workspace id")
+    rep.add_argument("--period", help="ISO week such as 2026-W05 (default: the last complete week)")
+    rep.add_argument("--format", choices=["text", "markdown", "json", "csv"], default="text", help="output format (default: text)")
+    rep.add_argument("--chart", type=Path, metavar="FILE.png", help="also write the 12-week chart to FILE.png")
+    rep.add_argument("--locale", choices=["en", "fr"], help="language of the text and Markdown formats (default: the community's)")
+    rep.set_defaults(handler=cmd_report)
+
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = dbsub.add_parser("upgrade", parents=[common], help="apply the database migrations")
@@ -163,6 +179,20 @@ def cmd_export_recognition(args: argparse.Namespace, config: Config) -> int:
     else:
         args.out.write_bytes(data)
         print(f"{_rows} rows written to {args.out}", file=sys.stderr)
+def cmd_import(args: argparse.Namespace, config: Config) -> int:
+    """`engagebot import FILE...`."""
+    from bot.kpi_cli import run_import
+
+    summary = asyncio.run(run_import(config, list(args.files)))
+    return 1 if summary.bad else 0
+
+
+def cmd_report(args: argparse.Namespace, config: Config) -> int:
+    """`engagebot report`."""
+    from bot.kpi_cli import run_report
+
+    text = asyncio.run(run_report(config, args.platform, args.community, args.period, args.format, chart=args.chart, locale=args.locale))
+    sys.stdout.write(text)
     return 0
 
 

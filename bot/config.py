@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.core.refs import CommunityRef, Platform
 
-DEFAULT_COGS: list[str] = ["polls", "prompts", "onboarding", "recognition", "sentiment"]
+DEFAULT_COGS: list[str] = ["polls", "prompts", "onboarding", "recognition", "sentiment", "digest"]
 
 
 class ConfigError(Exception):

@@ -73,14 +73,16 @@ def demo_start() -> datetime:
     return datetime(2026, 1, 5, tzinfo=ZoneInfo(DEMO_TZ))
 
 
-def demo_config(config: Config, database_url: str, locale: str | None) -> Config:
-    """The user's configuration with the demo community (and the given database) in it."""
+def demo_config(config: Config, database_url: str, locale: str | None, out: Path | None = None) -> Config:
+    """The user's configuration with the demo community (and the given database) in it; charts go to `out`."""
     demo = {"platform": "simulation", "id": DEMO.id, "name": "Demo community", "timezone": DEMO_TZ,
             "locale": locale or config.bot.locale, "managers": [MANAGER]}
     communities = [c for c in config.communities if not (c.platform == Platform.SIMULATION and c.id == DEMO.id)]
     data = config.model_dump(mode="json")
     data["communities"] = [c.model_dump(mode="json") for c in communities] + [demo]
     data["database"]["url"] = database_url
+    if out is not None:
+        data["cogs"] = {**data["cogs"], "digest": {**data["cogs"].get("digest", {}), "chart_dir": str(out)}}
     return Config.model_validate(data)
 
 
@@ -245,7 +247,7 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
     else:
         url = explicit_database
     start = demo_start()
-    config = demo_config(config, url, options.locale)
+    config = demo_config(config, url, options.locale, options.out)
     clock = VirtualClock(start - timedelta(days=7))
     app = Engagebot(config, clock=clock)
     sim = SimulationAdapter(DEMO, clock)

@@ -1,0 +1,113 @@
+"""`engagebot import` (event logs) and `engagebot report` (a period's KPIs as text, Markdown, JSON or CSV)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import Config, ConfigError
+from bot.core.refs import CommunityRef, Platform
+from bot.i18n import Catalog
+from storage.db import Database
+from storage.eventlog_parse import BadLine
+from storage.importer import EventLogImporter, ImportSummary
+from storage.kpi.export import to_csv, to_json
+from storage.kpi.period import Period, PeriodError
+from storage.kpi.report import UnknownCommunity
+
+FORMATS = ("text", "markdown", "json", "csv")
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, shown only for long imports."""
+
+    def __init__(self, stream: TextIO | None = None, *, min_total: int = 5000, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.min_total = min_total
+        self.width = width
+        self._shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.min_total:
+            return
+        percent = done * 100 // total
+        if percent == self._shown and done != total:
+            return
+        self._shown = percent
+        filled = self.width * done // total
+        self.stream.write(f"\rimporting [{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}% {done}/{total} events")
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+async def run_import(config: Config, files: list[Path], *, out: TextIO | None = None, err: TextIO | None = None) -> ImportSummary:
+    """Import event logs into the configured database and print the summary."""
+    out, err = out or sys.stdout, err or sys.stderr
+    for path in files:
+        if not path.is_file():
+            raise ConfigError(f"import: {path}: no such file")
+    db = Database(config.database.url)
+    try:
+        await db.upgrade()
+
+        def bad(line: BadLine) -> None:
+            err.write(f"skipped {line}\n")
+
+        importer = EventLogImporter(db, store_text=config.database.store_text)
+        summary = await importer.import_files(files, progress=ProgressBar(err), on_bad=bad)
+    finally:
+        await db.close()
+    for line in summary.lines_out():
+        out.write(line + "\n")
+    return summary
+
+
+def digest_catalog() -> Catalog:
+    """The core texts with the digest's."""
+    catalog = Catalog()
+    catalog.load_folder(Path(__file__).resolve().parent.parent / "cogs" / "digest" / "locales", namespace="digest")
+    return catalog
+
+
+async def run_report(config: Config, platform: str, community: str, period: str | None, fmt: str, *, chart: Path | None = None,
+                     locale: str | None = None, now: datetime | None = None) -> str:
+    """A period's report for a community, in one of FORMATS (and the chart written to `chart`)."""
+    from cogs.digest.render import markdown
+    from cogs.digest.service import build_digest
+
+    try:
+        ref = CommunityRef(Platform(platform), community)
+    except ValueError:
+        raise ConfigError(f"report: --platform: unknown platform {platform!r} (one of {', '.join(p.value for p in Platform)})") from None
+    tz = config.timezone_of(ref).key
+    try:
+        wanted = Period.parse(period, tz) if period else Period.last_complete(now or datetime.now(UTC), tz)
+    except PeriodError as err:
+        raise ConfigError(f"report: --period: {err}") from None
+    locale = locale or config.locale_of(ref)
+    catalog = digest_catalog()
+
+    def t(key: str, **params: object) -> str:
+        return catalog.t(locale, f"digest.{key}", **params)
+
+    db = Database(config.database.url)
+    try:
+        await db.upgrade()
+        digest = await build_digest(db, ref, wanted, locale=locale, t=t, goals=config.community(ref).goals, chart=chart is not None,
+                                    name=config.community(ref).name)
+    except UnknownCommunity as err:
+        raise ConfigError(f"report: {err} (import its event log first: engagebot import FILE)") from None
+    finally:
+        await db.close()
+    if chart is not None and digest.chart:
+        chart.write_bytes(digest.chart)  # noqa: ASYNC240 - one file, the command's output
+    if fmt == "json":
+        return to_json(digest.report, digest.goals) + "\n"
+    if fmt == "csv":
+        return to_csv(digest.report)
+    if fmt == "markdown":
+        return markdown(digest.message)
+    return digest.message.plain_text() + "\n"

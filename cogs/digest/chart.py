@@ -1,0 +1,34 @@
+"""The digest's chart: weekly active members and posts over the last periods (matplotlib, Agg, PNG bytes)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+
+def render_chart(labels: Sequence[str], active: Sequence[int], posts: Sequence[int], *, title: str, active_label: str, posts_label: str) -> bytes:
+    """A PNG line chart; blocking, so call it in a thread."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 3.6), dpi=110)
+    ax = fig.add_subplot()
+    x = range(len(labels))
+    ax.bar(x, posts, color="#c9d7f2", label=posts_label)
+    ax.set_ylabel(posts_label)
+    ax2 = ax.twinx()
+    ax2.plot(x, active, color="#1f5fbf", marker="o", linewidth=2, label=active_label)
+    ax2.set_ylabel(active_label)
+    ax2.set_ylim(bottom=0)
+    ax.set_xticks(list(x), [label.split("-")[1] for label in labels], fontsize=8)
+    ax.set_title(title, fontsize=11)
+    ax.spines[["top"]].set_visible(False)
+    ax2.spines[["top"]].set_visible(False)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles, [posts_label, active_label], loc="upper left", fontsize=8, frameon=False)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

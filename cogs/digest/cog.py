@@ -1,0 +1,139 @@
+"""The digest cog: the weekly digest to managers (DM) and/or a channel, `/kpi` for staff, an optional public post."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from bot.cog import Cog, CogSettings, command
+from bot.commands import Access, CommandError, Option, OptionType, Reply
+from bot.core.events import CommandInvoked
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.scheduler import CronError, JobRun, JobSpec, cron_trigger
+from cogs.digest.render import key_figures_message
+from cogs.digest.service import Digest, build_digest
+from storage.kpi.period import Period, PeriodError
+from storage.kpi.report import UnknownCommunity
+
+
+class DigestSettings(CogSettings):
+    """`[cogs.digest]` and `[communities.cogs.digest]`."""
+
+    cron: str = "0 9 * * mon"
+    dm_managers: bool = True
+    channel: str | None = None
+    key_figures_channel: str | None = None
+    chart: bool = True
+    chart_weeks: int = Field(default=12, ge=2, le=52)
+    grace_days: int = Field(default=6, ge=0, le=6)
+    chart_dir: str | None = None
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        try:
+            cron_trigger(value, "UTC")
+        except CronError as err:
+            raise ValueError(str(err)) from None
+        return value
+
+
+class DigestCog(Cog):
+    """Sends each community's weekly digest exactly once per week, and answers `/kpi`."""
+
+    name = "digest"
+    Settings = DigestSettings
+
+    def settings(self, community: CommunityRef) -> DigestSettings:
+        """The community's digest settings."""
+        return self.ctx.settings(DigestSettings, community)
+
+    def timezone(self, community: CommunityRef) -> str:
+        """The community's timezone name."""
+        return self.ctx.config.timezone_of(community).key
+
+    def translate(self, locale: str) -> Callable[..., str]:
+        """The digest's texts in a locale."""
+        return lambda key, **params: self.ctx.catalog.t(locale, f"digest.{key}", **params)
+
+    def jobs(self) -> list[JobSpec]:
+        """One weekly job per community; its period is the week it reports."""
+        specs = []
+        for community in self.ctx.communities:
+            settings, tz = self.settings(community), self.timezone(community)
+            specs.append(JobSpec(
+                id="digest", scope=str(community), cron=settings.cron, timezone=tz, func=partial(self.send_digest, community),
+                grace=timedelta(days=settings.grace_days), period_of=partial(_reported_week, tz),
+            ))
+        return specs
+
+    async def digest(self, community: CommunityRef, period: Period, locale: str | None = None) -> Digest:
+        """The digest of a period for a community (recorded rows flushed first)."""
+        await self.ctx.recorder.flush()
+        settings = self.settings(community)
+        locale = locale or self.ctx.locale(community)
+        configured = self.ctx.config.community(community)
+        return await build_digest(self.ctx.db, community, period, locale=locale, t=self.translate(locale), goals=configured.goals,
+                                  chart=settings.chart, weeks=settings.chart_weeks, name=configured.name)
+
+    async def send_digest(self, community: CommunityRef, run: JobRun) -> None:
+        """The weekly job: send the reported week's digest to the managers and the channel."""
+        settings, tz = self.settings(community), self.timezone(community)
+        period = Period.parse(run.period, tz)
+        digest = await self.digest(community, period)
+        channel = ChannelRef(community, settings.channel, settings.channel) if settings.channel else None
+        if settings.dm_managers:
+            for manager in self.ctx.config.community(community).managers:
+                await self.ctx.messenger.dm(MemberRef(community, manager), digest.message, fallback=channel)
+        if channel is not None:
+            await self.ctx.messenger.say(channel, digest.message)
+        if settings.key_figures_channel:
+            public = ChannelRef(community, settings.key_figures_channel, settings.key_figures_channel)
+            locale = self.ctx.locale(community)
+            await self.ctx.messenger.say(public, key_figures_message(digest.report, locale, self.translate(locale)))
+        self.ctx.log.info("digest %s sent for %s%s", period.label, community, " (caught up)" if run.caught_up else "")
+
+    @command("kpi", {"en": "Show this community's key figures (only you will see them)",
+                     "fr": "Afficher les indicateurs clés de la communauté (visibles par vous seul)"},
+             options=(Option("period", OptionType.STRING, {"en": "The week, e.g. 2026-W05 (default: last week)",
+                                                            "fr": "La semaine, par ex. 2026-W05 (par défaut : la semaine dernière)"}, required=False),),
+             access=Access.STAFF)
+    async def kpi(self, inv: CommandInvoked) -> Reply:
+        """The digest of a week, for the caller only."""
+        community, tz = inv.community, self.timezone(inv.community)
+        label = inv.options.get("period")
+        try:
+            period = Period.parse(label, tz) if label else Period.last_complete(self.ctx.clock.now(), tz)
+        except PeriodError:
+            raise CommandError("digest.bad_period", period=label) from None
+        try:
+            digest = await self.digest(community, period, inv.locale)
+        except UnknownCommunity:
+            raise CommandError("digest.no_data") from None
+        return Reply(digest.message, ephemeral=True)
+
+    async def summary(self, community: CommunityRef) -> list[str]:
+        """The digest of the last complete week (and its chart written to `chart_dir`)."""
+        period = Period.last_complete(self.ctx.clock.now(), self.timezone(community))
+        try:
+            digest = await self.digest(community, period)
+        except UnknownCommunity:
+            return []
+        lines = digest.message.plain_text().splitlines()
+        folder = self.settings(community).chart_dir
+        if folder and digest.chart:
+            path = Path(folder) / f"digest-{period.label}.png"
+            await asyncio.to_thread(path.write_bytes, digest.chart)
+            lines.append(f"chart: {path}")
+        return lines
+
+
+def _reported_week(timezone: str, scheduled_for: Any) -> str:
+    """The week a run reports: the last complete one at its scheduled time."""
+    return Period.last_complete(scheduled_for, timezone).label

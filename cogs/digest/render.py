@@ -1,0 +1,189 @@
+"""The digest as a neutral `Message` (console, Discord, Slack), in the community's language; plus Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.message import Attachment, Field, Message
+from storage.kpi.goals import GoalResult
+from storage.kpi.keys import RATE_KEYS
+from storage.kpi.report import KpiReport
+
+Translate = Callable[..., str]
+SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+MAX_NAMES = 10
+
+
+class Numbers:
+    """Numbers the way a locale writes them (decimal comma and spaced percent in French)."""
+
+    def __init__(self, locale: str, t: Translate) -> None:
+        self.fr = locale == "fr"
+        self.t = t
+
+    def num(self, value: float) -> str:
+        """A count or a ratio (one decimal at most)."""
+        text = str(value) if isinstance(value, int) else f"{value:.1f}".removesuffix(".0")
+        return text.replace(".", ",") if self.fr else text
+
+    def pct(self, rate: float) -> str:
+        """A rate in [0, 1] as a whole percentage."""
+        return f"{round(rate * 100)}\u202f%" if self.fr else f"{round(rate * 100)}%"
+
+    def minutes(self, value: float) -> str:
+        """A duration in minutes."""
+        return self.t("minutes", value=self.num(round(value) if value >= 10 else round(value, 1)))
+
+    def value(self, key: str, value: Any) -> str:
+        """A KPI value as shown to people."""
+        if value is None:
+            return str(self.t("none"))
+        if key in RATE_KEYS:
+            return self.pct(value)
+        if key == "median_first_response_minutes":
+            return self.minutes(value)
+        if key == "nps":
+            return f"{value:+.0f}"
+        if key == "csat":
+            return f"{value:.0f}/100"
+        return self.num(value)
+
+    def gap(self, key: str, gap: float) -> str:
+        """How far from a target."""
+        if key in RATE_KEYS:
+            return f"{self.num(round(gap * 100, 1))} {self.t('points')}"
+        if key == "median_first_response_minutes":
+            return self.minutes(gap)
+        return self.num(gap)
+
+    def delta(self, key: str, delta: float | None) -> str:
+        """(▲ 3), (▼ 2 pts), (=) or nothing when there is nothing to compare."""
+        if delta is None:
+            return ""
+        if delta == 0:
+            return "(=)"
+        arrow = "▲" if delta > 0 else "▼"
+        size = abs(delta)
+        if key in RATE_KEYS:
+            shown = f"{self.num(round(size * 100, 1))} {self.t('points')}"
+        elif key == "median_first_response_minutes":
+            shown = self.minutes(size)
+        else:
+            shown = self.num(size)
+        return f"({arrow} {shown})"
+
+
+def names(report: KpiReport, ids: Sequence[str], t: Translate) -> str:
+    """Display names of listed members, at most ten."""
+    if not ids:
+        return str(t("line.nobody"))
+    shown = [report.name(m) for m in ids[:MAX_NAMES]]
+    more = len(ids) - MAX_NAMES
+    return ", ".join(shown) + (f" (+{more})" if more > 0 else "")
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def goal_lines(report: KpiReport, goals: Sequence[GoalResult], t: Translate, n: Numbers) -> list[str]:
+    """One line per goal: met, not met with the gap, or not computed."""
+    out = []
+    for g in goals:
+        label = f"{t('kpi.' + g.goal.kpi)} {SYMBOLS[g.goal.op]} {n.value(g.goal.kpi, g.goal.target)}"
+        if g.met is None:
+            reason = t("reason." + report.reasons.get(g.goal.kpi, "no_posts"))
+            out.append(t("line.goal_unknown", goal=label, reason=reason))
+        elif g.met:
+            out.append(t("line.goal_met", goal=label, value=n.value(g.goal.kpi, report.kpis[g.goal.kpi])))
+        else:
+            out.append(t("line.goal_missed", goal=label, value=n.value(g.goal.kpi, report.kpis[g.goal.kpi]), gap=n.gap(g.goal.kpi, g.gap or 0)))
+    return out
+
+
+def digest_message(report: KpiReport, goals: Sequence[GoalResult], locale: str, t: Translate, image: Attachment | None = None) -> Message:
+    """The weekly digest: headline figures with deltas, goals, 90-9-1, responsiveness, newcomers, names, voice."""
+    n = Numbers(locale, t)
+    k, d = report.kpis, report.delta
+
+    def v(key: str) -> str:
+        if k.get(key) is None and key in report.reasons:
+            return str(t("not_computed", reason=t("reason." + report.reasons[key])))
+        return n.value(key, k.get(key))
+
+    tz = ZoneInfo(report.period.timezone)
+    start = report.period.start.astimezone(tz)
+    end_day = report.period.monday + timedelta(days=6)
+    title = t("title", community=report.community.name or report.community.id, week=report.period.label,
+              start=start.strftime("%d/%m"), end=end_day.strftime("%d/%m"))
+    body = t("body", active=k["active_members"], members=k["members_total"], rate=v("activity_rate"), posts=k["posts"])
+    fields = [Field(t("field.headline"), "\n".join(_clean(x) for x in (
+        t("line.members", members=k["members_total"], delta=n.delta("members_total", d("members_total")), new=k["new_members"], left=k["left_members"]),
+        t("line.active", active=k["active_members"], delta=n.delta("active_members", d("active_members")), rate=v("activity_rate"),
+          rate_delta=n.delta("activity_rate", d("activity_rate"))),
+        t("line.posts", posts=k["posts"], delta=n.delta("posts", d("posts")), replies=k["replies"], reactions=k["reactions"],
+          reactions_delta=n.delta("reactions", d("reactions"))),
+    )))]
+    if goals:
+        fields.append(Field(t("field.goals"), "\n".join(goal_lines(report, goals, t, n))))
+    shape = k["participation_9091"]
+    total = max(k["members_total"], 1)
+    shape_lines = [t("line.shape", lurkers=shape["lurkers"], contributors=shape["contributors"], super=shape["super_contributors"],
+                     lurkers_pct=n.pct(shape["lurkers"] / total), contributors_pct=n.pct(shape["contributors"] / total),
+                     super_pct=n.pct(shape["super_contributors"] / total))]
+    shape_lines.append(t("line.concentration", share=v("top10_share"), absence=v("absence_factor")) if k["posts"] else t("line.concentration_none"))
+    fields.append(Field(t("field.shape"), "\n".join(shape_lines)))
+    fields.append(Field(t("field.responsiveness"), "\n".join(_clean(x) for x in (
+        t("line.response_rate", rate=v("response_rate"), delta=n.delta("response_rate", d("response_rate"))),
+        t("line.first_response", minutes=v("median_first_response_minutes"),
+          delta=n.delta("median_first_response_minutes", d("median_first_response_minutes"))),
+    ))))
+    fields.append(Field(t("field.newcomers"), "\n".join(_clean(x) for x in (
+        t("line.newcomers", activation=v("newcomer_activation"), retention=v("newcomer_retention")),
+        t("line.returning", rate=v("returning_rate"), delta=n.delta("returning_rate", d("returning_rate"))),
+    ))))
+    fields.append(Field(t("field.reach_out"), "\n".join((
+        t("line.at_risk", names=names(report, k["at_risk"], t)),
+        t("line.isolated", names=names(report, k["isolated"], t)),
+    ))))
+    fields.append(Field(t("field.hubs"), t("line.hubs", names=names(report, k["hubs"], t))))
+    voice = [_clean(t("line.polls", votes=k["poll_votes"], delta=n.delta("poll_votes", d("poll_votes")), participation=v("poll_participation")))]
+    if k["nps"] is not None:
+        voice.append(t("line.nps", value=v("nps")))
+    if k["csat"] is not None:
+        voice.append(t("line.csat", value=v("csat")))
+    if isinstance(k.get("sentiment"), dict):
+        s = k["sentiment"]
+        voice.append(t("line.sentiment", positive=n.pct(s.get("positive", 0)), neutral=n.pct(s.get("neutral", 0)), negative=n.pct(s.get("negative", 0))))
+    fields.append(Field(t("field.voice"), "\n".join(voice)))
+    footer = t("footer", end=report.period.end.astimezone(tz).strftime("%d/%m/%Y %H:%M"), timezone=report.period.timezone)
+    return Message(body=body, title=title, fields=tuple(fields), image=image, footer=footer)
+
+
+def key_figures_message(report: KpiReport, locale: str, t: Translate) -> Message:
+    """The public "key figures" post for members: counts only, no names."""
+    n = Numbers(locale, t)
+    k = report.kpis
+    answered = t("key_figures_answered", rate=n.pct(k["response_rate"])) if k["response_rate"] is not None else ""
+    body = _clean(t("key_figures_body", members=k["members_total"], active=k["active_members"],
+                    rate=n.value("activity_rate", k["activity_rate"]), posts=k["posts"], reactions=k["reactions"], answered=answered))
+    return Message(body=body, title=t("key_figures_title", week=report.period.label))
+
+
+def markdown(message: Message) -> str:
+    """A Markdown rendering of a message (for `engagebot report --format markdown`)."""
+    parts = []
+    if message.title:
+        parts.append(f"# {message.title}")
+    if message.body:
+        parts.append(message.body)
+    for f in message.fields:
+        parts.append(f"## {f.name}\n\n" + "\n".join(f"- {line}" for line in f.value.splitlines()))
+    if message.image:
+        parts.append(f"![{message.image.description or ''}]({message.image.filename})")
+    if message.footer:
+        parts.append(f"_{message.footer}_")
+    return "\n\n".join(parts) + "\n"

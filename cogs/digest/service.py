@@ -1,0 +1,58 @@
+"""Building a digest: the KPI report, the goals, the chart and the rendered message (shared by the cog and the CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+
+from bot.core.message import Attachment, Message
+from bot.core.refs import CommunityRef
+from cogs.digest.chart import render_chart
+from cogs.digest.render import Translate, digest_message
+from storage.db import Database
+from storage.kpi import queries as q
+from storage.kpi.goals import GoalResult, evaluate_goals, parse_goal
+from storage.kpi.period import Period
+from storage.kpi.report import KpiReport, community_row, compute_report
+
+CHART_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A period's report, its goals, the chart (PNG) and the message to send."""
+
+    report: KpiReport
+    goals: list[GoalResult]
+    message: Message
+    chart: bytes | None
+
+
+async def weekly_series(db: Database, ref: CommunityRef, last: Period, weeks: int = CHART_WEEKS) -> tuple[list[str], list[int], list[int]]:
+    """Labels, active members and posts of the `weeks` periods ending with `last`."""
+    cid, _ = await community_row(db, ref)
+    periods = [last.shift(k - weeks + 1) for k in range(weeks)]
+    async with db.begin() as conn:
+        series = await q.weekly_series(conn, cid, periods, await q.bot_ids(conn, cid))
+    return [p.label for p in periods], [a for a, _ in series], [p for _, p in series]
+
+
+async def chart_png(db: Database, ref: CommunityRef, last: Period, t: Translate, weeks: int = CHART_WEEKS, name: str | None = None) -> bytes:
+    """The chart of the last weeks, drawn in a thread."""
+    labels, active, posts = await weekly_series(db, ref, last, weeks)
+    return await asyncio.to_thread(
+        render_chart, labels, active, posts, title=t("chart_title", community=name or ref.id, weeks=weeks),
+        active_label=t("chart_active"), posts_label=t("chart_posts"),
+    )
+
+
+async def build_digest(db: Database, ref: CommunityRef, period: Period, *, locale: str, t: Translate, goals: list[str],
+                       chart: bool = True, weeks: int = CHART_WEEKS, name: str | None = None) -> Digest:
+    """Compute, evaluate the goals, draw the chart and render the digest (`name`: the configured community name)."""
+    report = await compute_report(db, ref, period)
+    if name:
+        report.community = replace(report.community, name=name)
+    results = evaluate_goals([parse_goal(g) for g in goals], report.kpis)
+    png = await chart_png(db, ref, period, t, weeks, report.community.name) if chart else None
+    image = Attachment(f"digest-{period.label}.png", png, t("chart_alt", weeks=weeks)) if png else None
+    return Digest(report, results, digest_message(report, results, locale, t, image), png)

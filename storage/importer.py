@@ -25,7 +25,7 @@ from storage.directory import Directory
 from storage.eventlog_parse import BadLine, LineError, LogLine, read_log
 from storage.models import Interaction, InteractionKind
 from storage.polls import Poll, PollKind, PollVote
-from storage.recorder import Recorder
+from storage.recorder import PendingRow, Recorder
 
 Progress = Callable[[int, int], None]
 SCORE_RANGES = {PollKind.NPS.value: (0, 10), PollKind.CSAT.value: (1, 5), PollKind.LIKERT.value: (1, 5)}
@@ -229,17 +229,18 @@ class EventLogImporter:
         if not low <= choice <= high:
             raise LineError("choice", f"{choice} is out of range for a {kind} poll ({low}-{high})")
         member = self._member(community, d["member"])
+        await self.recorder.flush()  # the member row exists before its ballot refers to it
         mid = await self.directory.member_id(member, at)
-        self.recorder.add_rows([Recorder.row(
-            cid, InteractionKind.POLL_VOTE, mid, f"poll:{d['poll']}:{member.id}:{at.isoformat()}", at, parent_external_id=f"poll:{d['poll']}",
-        )])
-        await self._ballot(poll_id, mid, choice, at, anonymous)
+        self.recorder.add(PendingRow(
+            community, InteractionKind.POLL_VOTE, member, f"poll:{d['poll']}:{member.id}:{at.isoformat()}", at, parent_external_id=f"poll:{d['poll']}",
+        ))
+        await self._ballot(poll_id, mid, member.id, choice, at, anonymous)
 
-    async def _ballot(self, poll_id: int, member_id: int, value: int, at: datetime, anonymous: bool) -> None:
+    async def _ballot(self, poll_id: int, member_id: int, external_id: str, value: int, at: datetime, anonymous: bool) -> None:
         """Store the member's answer, replacing an earlier one (a newer stored answer wins)."""
         table = PollVote.__table__  # type: ignore[attr-defined]
         c = table.c
-        voter = anonymous_voter(poll_id, member_id) if anonymous else str(member_id)
+        voter = anonymous_voter(poll_id, member_id) if anonymous else external_id
         async with self.db.begin() as conn:
             if not anonymous:
                 newer = (await conn.execute(select(c.id).where(c.poll_id == poll_id, c.voter == voter, c.cast_at > at))).first()

@@ -73,14 +73,14 @@ class DigestCog(Cog):
             ))
         return specs
 
-    async def digest(self, community: CommunityRef, period: Period, locale: str | None = None) -> Digest:
+    async def digest(self, community: CommunityRef, period: Period, locale: str | None = None, *, chart: bool | None = None) -> Digest:
         """The digest of a period for a community (recorded rows flushed first)."""
         await self.ctx.recorder.flush()
         settings = self.settings(community)
         locale = locale or self.ctx.locale(community)
         configured = self.ctx.config.community(community)
         return await build_digest(self.ctx.db, community, period, locale=locale, t=self.translate(locale), goals=configured.goals,
-                                  chart=settings.chart, weeks=settings.chart_weeks, name=configured.name)
+                                  chart=settings.chart if chart is None else chart, weeks=settings.chart_weeks, name=configured.name)
 
     async def send_digest(self, community: CommunityRef, run: JobRun) -> None:
         """The weekly job: send the reported week's digest to the managers and the channel."""
@@ -117,6 +117,21 @@ class DigestCog(Cog):
         except UnknownCommunity:
             raise CommandError("digest.no_data") from None
         return Reply(digest.message, ephemeral=True)
+
+    async def home_lines(self, member: MemberRef, access: Access) -> list[str]:
+        """Staff see last week's headline figures on their home view (Slack App Home); members see nothing here."""
+        if not access & Access.STAFF:
+            return []
+        community = member.community
+        period = Period.last_complete(self.ctx.clock.now(), self.timezone(community))
+        try:
+            digest = await self.digest(community, period, chart=False)
+        except UnknownCommunity:
+            return []
+        t = self.translate(self.ctx.locale(community))
+        headline = digest.message.fields[0].value.splitlines()
+        responsiveness = next(f for f in digest.message.fields if f.name == t("field.responsiveness")).value.splitlines()
+        return [t("home_title", week=period.label), *headline, responsiveness[0]]
 
     async def summary(self, community: CommunityRef) -> list[str]:
         """The digest of the last complete week (and its chart written to `chart_dir`)."""

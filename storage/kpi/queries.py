@@ -85,18 +85,18 @@ async def joiners(conn: AsyncConnection, cid: int, start: datetime, end: datetim
 
 
 async def membership_history(conn: AsyncConnection, cid: int, end: datetime) -> dict[int, list[tuple[datetime, str]]]:
-    """The join and leave events before `end` of every member who left at least once before `end`."""
+    """The join and leave events before `end` of every member who left at least once before `end`.
+
+    Reads the join/leave rows only (one index range per kind): as many rows as membership changes, not activity.
+    """
     rows = await conn.execute(
-        sql(
-            "SELECT member_id, kind, at FROM interactions WHERE community_id = :c AND kind IN ('join','leave') AND at < :e"
-            " AND member_id IN (SELECT member_id FROM interactions WHERE community_id = :c AND kind = 'leave' AND at < :e)",
-            "e",
-        ),
+        sql("SELECT member_id, kind, at FROM interactions WHERE community_id = :c AND kind IN ('join','leave') AND at < :e", "e"),
         {"c": cid, "e": end},
     )
     history: dict[int, list[tuple[datetime, str]]] = {}
     for member_id, kind, at in rows:
         history.setdefault(int(member_id), []).append((utc(at), str(kind)))
+    history = {m: events for m, events in history.items() if any(kind == "leave" for _, kind in events)}
     for events in history.values():
         events.sort(key=lambda e: (e[0], e[1] == "leave"))  # at the same instant, the leave wins
     return history
@@ -113,32 +113,48 @@ class MemberWeeks:
     polls: list[int]
 
 
+def bucket_of(bounds: Sequence[str], alias: str = "i", *, ends: bool = False) -> str:
+    """SQL: the position of the row's period in the range (or, with `ends`, that period's end parameter)."""
+    n = len(bounds) - 1
+    whens = " ".join(f"WHEN {alias}.at < :{bounds[k + 1]} THEN {':' + bounds[k + 1] if ends else k}" for k in range(n - 1))
+    return f"CASE {whens} ELSE {':' + bounds[n] if ends else n - 1} END"
+
+
 async def activity(conn: AsyncConnection, cid: int, periods: Sequence[Period]) -> dict[int, MemberWeeks]:
-    """Per member, per consecutive period: contributions, posts, replies, live reactions, polls voted in."""
+    """Per member, per consecutive period: contributions, posts, replies, live reactions, polls voted in.
+
+    One pass over the range: each row's period is computed once, and a reaction removed before the end of
+    its own period is neither a reaction nor a contribution.
+    """
     n = len(periods)
     bounds = [f"b{k}" for k in range(n + 1)]
     params: dict[str, Any] = {"c": cid, **{f"b{k}": p.start for k, p in enumerate(periods)}, f"b{n}": periods[-1].end}
-    valid = valid_reaction(bounds)
-    cols = []
-    for k in range(n):
-        inside = f"i.at >= :b{k} AND i.at < :b{k + 1}"
-        cols += [
-            f"SUM(CASE WHEN {inside} AND i.kind IN {CONTRIBUTIONS} AND {valid} THEN 1 ELSE 0 END)",
-            f"SUM(CASE WHEN {inside} AND i.kind IN {POSTS} THEN 1 ELSE 0 END)",
-            f"SUM(CASE WHEN {inside} AND i.kind = 'reply' THEN 1 ELSE 0 END)",
-            f"SUM(CASE WHEN {inside} AND i.kind = 'reaction' AND {valid} THEN 1 ELSE 0 END)",
-            f"COUNT(DISTINCT CASE WHEN {inside} AND i.kind = 'poll_vote' THEN i.parent_external_id END)",
-        ]
+    removed_early = f"i.kind = 'reaction' AND i.removed_at IS NOT NULL AND i.removed_at < {bucket_of(bounds, ends=True)}"
     statement = sql(
-        f"SELECT i.member_id, {', '.join(cols)} FROM interactions i"
-        f" WHERE i.community_id = :c AND i.at >= :b0 AND i.at < :b{n} AND i.kind IN {CONTRIBUTIONS}"
-        " GROUP BY i.member_id",
+        "SELECT x.member_id, x.bucket, SUM(x.live), SUM(CASE WHEN x.kind IN ('message','reply') THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN x.kind = 'reply' THEN 1 ELSE 0 END), SUM(CASE WHEN x.kind = 'reaction' THEN x.live ELSE 0 END)"
+        f" FROM (SELECT i.member_id + 0 AS member_id, i.kind, {bucket_of(bounds)} AS bucket, CASE WHEN {removed_early} THEN 0 ELSE 1 END AS live"
+        f"  FROM interactions i WHERE i.community_id = :c AND i.at >= :b0 AND i.at < :b{n} AND i.kind IN {CONTRIBUTIONS}) x"
+        " GROUP BY x.member_id, x.bucket",
         *bounds,
     )
     out: dict[int, MemberWeeks] = {}
-    for row in await conn.execute(statement, params):
-        v = [int(x or 0) for x in row[1:]]
-        out[int(row[0])] = MemberWeeks(v[0::5], v[1::5], v[2::5], v[3::5], v[4::5])
+
+    def weeks(member: int) -> MemberWeeks:
+        if member not in out:
+            out[member] = MemberWeeks([0] * n, [0] * n, [0] * n, [0] * n, [0] * n)
+        return out[member]
+
+    for member, bucket, live, posts, replies, reactions in await conn.execute(statement, params):
+        w, k = weeks(int(member)), int(bucket)
+        w.contributions[k], w.posts[k], w.replies[k], w.reactions[k] = int(live or 0), int(posts or 0), int(replies or 0), int(reactions or 0)
+    votes = sql(
+        f"SELECT i.member_id, {bucket_of(bounds)} AS bucket, COUNT(DISTINCT i.parent_external_id) FROM interactions i"
+        f" WHERE i.community_id = :c AND i.kind = 'poll_vote' AND i.at >= :b0 AND i.at < :b{n} GROUP BY i.member_id, bucket",
+        *bounds,
+    )
+    for member, bucket, polls in await conn.execute(votes, params):
+        weeks(int(member)).polls[int(bucket)] = int(polls or 0)
     return out
 
 
@@ -169,15 +185,15 @@ async def responsiveness(conn: AsyncConnection, cid: int, period: Period, bots: 
 
 
 async def edges(conn: AsyncConnection, cid: int, period: Period) -> set[tuple[int, int]]:
-    """Distinct (from, to) member pairs of the period's replies, live reactions and mentions (bots not yet removed)."""
+    """Distinct (from, to) member pairs of the period's replies, live reactions and mentions (bots not yet removed).
+
+    The target is the member the adapter named, else the author of the target post row; unknown targets make no edge.
+    """
     statement = sql(
-        "SELECT i.member_id, COALESCE(p.member_id, i.target_member_id) FROM interactions i"
-        " LEFT JOIN interactions p ON p.community_id = i.community_id AND p.kind IN ('message','reply') AND p.external_id = i.parent_external_id"
-        " WHERE i.community_id = :c AND i.kind IN ('reply','reaction') AND i.at >= :s AND i.at < :e"
-        "  AND (i.kind <> 'reaction' OR i.removed_at IS NULL OR i.removed_at >= :e)"
-        " UNION"
-        " SELECT m.member_id, m.target_member_id FROM interactions m"
-        " WHERE m.community_id = :c AND m.kind = 'mention' AND m.at >= :s AND m.at < :e",
+        "SELECT DISTINCT i.member_id, COALESCE(i.target_member_id, (SELECT MIN(p.member_id) FROM interactions p"
+        "  WHERE p.community_id = i.community_id AND p.kind IN ('message','reply') AND p.external_id = i.parent_external_id))"
+        " FROM interactions i WHERE i.community_id = :c AND i.kind IN ('reply','reaction','mention') AND i.at >= :s AND i.at < :e"
+        "  AND (i.kind <> 'reaction' OR i.removed_at IS NULL OR i.removed_at >= :e)",
         "s", "e",
     )
     rows = await conn.execute(statement, {"c": cid, "s": period.start, "e": period.end})

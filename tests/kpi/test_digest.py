@@ -121,3 +121,15 @@ async def test_the_digest_summary_prints_the_last_week_and_writes_the_chart(star
     assert lines[0] == "**Weekly digest · Les Jardiniers · week 2026-W02 (05/01 – 11/01)**"
     assert lines[-1] == f"chart: {tmp_path / 'digest-2026-W02.png'}"
     assert (tmp_path / "digest-2026-W02.png").read_bytes().startswith(b"\x89PNG")
+
+
+async def test_staff_see_last_week_s_headlines_on_their_home_view_members_see_none(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from bot.commands import Access
+
+    h: Harness = await start_bot(digest_config(db_url), start=MONDAY)
+    await play_a_week(h)
+    await h.app.scheduler.advance_to(datetime(2026, 1, 12, 9, 30, tzinfo=UTC))
+    cog = h.app.cogs["digest"]
+    lines = await cog.home_lines(h.sim.member("camille"), Access.MEMBER | Access.ANIMATOR)
+    assert lines[0] == "📊 Last week (2026-W02)" and lines[2].startswith("Active members: 3") and lines[-1].startswith("New topics answered")
+    assert await cog.home_lines(h.sim.member("alice"), Access.MEMBER) == []

@@ -15,7 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_interactions_community_kind_at', 'interactions', ['community_id', 'kind', 'at'], unique=False)
+    # covering for the KPI scans of a period: one index range per kind, no table lookups
+    op.create_index('ix_interactions_community_kind_at', 'interactions', ['community_id', 'kind', 'at', 'member_id', 'removed_at'], unique=False)
     op.create_index('ix_members_community_joined', 'members', ['community_id', 'joined_at'], unique=False)
 
 

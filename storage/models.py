@@ -50,7 +50,10 @@ class Member(SQLModel, table=True):
     """A member of a community; `joined_at` is the first join, or the first event seen."""
 
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("community_id", "external_id", name="uq_members_community_external"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "external_id", name="uq_members_community_external"),
+        Index("ix_members_community_joined", "community_id", "joined_at"),  # KPIs: joiners of a period (0003_kpi)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id", index=True)
@@ -82,6 +85,8 @@ class Interaction(SQLModel, table=True):
         Index("ix_interactions_community_at", "community_id", "at"),
         Index("ix_interactions_community_parent", "community_id", "parent_external_id"),
         Index("ix_interactions_member_at", "member_id", "at"),
+        # KPIs: one covering index range per kind and period (0003_kpi)
+        Index("ix_interactions_community_kind_at", "community_id", "kind", "at", "member_id", "removed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

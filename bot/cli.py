@@ -179,6 +179,9 @@ def cmd_export_recognition(args: argparse.Namespace, config: Config) -> int:
     else:
         args.out.write_bytes(data)
         print(f"{_rows} rows written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def cmd_import(args: argparse.Namespace, config: Config) -> int:
     """`engagebot import FILE...`."""
     from bot.kpi_cli import run_import

@@ -76,7 +76,8 @@ def demo_start() -> datetime:
 def demo_config(config: Config, database_url: str, locale: str | None, out: Path | None = None) -> Config:
     """The user's configuration with the demo community (and the given database) in it; charts go to `out`."""
     demo = {"platform": "simulation", "id": DEMO.id, "name": "Demo community", "timezone": DEMO_TZ,
-            "locale": locale or config.bot.locale, "managers": [MANAGER]}
+            "locale": locale or config.bot.locale, "managers": [MANAGER],
+            "goals": ["activity_rate >= 0.25", "median_first_response_minutes <= 120"]}
     communities = [c for c in config.communities if not (c.platform == Platform.SIMULATION and c.id == DEMO.id)]
     data = config.model_dump(mode="json")
     data["communities"] = [c.model_dump(mode="json") for c in communities] + [demo]

@@ -29,4 +29,8 @@ REASONS: dict[str, str] = {
     "no_posts": "no posts in the period",
     "no_survey": "no survey of this kind closed in the period",
     "sentiment_off": "sentiment model off",
+    "sentiment_no_scores": "no post of the period was scored",
+    "sentiment_no_extra": "sentiment model not installed (pip install 'engagebot[nlp]')",
+    "sentiment_failed": "sentiment model failed to load",
+    "sentiment_loading": "sentiment model still loading",
 }

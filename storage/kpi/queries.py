@@ -104,7 +104,7 @@ async def membership_history(conn: AsyncConnection, cid: int, end: datetime) -> 
 
 @dataclass
 class MemberWeeks:
-    """One member's counts in each period of a range (index = period position)."""
+    """One member in each period of a range (index = period position): contributed (1/0), posts, replies, live reactions, polls."""
 
     contributions: list[int]
     posts: list[int]
@@ -121,7 +121,7 @@ def bucket_of(bounds: Sequence[str], alias: str = "i", *, ends: bool = False) ->
 
 
 async def activity(conn: AsyncConnection, cid: int, periods: Sequence[Period]) -> dict[int, MemberWeeks]:
-    """Per member, per consecutive period: contributions, posts, replies, live reactions, polls voted in.
+    """Per member: contributed or not in each consecutive period; posts, replies and live reactions in the last two; polls voted in.
 
     One pass over the range: each row's period is computed once, and a reaction removed before the end of
     its own period is neither a reaction nor a contribution.
@@ -130,12 +130,20 @@ async def activity(conn: AsyncConnection, cid: int, periods: Sequence[Period]) -
     bounds = [f"b{k}" for k in range(n + 1)]
     params: dict[str, Any] = {"c": cid, **{f"b{k}": p.start for k, p in enumerate(periods)}, f"b{n}": periods[-1].end}
     removed_early = f"i.kind = 'reaction' AND i.removed_at IS NOT NULL AND i.removed_at < {bucket_of(bounds, ends=True)}"
+    # one row per member: whether they contributed in each period, and their posts, replies and reactions
+    # in the last two (the only ones a report counts); each row's period is computed once
+    cols = [f"MAX(CASE WHEN x.bucket = {k} THEN x.live ELSE 0 END)" for k in range(n)]
+    for k in (n - 2, n - 1):
+        cols += [
+            f"SUM(CASE WHEN x.bucket = {k} AND x.kind IN ('message','reply') THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN x.bucket = {k} AND x.kind = 'reply' THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN x.bucket = {k} AND x.kind = 'reaction' THEN x.live ELSE 0 END)",
+        ]
     statement = sql(
-        "SELECT x.member_id, x.bucket, SUM(x.live), SUM(CASE WHEN x.kind IN ('message','reply') THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN x.kind = 'reply' THEN 1 ELSE 0 END), SUM(CASE WHEN x.kind = 'reaction' THEN x.live ELSE 0 END)"
+        f"SELECT x.member_id, {', '.join(cols)}"
         f" FROM (SELECT i.member_id + 0 AS member_id, i.kind, {bucket_of(bounds)} AS bucket, CASE WHEN {removed_early} THEN 0 ELSE 1 END AS live"
         f"  FROM interactions i WHERE i.community_id = :c AND i.at >= :b0 AND i.at < :b{n} AND i.kind IN {CONTRIBUTIONS}) x"
-        " GROUP BY x.member_id, x.bucket",
+        " GROUP BY x.member_id",
         *bounds,
     )
     out: dict[int, MemberWeeks] = {}
@@ -145,11 +153,13 @@ async def activity(conn: AsyncConnection, cid: int, periods: Sequence[Period]) -
             out[member] = MemberWeeks([0] * n, [0] * n, [0] * n, [0] * n, [0] * n)
         return out[member]
 
-    for member, bucket, live, posts, replies, reactions in await conn.execute(statement, params):
-        w, k = weeks(int(member)), int(bucket)
-        w.contributions[k], w.posts[k], w.replies[k], w.reactions[k] = int(live or 0), int(posts or 0), int(replies or 0), int(reactions or 0)
+    for row in await conn.execute(statement, params):
+        w = weeks(int(row[0]))
+        w.contributions[:] = [int(v or 0) for v in row[1:n + 1]]
+        for j, k in enumerate((n - 2, n - 1)):
+            w.posts[k], w.replies[k], w.reactions[k] = (int(v or 0) for v in row[n + 1 + 3 * j:n + 4 + 3 * j])
     votes = sql(
-        f"SELECT i.member_id, {bucket_of(bounds)} AS bucket, COUNT(DISTINCT i.parent_external_id) FROM interactions i"
+        f"SELECT i.member_id, {bucket_of(bounds)} AS bucket, COUNT(DISTINCT COALESCE(i.parent_external_id, i.external_id)) FROM interactions i"
         f" WHERE i.community_id = :c AND i.kind = 'poll_vote' AND i.at >= :b0 AND i.at < :b{n} GROUP BY i.member_id, bucket",
         *bounds,
     )
@@ -171,7 +181,7 @@ async def responsiveness(conn: AsyncConnection, cid: int, period: Period, bots: 
     statement = sql(
         "SELECT r.at, MIN(x.at) FROM interactions r"
         " LEFT JOIN interactions x ON x.community_id = r.community_id AND x.parent_external_id = r.external_id"
-        "  AND x.kind = 'reply' AND x.at < :e AND x.at >= r.at AND x.member_id <> r.member_id AND x.member_id NOT IN :bots"
+        "  AND x.kind = 'reply' AND x.at >= :s AND x.at < :e AND x.at >= r.at AND x.member_id <> r.member_id AND x.member_id NOT IN :bots"
         " WHERE r.community_id = :c AND r.kind = 'message' AND r.at >= :s AND r.at < :e AND r.member_id NOT IN :bots"
         " GROUP BY r.id, r.at",
         "s", "e", expanding=["bots"],

@@ -128,6 +128,9 @@ async def compute_report(db: Database, ref: CommunityRef, period: Period) -> Kpi
     cid, name = await community_row(db, ref)
     periods = [period.shift(k - W) for k in range(HISTORY)]
     async with db.begin() as conn:
+        if db.dialect == "postgresql":
+            # these are short index-range queries: compiling them (JIT) costs more than it saves
+            await conn.execute(text("SET LOCAL jit = off"))
         bots = await q.bot_ids(conn, cid)
         loaded = _Loaded(
             periods, bots, await q.joined_counts(conn, cid, periods), await q.membership_history(conn, cid, period.end),
@@ -137,6 +140,9 @@ async def compute_report(db: Database, ref: CommunityRef, period: Period) -> Kpi
         before, before_reasons = await _period_kpis(conn, cid, loaded, W1, full=False)
         named = [int(m) for key in ("hubs", "isolated", "at_risk") for m in now.pop(f"_{key}_ids")]
         names = await q.member_names(conn, sorted(set(named)))
+    now["sentiment"], reason = await sentiment_of(db, cid, period)
+    if now["sentiment"] is None:
+        now_reasons["sentiment"] = reason
     for key in ("hubs", "isolated", "at_risk"):
         now[key] = sorted(names[m][0] for m in now[key])
     display = {ext: (nm or ext) for ext, nm in names.values()}
@@ -235,10 +241,6 @@ async def _period_kpis(conn: AsyncConnection, cid: int, data: _Loaded, k: int, *
         out["_hubs_ids"] = hub_ids
         out["_isolated_ids"] = sorted(m for m in posts if m not in received)
         out["hubs"], out["isolated"], out["at_risk"] = hub_ids, out["_isolated_ids"], out["_at_risk_ids"]
-        sentiment, reason = await sentiment_of(conn, cid, p, data.bots)
-        out["sentiment"] = sentiment
-        if sentiment is None:
-            why["sentiment"] = reason or "sentiment_off"
     for key in RATE_KEYS:
         if isinstance(out.get(key), float):
             out[key] = round(out[key], 4)

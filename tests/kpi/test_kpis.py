@@ -109,3 +109,29 @@ def test_a_bad_period_label_is_refused(label: str) -> None:
 
     with pytest.raises(PeriodError):
         Period.parse(label, PARIS)
+
+
+async def test_sentiment_comes_from_the_sentiment_module_when_there_is_one(kpi_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+    from dataclasses import dataclass
+    from typing import Any
+
+    @dataclass
+    class Kpi:
+        value: dict[str, Any] | None
+        code: str | None = None
+
+    calls: list[tuple[Any, ...]] = []
+
+    async def sentiment_kpi(db: Database, cid: int, start: Any, end: Any, *, previous: Any) -> Kpi:
+        calls.append((start, end, previous))
+        return Kpi({"positive": 0.5, "neutral": 0.25, "negative": 0.25, "mean": 0.1}) if len(calls) == 1 else Kpi(None, "no_scores")
+
+    monkeypatch.setitem(sys.modules, "storage.sentiment", types.SimpleNamespace(sentiment_kpi=sentiment_kpi))
+    await import_logs(kpi_db, "community.jsonl")
+    first = await compute_report(kpi_db, G1, W06)
+    assert first.kpis["sentiment"] == {"positive": 0.5, "neutral": 0.25, "negative": 0.25, "mean": 0.1} and "sentiment" not in first.reasons
+    assert calls[0] == (W06.start, W06.end, (W06.previous.start, W06.previous.end))
+    second = await compute_report(kpi_db, G1, W06)
+    assert second.kpis["sentiment"] is None and second.reasons["sentiment"] == "sentiment_no_scores"

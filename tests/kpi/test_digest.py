@@ -108,7 +108,7 @@ async def test_the_digest_speaks_french_for_a_french_community(start_bot, db_url
     h: Harness = await start_bot(config, start=MONDAY)
     await play_a_week(h)
     await h.app.scheduler.advance_to(datetime(2026, 1, 12, 9, 0, tzinfo=UTC))
-    dm = [e for e in h.sim.transcript if e.kind == "dm"]
+    dm = [e for e in h.sim.transcript if e.kind == "dm" and e.message and (e.message.title or "").startswith("Bilan")]
     assert len(dm) == 1 and dm[0].message is not None
     assert dm[0].message.title == "Bilan hebdomadaire · sim · semaine 2026-W02 (05/01 – 11/01)"
     assert "3 membres sur 3 ont participé cette semaine (100\u202f%), avec 2 messages." == dm[0].message.body

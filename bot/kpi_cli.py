@@ -76,7 +76,7 @@ async def run_report(config: Config, platform: str, community: str, period: str 
                      locale: str | None = None, now: datetime | None = None) -> str:
     """A period's report for a community, in one of FORMATS (and the chart written to `chart`)."""
     from cogs.digest.render import markdown
-    from cogs.digest.service import build_digest
+    from cogs.digest.service import build_digest, sentiment_on
 
     try:
         ref = CommunityRef(Platform(platform), community)
@@ -97,7 +97,7 @@ async def run_report(config: Config, platform: str, community: str, period: str 
     try:
         await db.upgrade()
         digest = await build_digest(db, ref, wanted, locale=locale, t=t, goals=config.community(ref).goals, chart=chart is not None,
-                                    name=config.community(ref).name)
+                                    name=config.community(ref).name, sentiment=sentiment_on(config, ref))
     except UnknownCommunity as err:
         raise ConfigError(f"report: {err} (import its event log first: engagebot import FILE)") from None
     finally:

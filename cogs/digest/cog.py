@@ -17,7 +17,7 @@ from bot.core.events import CommandInvoked
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.scheduler import CronError, JobRun, JobSpec, cron_trigger
 from cogs.digest.render import key_figures_message
-from cogs.digest.service import Digest, build_digest
+from cogs.digest.service import Digest, build_digest, sentiment_on
 from storage.kpi.period import Period, PeriodError
 from storage.kpi.report import UnknownCommunity
 
@@ -80,7 +80,8 @@ class DigestCog(Cog):
         locale = locale or self.ctx.locale(community)
         configured = self.ctx.config.community(community)
         return await build_digest(self.ctx.db, community, period, locale=locale, t=self.translate(locale), goals=configured.goals,
-                                  chart=settings.chart if chart is None else chart, weeks=settings.chart_weeks, name=configured.name)
+                                  chart=settings.chart if chart is None else chart, weeks=settings.chart_weeks, name=configured.name,
+                                  sentiment=sentiment_on(self.ctx.config, community))
 
     async def send_digest(self, community: CommunityRef, run: JobRun) -> None:
         """The weekly job: send the reported week's digest to the managers and the channel."""

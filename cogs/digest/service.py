@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 
+from bot.config import Config
 from bot.core.message import Attachment, Message
 from bot.core.refs import CommunityRef
 from cogs.digest.chart import render_chart
@@ -46,10 +47,16 @@ async def chart_png(db: Database, ref: CommunityRef, last: Period, t: Translate,
     )
 
 
+def sentiment_on(config: Config, ref: CommunityRef) -> bool:
+    """Whether the sentiment cog scores this community's posts (loaded, enabled, a backend chosen)."""
+    settings = config.cog_settings("sentiment", ref)
+    return "sentiment" in config.bot.cogs and bool(settings.get("enabled", True)) and settings.get("backend", "auto") != "off"
+
+
 async def build_digest(db: Database, ref: CommunityRef, period: Period, *, locale: str, t: Translate, goals: list[str],
-                       chart: bool = True, weeks: int = CHART_WEEKS, name: str | None = None) -> Digest:
+                       chart: bool = True, weeks: int = CHART_WEEKS, name: str | None = None, sentiment: bool = True) -> Digest:
     """Compute, evaluate the goals, draw the chart and render the digest (`name`: the configured community name)."""
-    report = await compute_report(db, ref, period)
+    report = await compute_report(db, ref, period, sentiment=sentiment)
     if name:
         report.community = replace(report.community, name=name)
     results = evaluate_goals([parse_goal(g) for g in goals], report.kpis)

@@ -123,8 +123,11 @@ async def _first_contributions(conn: AsyncConnection, cid: int, ids: list[int], 
     return {int(m): q.utc(at) for m, at in await conn.execute(statement, params)}
 
 
-async def compute_report(db: Database, ref: CommunityRef, period: Period) -> KpiReport:
-    """Every KPI of `period` for a community, with W-1's report for `previous` and the deltas."""
+async def compute_report(db: Database, ref: CommunityRef, period: Period, *, sentiment: bool = True) -> KpiReport:
+    """Every KPI of `period` for a community, with W-1's report for `previous` and the deltas.
+
+    `sentiment=False` (the sentiment model is off for this community) makes `sentiment` null with that reason.
+    """
     cid, name = await community_row(db, ref)
     periods = [period.shift(k - W) for k in range(HISTORY)]
     async with db.begin() as conn:
@@ -140,7 +143,7 @@ async def compute_report(db: Database, ref: CommunityRef, period: Period) -> Kpi
         before, before_reasons = await _period_kpis(conn, cid, loaded, W1, full=False)
         named = [int(m) for key in ("hubs", "isolated", "at_risk") for m in now.pop(f"_{key}_ids")]
         names = await q.member_names(conn, sorted(set(named)))
-    now["sentiment"], reason = await sentiment_of(db, cid, period)
+    now["sentiment"], reason = await sentiment_of(db, cid, period) if sentiment else (None, "sentiment_off")
     if now["sentiment"] is None:
         now_reasons["sentiment"] = reason
     for key in ("hubs", "isolated", "at_risk"):

@@ -37,7 +37,7 @@ EXPECTED_W05 = {
 
 async def test_every_kpi_of_a_hand_computed_week(kpi_db: Database) -> None:
     await import_logs(kpi_db, "community.jsonl")
-    report = await compute_report(kpi_db, G1, W06)
+    report = await compute_report(kpi_db, G1, W06, sentiment=False)
     assert report.kpis == EXPECTED_W06
     assert report.previous == EXPECTED_W05
     assert report.reasons == {"sentiment": "sentiment_off"}
@@ -94,7 +94,7 @@ async def test_a_member_flagged_as_bot_later_is_a_bot_for_good(kpi_db: Database)
 
 async def test_the_json_export_has_every_key_rates_as_fractions_and_sorted_lists(kpi_db: Database) -> None:
     await import_logs(kpi_db, "community.jsonl")
-    data = json.loads(json.dumps(report_dict(await compute_report(kpi_db, G1, W06))))
+    data = json.loads(json.dumps(report_dict(await compute_report(kpi_db, G1, W06, sentiment=False))))
     assert list(data["kpis"]) == list(ALL_KEYS)
     assert set(data["previous"]) == set(NUMERIC_KEYS)
     assert data["period"] == {"label": "2026-W06", "start": "2026-02-01T23:00:00+00:00", "end": "2026-02-08T23:00:00+00:00", "timezone": PARIS}

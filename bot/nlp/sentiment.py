@@ -141,6 +141,10 @@ class BackendCache:
         self._loaded: dict[BackendSpec, SharedBackend] = {}
         self._lock = threading.Lock()
 
+    def peek(self, spec: BackendSpec) -> SharedBackend | None:
+        """The backend of a spec if it is already loaded (never loads, never waits for a load)."""
+        return self._loaded.get(spec)
+
     def get(self, spec: BackendSpec) -> SharedBackend:
         """The backend of a spec, loading it the first time (failures are not remembered)."""
         with self._lock:

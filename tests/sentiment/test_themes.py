@@ -61,3 +61,30 @@ async def test_the_digest_section_shows_themes_of_open_feedback_and_stored_promp
     assert sum(t.size for t in themes) >= 6 and any("talks" in t.words for t in themes)
     fields = await cog.section(COMMUNITY, now - timedelta(days=1), now + timedelta(days=2), "en")
     assert fields[-1].name == "What members talked about" and "answers" in fields[-1].value
+
+
+async def test_the_digest_gets_the_sentiment_section_and_themes_from_one_call(start_bot, db_url: str, minilm: SharedBackend) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from cogs.sentiment.digest import digest_fields
+    from storage.sentiment import sentiment_kpi
+    from tests.conftest import COMMUNITY, make_config
+    from tests.sentiment.conftest import sentiment_on
+
+    h = await start_bot(make_config(db_url, database={"store_text": True}, cogs=sentiment_on()))
+    cog = h.app.cogs["sentiment"]
+    await cog.ready.wait()
+    now = h.clock.now()
+    await h.sim.post("alice", "thanks, the meetup was wonderful!")
+    await cog.drain()
+    cid = await h.app.directory.community_id(COMMUNITY)
+    start, end = now - timedelta(days=1), now + timedelta(days=1)
+    kpi = await sentiment_kpi(h.app.db, cid, start, end)
+
+    def t(key: str, **params: object) -> str:
+        return h.app.catalog.t("fr", key, **params)
+
+    fields = await digest_fields(h.app.db, h.app.config, COMMUNITY, cid, start, end, kpi.value, kpi.code, t)
+    assert fields[0].name == "Humeur" and "100 % positifs" in fields[0].value
+    off = await digest_fields(h.app.db, h.app.config, COMMUNITY, cid, start, end, None, "failed", t)
+    assert "n'a pas pu être chargé" in off[0].value

@@ -81,7 +81,7 @@ class DigestCog(Cog):
         configured = self.ctx.config.community(community)
         return await build_digest(self.ctx.db, community, period, locale=locale, t=self.translate(locale), goals=configured.goals,
                                   chart=settings.chart if chart is None else chart, weeks=settings.chart_weeks, name=configured.name,
-                                  sentiment=sentiment_on(self.ctx.config, community))
+                                  sentiment=sentiment_on(self.ctx.config, community), onboarding="onboarding" in self.ctx.config.bot.cogs)
 
     async def send_digest(self, community: CommunityRef, run: JobRun) -> None:
         """The weekly job: send the reported week's digest to the managers and the channel."""

@@ -53,13 +53,28 @@ def sentiment_on(config: Config, ref: CommunityRef) -> bool:
     return "sentiment" in config.bot.cogs and bool(settings.get("enabled", True)) and settings.get("backend", "auto") != "off"
 
 
+async def funnel_counts(db: Database, ref: CommunityRef, period: Period) -> list[tuple[str, int]]:
+    """The onboarding funnel of W-1's newcomers as of the end of W (stage, count); empty without newcomers."""
+    from storage.onboarding import onboarding_funnel
+
+    cid, _ = await community_row(db, ref)
+    funnel = await onboarding_funnel(db, cid, period.previous.start, period.previous.end, as_of=period.end)
+    stages = [(stage.key, stage.count) for stage in funnel.stages]
+    return stages if stages and stages[0][1] else []
+
+
 async def build_digest(db: Database, ref: CommunityRef, period: Period, *, locale: str, t: Translate, goals: list[str],
-                       chart: bool = True, weeks: int = CHART_WEEKS, name: str | None = None, sentiment: bool = True) -> Digest:
-    """Compute, evaluate the goals, draw the chart and render the digest (`name`: the configured community name)."""
+                       chart: bool = True, weeks: int = CHART_WEEKS, name: str | None = None, sentiment: bool = True,
+                       onboarding: bool = False) -> Digest:
+    """Compute, evaluate the goals, draw the chart and render the digest (`name`: the configured community name).
+
+    `onboarding`: add the onboarding funnel of last week's newcomers (when the onboarding cog runs).
+    """
     report = await compute_report(db, ref, period, sentiment=sentiment)
+    funnel = await funnel_counts(db, ref, period) if onboarding else []
     if name:
         report.community = replace(report.community, name=name)
     results = evaluate_goals([parse_goal(g) for g in goals], report.kpis)
     png = await chart_png(db, ref, period, t, weeks, report.community.name) if chart else None
     image = Attachment(f"digest-{period.label}.png", png, t("chart_alt", weeks=weeks)) if png else None
-    return Digest(report, results, digest_message(report, results, locale, t, image), png)
+    return Digest(report, results, digest_message(report, results, locale, t, image, funnel), png)

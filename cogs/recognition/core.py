@@ -21,6 +21,7 @@ from storage.onboarding import STEP_COLUMNS, Newcomer, OnboardingStep
 from storage.recognition_store import Mark, NewEntry, RecognitionStore
 
 PEEK_EVERY = timedelta(hours=1)
+TRIM_EVERY = timedelta(days=7)
 QUIET_AFTER = timedelta(days=1)
 """Badges earned longer ago than this (history read late) are recorded without announcements."""
 
@@ -157,8 +158,12 @@ class RecognitionCore(Cog):
         return found
 
     async def state(self, community: CommunityRef, member_id: int) -> MemberState:
-        """A member's recognition state (in memory after the first use)."""
-        return await self.states.get(member_id, self.ctx.clock.now() - lookback(self.settings_for(community)))
+        """A member's recognition state (in memory after the first use; entries older than the rules need are let go)."""
+        since = self.ctx.clock.now() - lookback(self.settings_for(community))
+        state = await self.states.get(member_id, since)
+        if since - state.since > TRIM_EVERY:
+            state.trim(since)
+        return state
 
     async def score(self, community: CommunityRef, cid: int, entries: list[NewEntry]) -> None:
         """Add entries to the ledger, then check badges and levels of the members they belong to."""

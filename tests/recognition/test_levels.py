@@ -98,3 +98,17 @@ async def test_the_home_view_shows_level_points_place_and_badges(start_bot, db_u
     assert await cog.home_lines(h.sim.member("alice"), Access.MEMBER) == []
     await h.sim.post("alice", "hello")
     assert await cog.home_lines(h.sim.member("alice"), Access.MEMBER) == ["🏅 Level 0 · 5 pts · #1 this week · badges: 🏅"]
+
+
+async def test_a_long_running_bot_keeps_only_the_recent_entries_rules_need_in_memory(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    from tests.recognition.helpers import badge
+
+    h: Harness = await start_bot(recognition_config(db_url, badge("helper", "count", contribution="post", count=3, window_days=10)))
+    await h.sim.join("alice")
+    for day in range(40):
+        h.clock.advance(timedelta(days=1))
+        await h.sim.post("alice", f"day {day}")
+    cog = h.app.cogs["recognition"]
+    state = cog.states.loaded(await h.app.directory.member_id(h.sim.member("alice"), h.clock.now()))
+    assert state is not None and len(state.recent) < 20 and state.count(["message"], since=None, until=h.clock.now(), to_others=False) == 40
+    assert await points(h, "alice") == 80

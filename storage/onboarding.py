@@ -37,7 +37,10 @@ STEP_COLUMNS: dict[OnboardingStep, str] = {
 
 
 class Newcomer(SQLModel, table=True):
-    """One member's onboarding journey: when they joined and when they passed each step."""
+    """One member's onboarding journey: when they joined, passed each step and completed the checklist.
+
+    `completed_at` (with `member_id`) is what the recognition cog's "onboarding" badges read.
+    """
 
     __tablename__ = "onboarding_members"
     __table_args__ = (
@@ -56,6 +59,7 @@ class Newcomer(SQLModel, table=True):
     replied_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     active_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     opted_out_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 class OnboardingMessage(SQLModel, table=True):

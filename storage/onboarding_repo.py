@@ -28,6 +28,7 @@ class NewcomerState:
     replied_at: datetime | None
     active_at: datetime | None
     opted_out_at: datetime | None
+    completed_at: datetime | None
 
     def columns_set(self) -> frozenset[str]:
         """The progress columns already set."""
@@ -101,7 +102,7 @@ class OnboardingRepo:
         n, m = self.n, self.m
         return select(
             n.c.member_id, m.c.external_id, m.c.name, n.c.joined_at, n.c.left_at, n.c.rules_accepted_at, n.c.introduced_at,
-            n.c.contributed_at, n.c.replied_at, n.c.active_at, n.c.opted_out_at,
+            n.c.contributed_at, n.c.replied_at, n.c.active_at, n.c.opted_out_at, n.c.completed_at,
         ).select_from(n.join(m, m.c.id == n.c.member_id))
 
     async def get(self, community_id: int, member_id: int) -> NewcomerState | None:
@@ -156,6 +157,16 @@ class OnboardingRepo:
                 update(n)
                 .where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.rules_accepted_at.is_(None))
                 .values(rules_accepted_at=at)
+            )
+        return bool(result.rowcount)
+
+    async def complete(self, community_id: int, member_id: int, steps: Iterable[OnboardingStep], at: datetime) -> bool:
+        """Mark the checklist completed when every given step is passed; True the first time only."""
+        n = self.n
+        done = [n.c[STEP_COLUMNS[s]].is_not(None) for s in steps]
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.completed_at.is_(None), *done).values(completed_at=at)
             )
         return bool(result.rowcount)
 

@@ -139,3 +139,26 @@ async def test_home_view_shows_the_next_step_and_newcomers_on_their_way(start_bo
     assert await cog(h).home_lines(member, Access.MEMBER) == ["Your onboarding: next step, Accept the rules (/onboarding)"]
     staff = await cog(h).home_lines(h.sim.member("camille"), Access.MEMBER | Access.ANIMATOR)
     assert staff == ["Onboarding: 1 of the 1 newcomers of the last 30 days are still on their way (/onboarding stuck)"]
+
+
+async def test_completing_every_step_is_thanked_once_and_earns_the_settled_in_badge(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    from tests.recognition.helpers import awards, badge
+
+    config = onboarding_config(db_url, steps=["rules", "introduce"])
+    data = config.model_dump(mode="json")
+    data["bot"]["cogs"] = ["onboarding", "recognition"]
+    data["cogs"] = {"recognition": {"badges": [badge("settled-in", "onboarding")], "leaderboard_cron": None}}
+    h: Harness = await start_bot(type(config).model_validate(data))
+    await h.sim.join("yanis")
+    await h.sim.post("yanis", "Hi, I'm Yanis", channel="introductions")
+    assert not [e for e in dms(h, "yanis") if "every step" in e.text]
+    kit = dms(h, "yanis")[0]
+    assert kit.ref is not None
+    await h.sim.press("yanis", kit.ref.id, "onboarding:accept")
+    [thanks] = [e for e in dms(h, "yanis") if "every step" in e.text]
+    assert thanks.message is not None and [b.custom_id for b in thanks.message.buttons] == ["onboarding:buddy"]
+    await h.sim.post("yanis", "Another post", channel="introductions")
+    assert len([e for e in dms(h, "yanis") if "every step" in e.text]) == 1
+    assert await h.scalar("select count(*) from onboarding_members where completed_at is not null") == 1
+    await wait(h, days=1)  # the recognition cog's nightly check reads completed_at
+    assert ("yanis", "settled-in") in await awards(h)

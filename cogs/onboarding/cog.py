@@ -20,7 +20,7 @@ from cogs.onboarding.texts import ACCEPT, BUDDY_OPT_IN, OPT_OUT, Texts
 from storage.onboarding import OnboardingStep, onboarding_funnel
 from storage.onboarding_repo import OnboardingRepo, Progress
 
-KIT, WELCOME, ROLE = "kit", "welcome", "member_role"
+KIT, WELCOME, ROLE, COMPLETED = "kit", "welcome", "member_role", "completed"
 MESSAGE_KINDS = ("kit", "welcome", "rules_reminder", "nudge_3d", "nudge_7d")
 
 
@@ -134,7 +134,7 @@ class Onboarding(Cog):
         wanted = s.introductions_channel.lstrip("#").casefold()
         return wanted in {channel.id.casefold(), (channel.name or "").lstrip("#").casefold()}
 
-    async def _progress(self, member: MemberRef, at: datetime, progress: Progress) -> None:
+    async def _progress(self, member: MemberRef, at: datetime, progress: Progress, s: OnboardingSettings) -> None:
         cid, mid = await self._ids(member, at)
         key = (cid, mid)
         if key not in self._known:
@@ -148,6 +148,14 @@ class Onboarding(Cog):
             return
         updated = await self.repo.progress(cid, mid, progress.only(new))
         self._known[key] = done | new if updated else None
+        if updated and new - {"active_at"}:
+            await self._maybe_complete(member, cid, mid, s, at)
+
+    async def _maybe_complete(self, member: MemberRef, cid: int, mid: int, s: OnboardingSettings, at: datetime) -> None:
+        """Every step passed: note it (recognition's onboarding badges read it) and thank the member once."""
+        if await self.repo.complete(cid, mid, s.steps, at) and await self.repo.claim(cid, mid, COMPLETED, self.ctx.clock.now()):
+            texts = Texts(self.ctx, member.community, s)
+            await self.ctx.messenger.dm(member, texts.completed(member))
 
     @listen(MessagePosted)
     async def on_message(self, event: MessagePosted) -> None:
@@ -158,21 +166,21 @@ class Onboarding(Cog):
         intro = self._is_intro(event.message.channel, s)
         target = event.reply_to_author
         replied = target is not None and not target.bot and target.id != event.author.id
-        await self._progress(event.author, event.at, Progress(event.at, introduced=intro and event.reply_to is None, contributed=not intro, replied=replied))
+        await self._progress(event.author, event.at, Progress(event.at, introduced=intro and event.reply_to is None, contributed=not intro, replied=replied), s)
 
     @listen(ReactionAdded)
     async def on_reaction(self, event: ReactionAdded) -> None:
         """A reaction is a contribution (outside the introductions channel, a first one elsewhere)."""
         s = self.settings_for(event.community)
         if s.enabled:
-            await self._progress(event.member, event.at, Progress(event.at, contributed=not self._is_intro(event.message.channel, s)))
+            await self._progress(event.member, event.at, Progress(event.at, contributed=not self._is_intro(event.message.channel, s)), s)
 
     @listen(PollVoted)
     async def on_vote(self, event: PollVoted) -> None:
         """A poll vote is a contribution too."""
         s = self.settings_for(event.community)
         if s.enabled and not event.removed:
-            await self._progress(event.member, event.at, Progress(event.at, contributed=not self._is_intro(event.message.channel, s)))
+            await self._progress(event.member, event.at, Progress(event.at, contributed=not self._is_intro(event.message.channel, s)), s)
 
     # --- buttons ---------------------------------------------------------------------------------
     @button(ACCEPT)
@@ -188,6 +196,7 @@ class Onboarding(Cog):
         if s.gated:
             await self._welcome(event.member, cid, mid, s, texts)
         await self._grant_role(event.member, cid, mid, s)
+        await self._maybe_complete(event.member, cid, mid, s, event.at)
         return Reply(Message(texts.ui("accept_thanks", **texts.params(event.member))))
 
     @button(OPT_OUT)

@@ -11,7 +11,7 @@ from storage.onboarding import OnboardingStep
 TEXT_KEYS = frozenset(
     {
         "welcome", "welcome_gated", "kit_title", "kit_intro", "purpose", "rules", "introduce", "activities_title",
-        "resources_title", "rules_reminder", "nudge_3", "nudge_7", "nudge", "buddy_newcomer", "buddy_buddy",
+        "resources_title", "rules_reminder", "nudge_3", "nudge_7", "nudge", "buddy_newcomer", "buddy_buddy", "completed",
     }
 )
 """The texts a community may rewrite, per locale (`[cogs.onboarding.texts.fr]`)."""

@@ -125,6 +125,11 @@ class Texts:
         """The DM asking a buddy to welcome a newcomer."""
         return Message(body=self.get("buddy_buddy", buddy, buddy=f"@{buddy.display}", newcomer=f"@{newcomer.display}"), mentions=(newcomer.id,))
 
+    def completed(self, member: MemberRef) -> Message:
+        """The thanks sent once every step is passed, with an invitation to become a buddy."""
+        buttons = (Button(self.ui("buddy_button"), BUDDY_OPT_IN, ButtonStyle.PRIMARY, "🤝"),) if self.settings.buddies else ()
+        return Message(body=self.get("completed", member), buttons=buttons)
+
     def buddy_call(self) -> Message:
         """The animators' call for buddies, with its opt-in button."""
         return Message(title=self.ui("buddy_call_title"), body=self.ui("buddy_call_body", **self.params()),

@@ -87,6 +87,51 @@ def demo_config(config: Config, database_url: str, locale: str | None, out: Path
     return Config.model_validate(data)
 
 
+INTRODUCTIONS = {"en": "Hi everyone, I'm {name}! Happy to be here.", "fr": "Bonjour à tous, moi c'est {name} ! Ravi d'être parmi vous."}
+DEMO_TEXTS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "en": {
+        "post": {
+            "positive": ("Loved today's workshop, thanks everyone!", "Great news: my first project went live this week 🎉",
+                         "This community is so helpful, I learned a lot from you all.", "Happy to share the slides from my talk, it went really well!"),
+            "neutral": ("Here is what I tried this week.", "Does anyone have notes from Tuesday's session?", "Sharing the link to the meeting minutes.",
+                        "What tools do you use to plan your week?", "I'm testing a new way to organise my notes."),
+            "negative": ("I'm stuck on this problem for days and it's frustrating.", "The last update broke my setup, really annoying.",
+                         "Honestly I'm disappointed nobody answered my question.", "Tough week, I feel overwhelmed."),
+        },
+        "reply": {
+            "positive": ("Great point, thanks!", "Congrats, well deserved!", "That's brilliant, I'll try it.", "Thank you, this helps a lot!"),
+            "neutral": ("Good question, I'm not sure.", "I did it the other way round.", "Which version are you using?", "Same here."),
+            "negative": ("I don't agree, this never worked for me.", "Sorry, that sounds really bad.", "That's a shame, I had the same issue."),
+        },
+        "answer": {
+            "positive": ("This week I finally finished my project, so proud!", "I learned to ask for help earlier, and it worked great."),
+            "neutral": ("I tried a new routine, too early to say.", "Mostly meetings this week, nothing special."),
+            "negative": ("Honestly it was a hard week, nothing went as planned.",),
+        },
+    },
+    "fr": {
+        "post": {
+            "positive": ("J'ai adoré l'atelier d'aujourd'hui, merci à tous !", "Bonne nouvelle : mon premier projet est en ligne 🎉",
+                         "Cette communauté est vraiment bienveillante, j'apprends beaucoup.", "Ravie de partager mes notes, la session était top !"),
+            "neutral": ("Voici ce que j'ai testé cette semaine.", "Quelqu'un a les notes de la réunion de mardi ?", "Je partage le lien du compte rendu.",
+                        "Quels outils utilisez-vous pour organiser votre semaine ?", "Je teste une nouvelle façon de prendre des notes."),
+            "negative": ("Je bloque sur ce problème depuis des jours, c'est frustrant.", "La dernière mise à jour a tout cassé, vraiment pénible.",
+                         "Franchement déçu que personne n'ait répondu à ma question.", "Semaine difficile, je suis débordée."),
+        },
+        "reply": {
+            "positive": ("Excellente idée, merci !", "Bravo, bien mérité !", "Génial, je vais essayer.", "Merci beaucoup, ça m'aide vraiment !"),
+            "neutral": ("Bonne question, je ne sais pas.", "Moi je fais l'inverse.", "Tu utilises quelle version ?", "Pareil pour moi."),
+            "negative": ("Je ne suis pas d'accord, ça n'a jamais marché chez moi.", "Désolé, c'est vraiment pénible.", "Dommage, j'ai eu le même souci."),
+        },
+        "answer": {
+            "positive": ("Cette semaine j'ai enfin terminé mon projet, très fière !", "J'ai appris à demander de l'aide plus tôt, et ça a super bien marché."),
+            "neutral": ("J'ai testé une nouvelle routine, trop tôt pour dire.", "Surtout des réunions cette semaine, rien de spécial."),
+            "negative": ("Franchement une semaine dure, rien ne s'est passé comme prévu.",),
+        },
+    },
+}
+
+
 def _poisson(rng: random.Random, lam: float) -> int:
     if lam <= 0:
         return 0
@@ -101,20 +146,34 @@ def _poisson(rng: random.Random, lam: float) -> int:
 class CommunitySimulation:
     """Generates members' days: joins, leaves, posts, replies, mentions, reactions and button clicks."""
 
-    def __init__(self, sim: SimulationAdapter, rng: random.Random, start: datetime, options: DemoOptions) -> None:
+    def __init__(self, sim: SimulationAdapter, rng: random.Random, start: datetime, options: DemoOptions, locale: str = "en") -> None:
         self.sim, self.rng, self.start, self.options = sim, rng, start, options
         self.personas = self._cast()
         self.recent: list[str] = []
         self.bot_posts: list[tuple[datetime, str, set[str]]] = []  # the bot's public posts, and who answered them
+        self.clickable: list[tuple[datetime, str]] = []  # the bot's messages with buttons (polls, DMs)
         self.answer_rng = random.Random(options.seed + 1)
+        self.locale = locale
+        self.texts = DEMO_TEXTS.get(locale, DEMO_TEXTS["en"])
+        for p in self.personas:
+            sim.member(p.id, p.name)
         sim.observers.append(self._notice_bot_post)
 
     def _notice_bot_post(self, entry: Entry) -> None:
-        """Members see the bot's public posts (a weekly prompt, a poll) and may answer them like any post."""
-        if entry.kind == "bot" and entry.ref is not None and entry.channel is not None and not entry.channel.id.startswith("dm-"):
+        """Members see the bot's posts: questions invite answers, buttons invite clicks."""
+        if entry.kind not in ("bot", "dm") or entry.ref is None or entry.message is None:
+            return
+        if entry.message.buttons:
+            self.clickable.append((entry.at, entry.ref.id))
+        elif entry.kind == "bot" and "?" in entry.text:  # a weekly prompt, not a badge or level-up announcement
             self.recent.append(entry.ref.id)
             self.bot_posts.append((entry.at, entry.ref.id, set()))
             del self.bot_posts[:-5]
+
+    def say(self, kind: str) -> str:
+        """Something a member might write, with the community's usual mix of moods."""
+        mood = self.rng.choices(("positive", "neutral", "negative"), weights=(4, 5, 1.5))[0]
+        return self.rng.choice(self.texts[kind][mood])
 
     def fresh_bot_post(self, p: Persona, now: datetime) -> str | None:
         """A bot post of the last three days this member has not answered yet, now and then (prompts invite answers)."""
@@ -171,7 +230,7 @@ class CommunitySimulation:
             p.present = True
             await sim.join(p.id, p.name)
             if rng.random() < 0.6:
-                ref = await sim.post(p.id, f"Hi everyone, I'm {p.name.title()}!", channel="introductions")
+                ref = await sim.post(p.id, INTRODUCTIONS.get(self.locale, INTRODUCTIONS["en"]).format(name=p.name.title()), channel="introductions")
                 self.recent.append(ref.id)
             return
         if not p.present:
@@ -189,14 +248,14 @@ class CommunitySimulation:
         if kind == "post":
             channel = rng.choices(CHANNELS, weights=(6, 1, 3, 2, 2))[0]
             if (answered := self.fresh_bot_post(p, sim.clock.now())) is not None:
-                ref = await sim.post(p.id, "Here is my answer to this one.", reply_to=answered)
+                ref = await sim.post(p.id, self.say("answer"), reply_to=answered)
             elif self.recent and rng.random() < 0.45:
                 target = rng.choice(self.recent[-30:])
                 author = sim.messages[target].author
                 mentions = [author.id] if author and rng.random() < 0.15 and author.id != p.id else []
-                ref = await sim.post(p.id, "Good point!", reply_to=target, mentions=mentions)
+                ref = await sim.post(p.id, self.say("reply"), reply_to=target, mentions=mentions)
             else:
-                ref = await sim.post(p.id, "Here is what I tried this week.", channel=channel)
+                ref = await sim.post(p.id, self.say("post"), channel=channel)
             self.recent.append(ref.id)
             del self.recent[:-200]
             return
@@ -219,10 +278,11 @@ class CommunitySimulation:
     async def click_something(self, p: Persona) -> None:
         """Press a button on a recent bot message this member can see (a poll, their DM…)."""
         sim = self.sim
+        now = sim.clock.now()
+        recent = [ref for at, ref in self.clickable if now - at < timedelta(days=5)]
         candidates = [
-            m for m in list(sim.messages.values())[-60:]
-            if m.author is None and m.message is not None and m.message.buttons
-            and (not m.ref.channel.id.startswith("dm-") or m.ref.channel.id == f"dm-{p.id}")
+            m for m in (sim.messages[ref] for ref in recent)
+            if not m.ref.channel.id.startswith("dm-") or m.ref.channel.id == f"dm-{p.id}"
         ]
         if not candidates:
             return
@@ -276,7 +336,7 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
 
     sim.observers.append(show)
     rng = random.Random(options.seed)
-    world = CommunitySimulation(sim, rng, start, options)
+    world = CommunitySimulation(sim, rng, start, options, config.locale_of(DEMO))
     await app.start()
     script = sorted(
         ((start + offset, member, line) for cog in app.cogs.values() for offset, member, line in cog.demo_script()),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -79,9 +80,25 @@ class DigestCog(Cog):
         settings = self.settings(community)
         locale = locale or self.ctx.locale(community)
         configured = self.ctx.config.community(community)
-        return await build_digest(self.ctx.db, community, period, locale=locale, t=self.translate(locale), goals=configured.goals,
-                                  chart=settings.chart if chart is None else chart, weeks=settings.chart_weeks, name=configured.name,
-                                  sentiment=sentiment_on(self.ctx.config, community), onboarding="onboarding" in self.ctx.config.bot.cogs)
+        digest = await build_digest(self.ctx.db, community, period, locale=locale, t=self.translate(locale), goals=configured.goals,
+                                    chart=settings.chart if chart is None else chart, weeks=settings.chart_weeks, name=configured.name,
+                                    sentiment=sentiment_on(self.ctx.config, community), onboarding="onboarding" in self.ctx.config.bot.cogs)
+        if "sentiment" in self.ctx.config.bot.cogs:
+            digest = await self._with_sentiment(digest, community, period, locale)
+        return digest
+
+    async def _with_sentiment(self, digest: Digest, community: CommunityRef, period: Period, locale: str) -> Digest:
+        """Append the sentiment cog's section (mood per channel, where to step in, themes) to the digest."""
+        from cogs.sentiment.digest import digest_fields
+
+        report = digest.report
+        reason = report.reasons.get("sentiment", "")
+        code = None if report.kpis.get("sentiment") is not None else ("off" if reason == "sentiment_off" else reason.removeprefix("sentiment_"))
+        cid = await self.ctx.directory.community_id(community)
+        fields = await digest_fields(self.ctx.db, self.ctx.config, community, cid, period.start, period.end, report.kpis.get("sentiment"), code,
+                                     lambda key, **params: self.ctx.catalog.t(locale, key, **params))
+        message = replace(digest.message, fields=digest.message.fields + tuple(fields))
+        return replace(digest, message=message)
 
     async def send_digest(self, community: CommunityRef, run: JobRun) -> None:
         """The weekly job: send the reported week's digest to the managers and the channel."""

@@ -159,9 +159,6 @@ def digest_message(report: KpiReport, goals: Sequence[GoalResult], locale: str, 
         voice.append(t("line.nps", value=v("nps")))
     if k["csat"] is not None:
         voice.append(t("line.csat", value=v("csat")))
-    if isinstance(k.get("sentiment"), dict):
-        s = k["sentiment"]
-        voice.append(t("line.sentiment", positive=n.pct(s.get("positive", 0)), neutral=n.pct(s.get("neutral", 0)), negative=n.pct(s.get("negative", 0))))
     fields.append(Field(t("field.voice"), "\n".join(voice)))
     footer = t("footer", end=report.period.end.astimezone(tz).strftime("%d/%m/%Y %H:%M"), timezone=report.period.timezone)
     return Message(body=body, title=title, fields=tuple(fields), image=image, footer=footer)

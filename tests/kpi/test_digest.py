@@ -138,3 +138,14 @@ async def test_staff_see_last_week_s_headlines_on_their_home_view_members_see_no
     lines = await cog.home_lines(h.sim.member("camille"), Access.MEMBER | Access.ANIMATOR)
     assert lines[0] == "📊 Last week (2026-W02)" and lines[2].startswith("Active members: 3") and lines[-1].startswith("New topics answered")
     assert await cog.home_lines(h.sim.member("alice"), Access.MEMBER) == []
+
+
+async def test_the_digest_carries_the_sentiment_section_when_the_sentiment_cog_runs(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(digest_config(db_url), start=MONDAY)
+    await play_a_week(h)
+    await h.app.scheduler.advance_to(datetime(2026, 1, 12, 9, 0, tzinfo=UTC))
+    message = digests(h)[0].message
+    assert message is not None
+    names = [f.name for f in message.fields]
+    assert names[:2] == ["Key figures", "Goals"] and names[-1] == "Mood"  # the sentiment cog's section comes last
+    assert message.fields[-1].value == "Not measured: sentiment analysis is turned off in the configuration."  # as in the tests' configuration

@@ -49,8 +49,10 @@ async def chart_png(db: Database, ref: CommunityRef, last: Period, t: Translate,
 
 def sentiment_on(config: Config, ref: CommunityRef) -> bool:
     """Whether the sentiment cog scores this community's posts (loaded, enabled, a backend chosen)."""
+    from cogs.sentiment.digest import spec_of  # light: no torch import
+
     settings = config.cog_settings("sentiment", ref)
-    return "sentiment" in config.bot.cogs and bool(settings.get("enabled", True)) and settings.get("backend", "auto") != "off"
+    return "sentiment" in config.bot.cogs and bool(settings.get("enabled", True)) and spec_of(config).resolved() != "off"
 
 
 async def funnel_counts(db: Database, ref: CommunityRef, period: Period) -> list[tuple[str, int]]:

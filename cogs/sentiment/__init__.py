@@ -69,7 +69,8 @@ class SentimentCog(Cog):
         self.backend: SharedBackend | None = None
         self.reason: str | None = "the sentiment model is still loading"
         self.code: str | None = "loading"
-        self.queue = ScoringQueue(self._score, self._store, maxsize=self.settings.queue_size, batch_size=self.settings.batch_size)
+        self.queue = ScoringQueue(self._score, self._store, maxsize=self.settings.queue_size, batch_size=self.settings.batch_size,
+                                  flush=ctx.recorder.flush)
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
@@ -157,11 +158,9 @@ class SentimentCog(Cog):
         return backend.score(texts)
 
     async def _store(self, rows: list[ScoreRow]) -> list[ScoreRow]:
-        missing = await store_scores(self.ctx.db, rows)
-        if missing:  # the recorder has not written those rows yet: write them, then try again
-            await self.ctx.recorder.flush()
-            missing = await store_scores(self.ctx.db, missing)
-        return missing
+        # rows the recorder has not written yet come back and are retried a moment later; the recorder is
+        # never flushed from here, so when other cogs see rows does not depend on the model's speed
+        return await store_scores(self.ctx.db, rows)
 
     @listen(MessagePosted)
     async def on_message(self, event: MessagePosted) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -13,7 +14,11 @@ log = logging.getLogger("engagebot.cogs.sentiment")
 
 ScoreFn = Callable[[Sequence[str]], list[float]]
 StoreFn = Callable[[list[ScoreRow]], Awaitable[list[ScoreRow]]]
-RETRIES = 3
+FlushFn = Callable[[], Awaitable[object]]
+RETRY_SECONDS = 1.0
+"""How long the worker waits, when idle, before storing again scores whose row is not written yet."""
+GIVE_UP_SECONDS = 30.0
+"""A score whose row has not appeared after this long is given up (counted as unmatched)."""
 
 
 @dataclass(slots=True)
@@ -48,13 +53,17 @@ class ScoringQueue:
     the next batches a few times.
     """
 
-    def __init__(self, score: ScoreFn, store: StoreFn, *, maxsize: int = 2000, batch_size: int = 16) -> None:
+    def __init__(self, score: ScoreFn, store: StoreFn, *, maxsize: int = 2000, batch_size: int = 16, flush: FlushFn | None = None,
+                 retry_seconds: float = RETRY_SECONDS, give_up_seconds: float = GIVE_UP_SECONDS) -> None:
         self.score = score
         self.store = store
+        self.flush = flush
         self.batch_size = batch_size
+        self.retry_seconds = retry_seconds
+        self.give_up_seconds = give_up_seconds
         self.queue: asyncio.Queue[Job] = asyncio.Queue(maxsize=maxsize)
         self.stats = Stats()
-        self._retry: list[tuple[ScoreRow, int]] = []
+        self._retry: list[tuple[ScoreRow, float]] = []
 
     def offer(self, job: Job) -> bool:
         """Queue a post for scoring; when the queue is full the scoring is dropped (and counted)."""
@@ -77,15 +86,21 @@ class ScoringQueue:
         return n
 
     async def run(self) -> None:
-        """Score batches for ever (cancel to stop)."""
+        """Score batches for ever (cancel to stop); when idle, retry the scores still waiting for their row."""
         while True:
-            await self.step()
-            if self.queue.empty():
+            try:
+                job = await asyncio.wait_for(self.queue.get(), self.retry_seconds if self._retry else None)
+            except TimeoutError:
                 await self.retry_pending()
+                continue
+            await self._batch_from(job)
 
     async def step(self) -> int:
         """Wait for at least one post, then score and store one batch; returns its size."""
-        batch = [await self.queue.get()]
+        return await self._batch_from(await self.queue.get())
+
+    async def _batch_from(self, first: Job) -> int:
+        batch = [first]
         while len(batch) < self.batch_size and not self.queue.empty():
             batch.append(self.queue.get_nowait())
         try:
@@ -116,21 +131,23 @@ class ScoringQueue:
         await self._store(rows)
 
     async def _store(self, rows: list[ScoreRow]) -> None:
-        attempts = {(r.community_id, r.kind, r.external_id): n for r, n in self._retry}
+        """Store scores; those whose interaction row is not written yet (the recorder batches) wait and are retried."""
+        now = time.monotonic()
+        deadlines = {(r.community_id, r.kind, r.external_id): d for r, d in self._retry}
         rows = [r for r, _ in self._retry] + rows
         self._retry = []
         try:
             missing = await self.store(rows)
         except Exception:
-            log.exception("storing %d sentiment scores failed; they are retried with the next batch", len(rows))
+            log.exception("storing %d sentiment scores failed; they are retried", len(rows))
             missing = rows
         self.stats.stored += len(rows) - len(missing)
         for row in missing:
-            n = attempts.get((row.community_id, row.kind, row.external_id), 0) + 1
-            if n >= RETRIES:
+            deadline = deadlines.get((row.community_id, row.kind, row.external_id), now + self.give_up_seconds)
+            if now >= deadline:
                 self.stats.unmatched += 1
             else:
-                self._retry.append((row, n))
+                self._retry.append((row, deadline))
 
     @property
     def pending_retries(self) -> int:
@@ -143,9 +160,8 @@ class ScoringQueue:
             await self._store([])
 
     async def drain(self) -> None:
-        """Wait until every queued post is scored and stored (tests, shutdown)."""
+        """Wait until every queued post is scored and stored (tests, the demo's summary, shutdown): flushes the recorder first if needed."""
         await self.queue.join()
-        for _ in range(RETRIES):
-            if not self._retry:
-                break
-            await self.retry_pending()
+        if self._retry and self.flush is not None:
+            await self.flush()
+        await self.retry_pending()

@@ -62,20 +62,30 @@ async def test_a_score_waits_for_the_recorder_to_write_its_row(start_bot, db_url
     assert await h.scalar("select sentiment from interactions where external_id = :x", x=ref.id) == 0.9
 
 
-async def test_scores_whose_row_never_comes_are_retried_then_given_up() -> None:
-    stored: list[list[ScoreRow]] = []
+async def test_scores_whose_row_is_late_are_retried_and_never_coming_ones_given_up() -> None:
+    stored: list[list[str]] = []
+    flushed: list[bool] = []
 
     async def store(rows: list[ScoreRow]) -> list[ScoreRow]:
-        stored.append(rows)
-        return [r for r in rows if r.external_id == "ghost"]
+        stored.append([r.external_id for r in rows])
+        late = r"late" if not flushed else ""
+        return [r for r in rows if r.external_id in (late, "ghost")]
 
-    queue = ScoringQueue(lambda texts: [0.5 for _ in texts], store, maxsize=10, batch_size=10)
-    queue.offer(Job(1, "message", "ghost", "hello there"))
+    async def flush() -> None:
+        flushed.append(True)
+
+    queue = ScoringQueue(lambda texts: [0.5 for _ in texts], store, maxsize=10, batch_size=10, flush=flush)
+    queue.offer(Job(1, "message", "late", "hello there"))
     queue.offer(Job(1, "message", "real", "hello again"))
     await queue.step()
-    assert queue.pending_retries == 1
-    await queue.drain()
-    assert queue.pending_retries == 0 and queue.stats.unmatched == 1 and queue.stats.stored == 1
+    assert queue.pending_retries == 1 and queue.stats.stored == 1
+    await queue.drain()  # flushes the recorder, then stores the late score
+    assert stored == [["late", "real"], ["late"]] and queue.pending_retries == 0 and queue.stats.stored == 2
+
+    impatient = ScoringQueue(lambda texts: [0.5 for _ in texts], store, maxsize=10, give_up_seconds=0.0)
+    impatient.offer(Job(1, "message", "ghost", "nobody will write my row"))
+    await impatient.step()
+    assert impatient.pending_retries == 0 and impatient.stats.unmatched == 1
 
 
 async def test_animators_see_the_mood_of_the_week_and_where_to_step_in(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]

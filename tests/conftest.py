@@ -67,10 +67,33 @@ class Harness:
 HarnessFactory = Callable[..., Any]
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every migration applied, made once per test session."""
+    import asyncio
+    import threading
+
+    path = tmp_path_factory.mktemp("template") / "engagebot.db"
+
+    async def migrate() -> None:
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        await db.upgrade()
+        await db.close()
+
+    worker = threading.Thread(target=asyncio.run, args=(migrate(),))  # no event loop may run in this thread
+    worker.start()
+    worker.join()
+    return path
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """A fresh SQLite file."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'engagebot.db'}"
+def db_url(tmp_path: Path, migrated_template: Path) -> str:
+    """A fresh SQLite file, already migrated (the bot still checks the migrations at start)."""
+    import shutil
+
+    target = tmp_path / "engagebot.db"
+    shutil.copyfile(migrated_template, target)
+    return f"sqlite+aiosqlite:///{target}"
 
 
 @pytest.fixture

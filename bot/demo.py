@@ -165,7 +165,7 @@ class CommunitySimulation:
             return
         if entry.message.buttons:
             self.clickable.append((entry.at, entry.ref.id))
-        elif entry.kind == "bot" and "?" in entry.text:  # a weekly prompt, not a badge or level-up announcement
+        elif entry.kind == "bot" and "?" in entry.text and "@" not in entry.text:  # a weekly prompt, not a welcome or an announcement
             self.recent.append(entry.ref.id)
             self.bot_posts.append((entry.at, entry.ref.id, set()))
             del self.bot_posts[:-5]

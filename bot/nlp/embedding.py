@@ -64,6 +64,9 @@ class Encoder:
         try:
             import torch
             from transformers import AutoModel, AutoTokenizer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a progress bar would break the console's and the demo's output
         except ImportError as err:
             raise BackendUnavailable(f"the nlp extra is not installed (pip install 'engagebot[nlp]'): {err}") from err
         try:

@@ -68,6 +68,9 @@ class TransformersBackend:
     def __init__(self, model: str, *, device: int = -1, labels: Mapping[str, str] | None = None, max_tokens: int = 256, batch_size: int = 16) -> None:
         try:
             from transformers import pipeline
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a progress bar would break the console's and the demo's output
         except ImportError as err:
             raise BackendUnavailable(f"the nlp extra is not installed (pip install 'engagebot[nlp]'): {err}") from err
         offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0", "false", "False")

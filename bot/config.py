@@ -187,19 +187,24 @@ def parse_config(data: dict[str, Any], source: str = "config") -> Config:
     return config
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict; a missing or malformed file raises `ConfigError` naming it."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+
+
 def load_config(path: Path | None, database_url: str | None = None) -> Config:
     """Load the configuration file (or the defaults when there is none) with an optional database override."""
     data: dict[str, Any] = {}
     source = "defaults"
     if path is not None:
         source = str(path)
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ConfigError(f"{source}: file not found") from None
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"{source}: not valid TOML: {err}") from None
+        data = read_toml(path)
     if database_url:
         data.setdefault("database", {})
         if not isinstance(data["database"], dict):

@@ -25,7 +25,6 @@ The API other cogs use (the polls cog starts ready surveys with it):
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.config import ConfigError, describe_validation_error
+from bot.config import ConfigError, describe_validation_error, read_toml
 
 BUILTIN_PACKS = Path(str(files("prompts")))
 FALLBACK_LOCALE = "en"
@@ -154,13 +153,7 @@ Packs = dict[tuple[str, str], Pack]
 
 def load_pack(path: Path, *, locale: str | None = None) -> Pack:
     """Read one pack file; a mistake raises `ConfigError` naming the file, the key and the reason."""
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path)
     data.setdefault("name", path.stem)
     data.setdefault("locale", locale or path.parent.name)
     data["source"] = str(path)

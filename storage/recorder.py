@@ -25,6 +25,7 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.tasks import cancel_and_wait
 from storage.db import Database
 from storage.directory import Directory
 from storage.models import Interaction, InteractionKind
@@ -200,13 +201,8 @@ class Recorder:
 
     async def close(self) -> None:
         """Stop the background flusher and write what is left."""
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         await self.flush()
 
 

@@ -19,6 +19,7 @@ from bot.commands import Access
 from bot.core.events import CommandInvoked, MessagePosted
 from bot.core.message import Message
 from bot.core.refs import CommunityRef, MemberRef
+from bot.core.tasks import cancel_and_wait
 from bot.nlp.sentiment import MODELS, BackendSpec, BackendUnavailable, SharedBackend
 from bot.nlp.themes import Theme, themes_for
 from cogs.sentiment.queue import Job, ScoringQueue
@@ -135,13 +136,8 @@ class SentimentCog(Cog):
 
     async def stop(self) -> None:
         """Stop scoring; posts still queued are left unscored."""
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self.queue.discard()
 
     async def drain(self) -> None:

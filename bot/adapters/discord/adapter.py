@@ -23,6 +23,7 @@ from bot.core.actions import Action
 from bot.core.clock import Clock, RealClock
 from bot.core.events import Event
 from bot.core.refs import MessageRef, Platform
+from bot.core.tasks import cancel_and_wait
 from bot.i18n import Catalog
 
 log = logging.getLogger("engagebot.discord")
@@ -93,13 +94,8 @@ class DiscordAdapter:
         """Close the connection."""
         if not self.client.is_closed():
             await self.client.close()
-        if self.gateway is not None:
-            self.gateway.cancel()
-            try:
-                await self.gateway
-            except asyncio.CancelledError:
-                pass
-            self.gateway = None
+        await cancel_and_wait(self.gateway)
+        self.gateway = None
 
     async def wait_closed(self) -> None:
         """Wait until the gateway connection ends for good."""

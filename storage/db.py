@@ -45,7 +45,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, echo=echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
 
     @property
     def dialect(self) -> str:
@@ -87,7 +87,8 @@ def _upgrade(conn: Connection, url: str) -> None:
     command.upgrade(cfg, "heads")
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """The pragmas of every SQLite connection: WAL, synchronous=NORMAL, foreign keys, a busy timeout."""
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

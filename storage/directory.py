@@ -24,6 +24,16 @@ class Directory:
         self._channels: dict[tuple[int, str], int] = {}
         self._lock = asyncio.Lock()
 
+    @property
+    def cached_members(self) -> dict[tuple[int, str], tuple[int, bool]]:
+        """(community id, external id) → (member id, is bot) for every member seen since start (read-only)."""
+        return self._members
+
+    @property
+    def cached_channels(self) -> dict[tuple[int, str], int]:
+        """(community id, external id) → channel id for every channel seen since start (read-only)."""
+        return self._channels
+
     async def community_id(self, ref: CommunityRef, name: str | None = None) -> int:
         """The id of a community, creating its row the first time."""
         if (cid := self._communities.get(ref)) is not None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.events import (
     Event,
@@ -33,12 +34,20 @@ from storage.types import UTCDateTime, to_db_time
 
 log = logging.getLogger("engagebot.recorder")
 
+# the kinds as plain strings: the driver binds a `str` faster than a `StrEnum` member
+MESSAGE, REPLY, MENTION, REACTION, POLL_VOTE, JOIN, LEAVE = (k.value for k in (
+    InteractionKind.MESSAGE, InteractionKind.REPLY, InteractionKind.MENTION, InteractionKind.REACTION, InteractionKind.POLL_VOTE,
+    InteractionKind.JOIN, InteractionKind.LEAVE))
+
 COLUMNS = ("community_id", "kind", "member_id", "channel_id", "target_member_id", "external_id", "parent_external_id", "at", "sentiment", "text")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PendingRow:
-    """An interaction waiting to be written; references are resolved to ids at flush time."""
+    """An interaction waiting to be written; references are resolved to ids at flush time.
+
+    Not frozen: building one is on the hot path, and a frozen dataclass pays for every field.
+    """
 
     community: CommunityRef
     kind: str
@@ -102,10 +111,13 @@ class Recorder:
 
     async def record(self, event: Event) -> None:
         """Turn an event into rows (or a removal) and queue them."""
-        rows = await self.rows_for(event)  # may flush: extend the queue only afterwards
-        self._rows.extend(rows)
-        if isinstance(event, ReactionRemoved):
-            self._removals.append((event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
+        if isinstance(event, MemberJoined | MemberLeft):
+            await self.flush()  # keep rows queued before a membership change in order (first seen, joined_at)
+            self._rows.append(await self._membership(event))
+        else:
+            self._rows.extend(self.rows_of(event))
+            if isinstance(event, ReactionRemoved):
+                self._removals.append((event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
         if len(self._rows) >= self.batch_size:
             await self.flush()
 
@@ -113,36 +125,36 @@ class Recorder:
         """Queue one ready-made row (cogs recording their own contributions, importers)."""
         self._rows.append(row)
 
-    async def rows_for(self, event: Event) -> list[PendingRow]:
-        """The rows an event produces (membership changes are also written to `members` at once)."""
-        if isinstance(event, MemberJoined | MemberLeft):
-            await self.flush()  # keep rows queued before a membership change in order (first seen, joined_at)
+    async def _membership(self, event: MemberJoined | MemberLeft) -> PendingRow:
+        """A join or leave row; the membership itself is written to `members` at once."""
         if isinstance(event, MemberJoined):
             await self.directory.set_membership(event.member, joined_at=event.at)
-            return [PendingRow(event.community, InteractionKind.JOIN, event.member, f"join:{event.member.id}:{event.at.isoformat()}", event.at)]
-        if isinstance(event, MemberLeft):
-            await self.directory.set_membership(event.member, left_at=event.at)
-            return [PendingRow(event.community, InteractionKind.LEAVE, event.member, f"leave:{event.member.id}:{event.at.isoformat()}", event.at)]
-        if isinstance(event, MessagePosted):
-            kind = InteractionKind.REPLY if event.reply_to is not None else InteractionKind.MESSAGE
-            channel = event.message.channel
+            return PendingRow(event.community, JOIN, event.member, f"join:{event.member.id}:{event.at.isoformat()}", event.at)
+        await self.directory.set_membership(event.member, left_at=event.at)
+        return PendingRow(event.community, LEAVE, event.member, f"leave:{event.member.id}:{event.at.isoformat()}", event.at)
+
+    def rows_of(self, event: Event) -> list[PendingRow]:
+        """The rows a message, reaction or vote produces (the hot path: no database work here)."""
+        if type(event) is MessagePosted or isinstance(event, MessagePosted):
+            reply, channel, author = event.reply_to, event.message.channel, event.author
             rows = [
                 PendingRow(
-                    event.community, kind, event.author, event.message.id, event.at, channel, event.reply_to_author,
-                    event.reply_to.id if event.reply_to else None, event.text if self.store_text else None,
+                    author.community, MESSAGE if reply is None else REPLY, author, event.message.id, event.at, channel, event.reply_to_author,
+                    None if reply is None else reply.id, event.text if self.store_text else None,
                 )
             ]
-            for mentioned in dict.fromkeys(event.mentions):
-                rows.append(PendingRow(event.community, InteractionKind.MENTION, event.author, f"{event.message.id}:{mentioned.id}", event.at,
-                                       channel, mentioned, event.message.id))
+            if event.mentions:
+                for mentioned in dict.fromkeys(event.mentions):
+                    rows.append(PendingRow(author.community, MENTION, author, f"{event.message.id}:{mentioned.id}", event.at,
+                                           channel, mentioned, event.message.id))
             return rows
         if isinstance(event, ReactionAdded):
             return [
-                PendingRow(event.community, InteractionKind.REACTION, event.member, _reaction_key(event.message.id, event.member.id, event.emoji),
+                PendingRow(event.community, REACTION, event.member, _reaction_key(event.message.id, event.member.id, event.emoji),
                            event.at, event.message.channel, event.message_author, event.message.id)
             ]
         if isinstance(event, PollVoted) and not event.removed:
-            return [PendingRow(event.community, InteractionKind.POLL_VOTE, event.member, f"{event.message.id}:{event.member.id}", event.at,
+            return [PendingRow(event.community, POLL_VOTE, event.member, f"{event.message.id}:{event.member.id}", event.at,
                                event.message.channel, None, event.message.id)]
         return []
 
@@ -164,8 +176,43 @@ class Recorder:
 
     async def _write(self, rows: list[PendingRow], removals: list[tuple[CommunityRef, str, datetime]]) -> None:
         d = self.directory
-        communities = {r.community for r in rows} | {r[0] for r in removals}
-        cids = {ref: await d.community_id(ref) for ref in communities}
+        cids = {ref: await d.community_id(ref) for ref in {r.community for r in rows} | {r[0] for r in removals}}
+        # one pass with the directory's cached ids; rows naming a member or channel not cached yet wait
+        params: list[tuple[Any, ...] | None] = []
+        later: list[int] = []
+        members, channels, text_time = d.cached_members, d.cached_channels, self._time_text
+        community, cid = None, 0
+        for r in rows:
+            if r.community is not community:
+                community, cid = r.community, cids[r.community]
+            m, t, ch = r.member, r.target, r.channel
+            mid = members.get((cid, m.id))
+            tid = members.get((cids[t.community], t.id)) if t is not None else None
+            chid = channels.get((cids.get(ch.community, -1), ch.id)) if ch is not None else None
+            if mid is None or (m.bot and not mid[1]) or (t is not None and (tid is None or (t.bot and not tid[1]))) or (ch is not None and chid is None):
+                later.append(len(params))
+                params.append(None)
+                continue
+            at: Any = r.at.astimezone(UTC)
+            at = at.isoformat(" ", "microseconds")[:26] if text_time else at.replace(tzinfo=None)
+            # the order of COLUMNS, which is the compiled statement's parameter order (checked in __init__)
+            params.append((cid, r.kind, mid[0], chid, tid[0] if tid is not None else None, r.external_id, r.parent_external_id, at, r.sentiment, r.text))
+        mids: dict[tuple[CommunityRef, str], tuple[int, bool]] = {}
+        chids: dict[tuple[CommunityRef, str], int] = {}
+        async with self.db.begin() as conn:
+            if later:
+                mids, chids = await self._resolve(conn, cids, [rows[i] for i in later])
+                for i in later:
+                    params[i] = self._params(rows[i], cids, mids, chids)
+            if params:
+                await conn.exec_driver_sql(self._insert_sql, params)
+            if removals:
+                await conn.execute(self._remove, [{"cid": cids[c], "xid": x, "removed": at} for c, x, at in removals])
+        d.remember(mids, chids, cids)  # once committed
+
+    async def _resolve(self, conn: AsyncConnection, cids: dict[CommunityRef, int], rows: list[PendingRow]) -> tuple[
+            dict[tuple[CommunityRef, str], tuple[int, bool]], dict[tuple[CommunityRef, str], int]]:
+        """Ids of the members (created with the earliest time seen) and channels these rows name."""
         seen: dict[tuple[CommunityRef, str], tuple[MemberRef, datetime]] = {}
         for r in rows:
             for m in (r.member, r.target):
@@ -176,22 +223,15 @@ class Recorder:
                 if known is None or r.at < known[1] or (m.bot and not known[0].bot):
                     seen[key] = (m if known is None or m.bot or not known[0].bot else known[0], min(r.at, known[1]) if known else r.at)
         channels = {(r.channel.community, r.channel.id): r.channel for r in rows if r.channel is not None}
-        async with self.db.begin() as conn:
-            mids = await d.members_in(conn, cids, list(seen.values()))
-            chids = await d.channels_in(conn, cids, list(channels.values()))
-            if rows:
-                params = [self._params(r, cids, mids, chids) for r in rows]
-                await conn.exec_driver_sql(self._insert_sql, params)
-            if removals:
-                await conn.execute(self._remove, [{"cid": cids[c], "xid": x, "removed": at} for c, x, at in removals])
-        d.remember(mids, chids, cids)
+        mids = await self.directory.members_in(conn, cids, list(seen.values()))
+        chids = await self.directory.channels_in(conn, cids, list(channels.values()))
+        return mids, chids
 
     def _params(self, r: PendingRow, cids: dict[CommunityRef, int], mids: dict[tuple[CommunityRef, str], tuple[int, bool]],
                 chids: dict[tuple[CommunityRef, str], int]) -> tuple[Any, ...]:
         at: Any = to_db_time(r.at)
         if self._time_text:
             at = at.isoformat(" ", "microseconds")
-        # the order of COLUMNS, which is the compiled statement's parameter order (checked in __init__)
         return (
             cids[r.community], str(r.kind), mids[(r.community, r.member.id)][0],
             chids[(r.channel.community, r.channel.id)] if r.channel is not None else None,

@@ -84,8 +84,8 @@ def test_sigterm_flushes_every_queued_interaction_before_exit(tmp_path: Path) ->
     """The interactive console on stdin; SIGTERM while rows wait in the recorder's queue loses nothing."""
     db = tmp_path / "flush.db"
     config = tmp_path / "config.toml"
-    # a long flush interval and a large batch: nothing is written until shutdown
-    config.write_text('[database]\nflush_seconds = 60\nbatch_size = 10000\n', encoding="utf-8")
+    # a long flush interval and a large batch: nothing is written until shutdown (no sentiment model to load)
+    config.write_text('[database]\nflush_seconds = 60\nbatch_size = 10000\n[cogs.sentiment]\nbackend = "off"\n', encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("DISCORD_TOKEN", None)
     env.pop("SLACK_BOT_TOKEN", None)

@@ -11,7 +11,7 @@ from bot.demo import DemoOptions, run_demo
 async def test_demo_animator_runs_a_poll_and_an_nps_survey_and_the_summary_shows_results(tmp_path: Path) -> None:
     lines: list[str] = []
     options = DemoOptions(out=tmp_path / "demo", members=40, weeks=2, quiet=True)
-    await run_demo(parse_config({"cogs": {"polls": {}}}), options, out=lines.append)
+    await run_demo(parse_config({"bot": {"cogs": ["polls"]}}), options, out=lines.append)
     text = "\n".join(lines)
     assert "polls:" in text
     assert "#1 Which event should we hold next month? (closed," in text

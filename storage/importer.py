@@ -6,10 +6,6 @@ and re-importing a file changes nothing.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,6 +16,7 @@ from sqlalchemy import delete, func, or_, select
 
 from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
+from storage.anonymity import BallotKey, random_ballot_id
 from storage.db import Database
 from storage.directory import Directory
 from storage.eventlog_parse import BadLine, LineError, LogLine, read_log
@@ -29,16 +26,6 @@ from storage.recorder import PendingRow, Recorder
 
 Progress = Callable[[int, int], None]
 SCORE_RANGES = {PollKind.NPS.value: (0, 10), PollKind.CSAT.value: (1, 5), PollKind.LIKERT.value: (1, 5)}
-
-
-def ballot_key() -> bytes:
-    """The key that hashes anonymous voters (ENGAGEBOT_BALLOT_KEY, else a fixed development key)."""
-    return os.environ.get("ENGAGEBOT_BALLOT_KEY", "engagebot-anonymous-ballots").encode()
-
-
-def anonymous_voter(poll_id: int, member_id: int) -> str:
-    """A keyed hash standing for a voter in an anonymous poll (stable, not reversible without the key)."""
-    return hmac.new(ballot_key(), f"{poll_id}:{member_id}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -80,6 +67,10 @@ class EventLogImporter:
         self.directory = Directory(db)
         self.recorder = Recorder(db, self.directory, batch_size=batch_size, store_text=store_text)
         self.known = _Known()
+        # the polls feature's key (ENGAGEBOT_SECRET or the key file next to the database): an imported
+        # anonymous ballot gets the same voter code a live vote would, and it is unlinked the same way
+        # when the bot closes the poll (at its next start for a poll already past its deadline)
+        self.ballot_key = BallotKey(db.url)
 
     async def import_files(self, paths: Iterable[Path], progress: Progress | None = None,
                            on_bad: Callable[[BadLine], None] | None = None) -> ImportSummary:
@@ -231,23 +222,26 @@ class EventLogImporter:
         member = self._member(community, d["member"])
         await self.recorder.flush()  # the member row exists before its ballot refers to it
         mid = await self.directory.member_id(member, at)
+        # one contribution per member and poll, like a live vote (changing one's answer adds none)
         self.recorder.add(PendingRow(
-            community, InteractionKind.POLL_VOTE, member, f"poll:{d['poll']}:{member.id}:{at.isoformat()}", at, parent_external_id=f"poll:{d['poll']}",
+            community, InteractionKind.POLL_VOTE, member, f"poll:{d['poll']}:{member.id}", at, parent_external_id=f"poll:{d['poll']}",
         ))
-        await self._ballot(poll_id, mid, member.id, choice, at, anonymous)
+        await self._ballot(poll_id, mid, member, choice, at, anonymous)
 
-    async def _ballot(self, poll_id: int, member_id: int, external_id: str, value: int, at: datetime, anonymous: bool) -> None:
+    async def _ballot(self, poll_id: int, member_id: int, member: MemberRef, value: int, at: datetime, anonymous: bool) -> None:
         """Store the member's answer, replacing an earlier one (a newer stored answer wins)."""
         table = PollVote.__table__  # type: ignore[attr-defined]
         c = table.c
-        voter = anonymous_voter(poll_id, member_id) if anonymous else external_id
+        voter = self.ballot_key.voter(poll_id, str(member.community), member.id) if anonymous else member.id
         async with self.db.begin() as conn:
             if not anonymous:
                 newer = (await conn.execute(select(c.id).where(c.poll_id == poll_id, c.voter == voter, c.cast_at > at))).first()
                 if newer is not None:
                     return
             await conn.execute(delete(table).where(c.poll_id == poll_id, c.voter == voter))
-            await conn.execute(self.db.insert_ignore(table).values(
-                # anonymous ballots get a random key, so the row order ties them to no interaction row
-                **({"id": secrets.randbelow(2**31 - 1) + 1} if anonymous else {}), poll_id=poll_id, voter=voter, member_id=None if anonymous else member_id, value=value, cast_at=None if anonymous else at,
-            ))
+            row = {"poll_id": poll_id, "voter": voter, "member_id": None if anonymous else member_id, "value": value, "cast_at": None if anonymous else at}
+            for _ in range(8):  # anonymous ballots get a random key (the row order ties them to no interaction row), drawn again on a collision
+                result = await conn.execute(self.db.insert_ignore(table).values(**({"id": random_ballot_id()} if anonymous else {}), **row))
+                if result.rowcount:
+                    return
+            raise RuntimeError("could not store an imported ballot")

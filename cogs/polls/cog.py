@@ -9,7 +9,6 @@ from bot.commands import Access, CommandError, Option, OptionType, Reply
 from bot.core.events import ButtonPressed, CommandInvoked, PollVoted, ReactionAdded, ReactionRemoved
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef
-from cogs.polls.anonymity import BallotKey
 from cogs.polls.lifecycle import PollLifecycle
 from cogs.polls.model import KEYCAPS, SURVEY_KINDS, check_draft, parse_deadline, parse_options
 from cogs.polls.render import BUTTON_PREFIX, Texts, bound, label_of, results_message, score_line
@@ -17,6 +16,7 @@ from cogs.polls.settings import PollsSettings
 from cogs.polls.store import PollStore
 from cogs.polls.templates import SurveyTemplates
 from cogs.polls.voting import Ballots
+from storage.anonymity import BallotKey
 from storage.polls import Poll, PollKind
 
 

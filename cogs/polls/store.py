@@ -12,8 +12,8 @@ from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.refs import ChannelRef, CommunityRef, Platform
-from cogs.polls.anonymity import random_ballot_id, random_voter
 from cogs.polls.model import PollDraft
+from storage.anonymity import random_ballot_id, random_voter
 from storage.db import Database
 from storage.models import Channel, Community, Member
 from storage.polls import Poll, PollVote

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from bot.commands import CommandError
 from bot.core.refs import ChannelRef, MemberRef
-from cogs.polls.anonymity import BallotKey
 from cogs.polls.model import KEYCAPS
 from cogs.polls.render import values_of
 from cogs.polls.store import PollStore, Voter
+from storage.anonymity import BallotKey
 from storage.directory import Directory
 from storage.models import InteractionKind
 from storage.polls import Poll, PollKind

@@ -19,8 +19,9 @@ PARIS = "Europe/Paris"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def kpi_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+async def kpi_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Database]:
     """A freshly migrated database (every test runs on SQLite, and on PostgreSQL when one is given)."""
+    monkeypatch.chdir(tmp_path)  # files the bot keeps next to a server database (the ballot key) go to the test's folder
     if request.param == "sqlite":
         db = Database(f"sqlite+aiosqlite:///{tmp_path / 'kpi.db'}")
     else:

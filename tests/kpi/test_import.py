@@ -94,3 +94,21 @@ def test_every_line_type_of_events_md_parses(tmp_path: Path) -> None:
     types = {json.loads(line)["type"] for line in (DATA / "community.jsonl").read_text(encoding="utf-8").splitlines()}
     assert types == set(REQUIRED)
     assert all(not hasattr(item, "reason") for item in read_log(DATA / "community.jsonl"))
+
+
+async def test_imported_anonymous_ballots_get_the_live_voter_code_and_one_contribution_per_member(kpi_db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from storage.anonymity import BallotKey
+
+    monkeypatch.setenv("ENGAGEBOT_SECRET", "the community's own secret")
+    await import_logs(kpi_db, "community.jsonl")
+    async with kpi_db.begin() as conn:
+        p2 = (await conn.execute(text("SELECT id FROM polls WHERE external_id = 'p2'"))).scalar_one()
+        codes = {r[0] for r in (await conn.execute(text("SELECT voter FROM poll_votes WHERE poll_id = :p"), {"p": p2})).all()}
+        b_votes = (await conn.execute(text(
+            "SELECT COUNT(*) FROM interactions i JOIN members m ON m.id = i.member_id WHERE i.kind = 'poll_vote' AND m.external_id = 'b'"
+            " AND i.parent_external_id = 'poll:p1'"
+        ))).scalar_one()
+    # the code a live vote of member `a` in that poll would get: the same key, the same message
+    live = BallotKey(kpi_db.url, env={"ENGAGEBOT_SECRET": "the community's own secret"}).voter(p2, "discord:g1", "a")
+    assert live in codes and not any("a" == code or code.endswith(":a") for code in codes)
+    assert b_votes == 1  # b changed their answer in p1: still one contribution, as live

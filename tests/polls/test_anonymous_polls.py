@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from cogs.polls.anonymity import BallotKey
+from storage.anonymity import BallotKey
 from tests.conftest import Harness
 from tests.polls.helpers import last_post
 

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import text
 
 from bot.core.refs import ChannelRef, MemberRef
-from cogs.polls.anonymity import RANDOM_ID_LOW
 from cogs.polls.model import PollDraft
 from cogs.polls.store import PollStore, Voter
+from storage.anonymity import RANDOM_ID_LOW
 from storage.db import Database
 from storage.directory import Directory
 from storage.polls import PollKind

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-log = logging.getLogger("engagebot.cogs.polls")
+log = logging.getLogger("engagebot.storage.anonymity")
 
 SECRET_ENV = "ENGAGEBOT_SECRET"
 KEY_FILE = "engagebot.key"

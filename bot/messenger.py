@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.adapters.base import Adapter, Capability
-from bot.core.actions import Action, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.actions import Action, EndPoll, GrantRole, RemoveRole, SendDM, SendMessage
 from bot.core.message import Message, as_message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 
@@ -48,10 +48,16 @@ class Messenger:
         """Send a direct message (posted in `fallback` when the member's DMs are closed)."""
         return await self.send(SendDM(member, as_message(message), fallback))
 
+    async def end_poll(self, message: MessageRef) -> None:
+        """End the native poll of a message now (a poll closed before its deadline)."""
+        await self.send(EndPoll(message))
+
 
 def _community_of(action: Action) -> CommunityRef:
     if isinstance(action, SendMessage):
         return action.channel.community
     if isinstance(action, SendDM | GrantRole | RemoveRole):
         return action.member.community
+    if isinstance(action, EndPoll):
+        return action.message.channel.community
     raise TypeError(f"unknown action {action!r}")

@@ -42,4 +42,11 @@ class RemoveRole:
     role: str
 
 
-Action = SendMessage | SendDM | GrantRole | RemoveRole
+@dataclass(frozen=True, slots=True)
+class EndPoll:
+    """End a platform-native poll before its own deadline (a poll closed early); a no-op where polls are not native."""
+
+    message: MessageRef
+
+
+Action = SendMessage | SendDM | GrantRole | RemoveRole | EndPoll

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.adapters.base import Capability
 from bot.cog import CogContext
 from bot.core.message import Message
-from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef
 from cogs.polls.chart import render_bars
 from cogs.polls.closing import Deadlines
 from cogs.polls.model import CHOICE_KINDS, PollDraft, native_hours, next_occurrence
@@ -78,6 +78,8 @@ class PollLifecycle:
         self.deadlines.forget(poll.id)
         poll.closed_at = now
         channel = await self.store.channel_of(poll)
+        if channel is not None and poll.message_external_id and now < poll.closes_at and self._native(poll, channel.community):
+            await self.ctx.messenger.end_poll(MessageRef(channel, poll.message_external_id))  # closed early: the platform's poll too
         results = await self.results(poll, self.texts(channel.community), final=True) if channel else None
         if poll.anonymous:
             await self.store.unlink(poll.id)  # before anything that may fail: the codes must not outlive the poll
@@ -87,6 +89,14 @@ class PollLifecycle:
         if poll.recurrence:
             await self._next_of(poll, channel, now)
         return True
+
+    def _native(self, poll: Poll, community: CommunityRef) -> bool:
+        """Whether `publish` posted this poll as a platform-native poll (the same rule, on the stored poll)."""
+        settings = self.ctx.settings(PollsSettings, community)
+        if not (settings.native_polls and self.ctx.messenger.can(community, Capability.NATIVE_POLLS)):
+            return False
+        draft = PollDraft(PollKind(poll.kind), poll.question, tuple(poll.options), poll.anonymous, poll.reveal, poll.closes_at, poll.recurrence)
+        return native_hours(draft, poll.created_at) is not None
 
     async def _next_of(self, poll: Poll, channel: ChannelRef, now: datetime) -> None:
         assert poll.recurrence is not None

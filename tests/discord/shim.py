@@ -68,6 +68,7 @@ class World:
     responses: list[dict[str, Any]] = field(default_factory=list)
     synced: dict[int | None, list[dict[str, Any]]] = field(default_factory=dict)
     closed_dms: set[int] = field(default_factory=set)
+    ended_polls: list[tuple[int, int]] = field(default_factory=list)
     guild: discord.Guild | None = None
     channels: dict[str, discord.TextChannel] = field(default_factory=dict)
     members: dict[str, discord.Member] = field(default_factory=dict)
@@ -129,6 +130,16 @@ def install() -> None:
         return data
 
     back.FakeHttp.send_message = send_message  # type: ignore[method-assign]
+
+    async def end_poll(self: Any, channel_id: int, message_id: int) -> dict[str, Any]:
+        """POST /channels/{channel_id}/polls/{message_id}/expire (dpytest has no such route): recorded, answered with the message."""
+        world: World = self.world
+        world.ended_polls.append((int(channel_id), int(message_id)))
+        state = back.get_state()
+        channel = state.get_channel(int(channel_id))
+        return facts.make_message_dict(channel, state.user, id_num=int(message_id))
+
+    back.FakeHttp.end_poll = end_poll  # type: ignore[method-assign]
 
     async def bulk_upsert(self: Any, application_id: int, *args: Any, payload: list[dict[str, Any]]) -> list[dict[str, Any]]:
         guild_id = args[0] if args else None

@@ -38,7 +38,10 @@ async def test_a_changed_native_vote_counts_once_and_the_close_posts_results_wit
     await shim.vote(alice, sent.message.id, general, answer_id=2)
     rows = await h.rows("select voter, value from poll_votes order by voter")
     assert rows == [(str(alice.id), 1), (str(bob.id), 2)]
+    assert h.world.ended_polls == []
     await shim.slash(h.adapter.client, "poll close", h.world.members["admin"], general, [shim.option("id", 1)])
+    # closed two days early: Discord's own poll is ended too, so nobody votes in a closed poll
+    assert h.world.ended_polls == [(general.id, sent.message.id)]
     results = h.world.sent_to("general")[-1]
     assert results.payload["embeds"][0]["title"] == "📊 Results: Where do we meet next?"
     assert results.files, "the bar chart is attached"

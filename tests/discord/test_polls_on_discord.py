@@ -52,3 +52,6 @@ async def test_an_anonymous_poll_uses_buttons_and_a_click_is_answered_privately(
     reply = answers(h)[-1]
     assert reply["data"]["flags"] & EPHEMERAL and "anonymously" in reply["data"]["content"]
     assert await h.rows("select member_id, cast_at from poll_votes") == [(None, None)]
+    await shim.slash(h.adapter.client, "poll close", admin, general, [shim.option("id", 1)])
+    assert "Results" in h.world.sent_to("general")[-1].payload["embeds"][0]["title"]
+    assert h.world.ended_polls == []  # a button poll has no Discord poll to end

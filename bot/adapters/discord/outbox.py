@@ -11,7 +11,7 @@ import discord
 
 from bot.adapters.discord import translate
 from bot.adapters.discord.render import ButtonFactory, render
-from bot.core.actions import Action, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.actions import Action, EndPoll, GrantRole, RemoveRole, SendDM, SendMessage
 from bot.core.refs import ChannelRef, MemberRef, MessageRef
 
 log = logging.getLogger("engagebot.discord")
@@ -37,10 +37,20 @@ class Outbox:
             if isinstance(action, GrantRole | RemoveRole):
                 await self._change_role(action)
                 return None
+            if isinstance(action, EndPoll):
+                await self._end_poll(action.message)
+                return None
         except discord.HTTPException as err:
             log.warning("Discord refused %s: %s", type(action).__name__, err)
             return None
         raise TypeError(f"unknown action {action!r}")
+
+    async def _end_poll(self, ref: MessageRef) -> None:
+        """Expire the native poll of one of the bot's messages (Discord: POST /channels/{c}/polls/{m}/expire)."""
+        channel = await self._channel(ref.channel)
+        if channel is None or not ref.id.isdigit() or not hasattr(channel, "get_partial_message"):
+            return
+        await channel.get_partial_message(int(ref.id)).end_poll()
 
     async def _channel(self, ref: ChannelRef) -> discord.abc.Messageable | None:
         """A channel by id, or by name in the community's server (`welcome`, `#general`)."""

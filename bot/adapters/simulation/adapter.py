@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.adapters.base import AppPort, Capability
 from bot.commands import Reply, split_words
-from bot.core.actions import Action, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.actions import Action, EndPoll, GrantRole, RemoveRole, SendDM, SendMessage
 from bot.core.clock import Clock
 from bot.core.events import (
     ButtonPressed,
@@ -64,6 +64,7 @@ class SimulationAdapter:
     )
     members: dict[str, MemberRef] = field(default_factory=dict)
     roles: dict[str, set[str]] = field(default_factory=dict)
+    ended_polls: list[MessageRef] = field(default_factory=list)
     admins: set[str] = field(default_factory=set)
     dm_closed: set[str] = field(default_factory=set)
     present: set[str] = field(default_factory=set)
@@ -115,6 +116,9 @@ class SimulationAdapter:
         if isinstance(action, RemoveRole):
             self.roles.setdefault(action.member.id, set()).discard(action.role)
             self._emit(Entry("role", now, f"-{action.role}", member=action.member))
+            return None
+        if isinstance(action, EndPoll):
+            self.ended_polls.append(action.message)  # no native polls here: kept so that tests can see the request
             return None
         raise TypeError(f"unknown action {action!r}")
 

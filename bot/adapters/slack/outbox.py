@@ -14,7 +14,7 @@ from bot.adapters.slack.client import Sleep, retry_handlers
 from bot.adapters.slack.render import blocks_for, fallback_text, slack_commands, with_prefix
 from bot.adapters.slack.translate import Workspace, member
 from bot.commands import Reply
-from bot.core.actions import Action, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.actions import Action, EndPoll, GrantRole, RemoveRole, SendDM, SendMessage
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MessageRef
 
@@ -96,6 +96,8 @@ class Outbox:
         if isinstance(action, GrantRole | RemoveRole):
             log.info("slack has no roles: %s %r for %s not applied", type(action).__name__, action.role, action.member.id)
             return None
+        if isinstance(action, EndPoll):
+            return None  # polls on Slack are messages with buttons: nothing native to end
         raise TypeError(f"unknown action {action!r}")
 
     def for_slack(self, message: Message) -> Message:

@@ -15,6 +15,13 @@ DEFAULT_LOCALE = "en"
 CORE_CATALOGS = Path(__file__).parent / "locales"
 
 
+def plural_category(locale: str, count: float) -> str:
+    """The CLDR plural category of a count: French says "1 point" and "0 point", English "0 points"."""
+    if locale == "fr":
+        return "one" if 0 <= count < 2 else "other"
+    return "one" if count == 1 else "other"
+
+
 def _flatten(prefix: str, data: Mapping[str, Any], out: dict[str, str]) -> None:
     for key, value in data.items():
         full = f"{prefix}.{key}" if prefix else key
@@ -46,8 +53,15 @@ class Catalog:
         return key in self.entries.get(locale, {})
 
     def t(self, locale: str | None, key: str, **params: Any) -> str:
-        """The text for `key` in `locale` (English, then the key itself, as fallbacks)."""
+        """The text for `key` in `locale` (English, then the key itself, as fallbacks).
+
+        A key written as a table of plural forms (`points = { one = "{count} pt", other = "{count} pts" }`)
+        takes the form that fits the `count` parameter in that locale.
+        """
         loc = locale if locale in self.entries else DEFAULT_LOCALE
+        if "count" in params and f"{key}.other" in self.entries[loc]:
+            category = plural_category(loc, params["count"])
+            key = f"{key}.{category}" if f"{key}.{category}" in self.entries[loc] else f"{key}.other"
         text = self.entries[loc].get(key)
         if text is None:
             text = self.entries[DEFAULT_LOCALE].get(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,28 @@ def test_every_core_text_exists_in_french_and_english() -> None:
 
 def test_the_counter_cog_is_a_real_cog() -> None:
     assert Counter.name == "counter"
+
+
+def test_plural_forms_follow_each_language() -> None:
+    from bot.i18n import Catalog
+
+    catalog = Catalog()
+    catalog.load_folder(Path(__file__).resolve().parents[1] / "cogs" / "recognition" / "locales", "recognition")
+    points = [catalog.t(loc, "recognition.rank.points", points=n, count=n) for loc in ("en", "fr") for n in (0, 1, 2)]
+    assert points == ["0 pts", "1 pt", "2 pts", "0 pt", "1 pt", "2 pts"]  # French: zero is singular
+    assert catalog.t("en", "recognition.rank.next", missing=1, level=3, count=1) == "1 more point to reach level 3."
+    assert catalog.missing() == {}
+
+
+def test_rate_changes_are_written_in_percentage_points_with_the_right_plural() -> None:
+    from bot.i18n import Catalog
+    from cogs.digest.render import Numbers
+
+    catalog = Catalog()
+    catalog.load_folder(Path(__file__).resolve().parents[1] / "cogs" / "digest" / "locales", "digest")
+
+    def numbers(loc: str) -> Numbers:
+        return Numbers(loc, lambda key, **p: catalog.t(loc, f"digest.{key}", **p))
+
+    assert [numbers("en").delta("activity_rate", d) for d in (-0.01, 0.061)] == ["(▼ 1 pt)", "(▲ 6.1 pts)"]
+    assert [numbers("fr").delta("activity_rate", d) for d in (0.015, -0.25)] == ["(▲ 1,5 pt)", "(▼ 25 pts)"]

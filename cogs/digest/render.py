@@ -54,10 +54,15 @@ class Numbers:
     def gap(self, key: str, gap: float) -> str:
         """How far from a target."""
         if key in RATE_KEYS:
-            return f"{self.num(round(gap * 100, 1))} {self.t('points')}"
+            return self.percentage_points(gap)
         if key == "median_first_response_minutes":
             return self.minutes(gap)
         return self.num(gap)
+
+    def percentage_points(self, rate: float) -> str:
+        """A difference of two rates in percentage points: 1 pt, 6.1 pts (French: 0 pt, 1,5 pt)."""
+        value = round(rate * 100, 1)
+        return self.t("points", value=self.num(value), count=value)
 
     def delta(self, key: str, delta: float | None) -> str:
         """(▲ 3), (▼ 2 pts), (=) or nothing when there is nothing to compare."""
@@ -68,7 +73,7 @@ class Numbers:
         arrow = "▲" if delta > 0 else "▼"
         size = abs(delta)
         if key in RATE_KEYS:
-            shown = f"{self.num(round(size * 100, 1))} {self.t('points')}"
+            shown = self.percentage_points(size)
         elif key == "median_first_response_minutes":
             shown = self.minutes(size)
         else:

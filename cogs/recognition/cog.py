@@ -214,7 +214,7 @@ class Recognition(RecognitionCore):
             return []
         week = period_of("week", self.ctx.clock.now(), self.tz(community))
         place = rank_in(await self.store.standings(cid, week.start, week.end), info.id)
-        return [self.ctx.t(community, "recognition.home", level=state.level, points=state.points,
+        return [self.ctx.t(community, "recognition.home", level=state.level, points=state.points, count=state.points,
                            rank=f"#{place[0]}" if place else "—", badges=emojis or "—")]
 
     async def summary(self, community: CommunityRef) -> list[str]:

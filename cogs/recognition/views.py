@@ -35,14 +35,14 @@ def board_message(ctx: CogContext, community: CommunityRef | str, period: Period
     if not standings:
         return Message(ctx.t(locale, "recognition.board.empty"), title=title)
     lines = [
-        ctx.t(locale, "recognition.board.line", rank=MEDALS.get(i, f"{i}."), member=s.member.display, points=s.value)
+        ctx.t(locale, "recognition.board.line", rank=MEDALS.get(i, f"{i}."), member=s.member.display, points=s.value, count=s.value)
         for i, s in enumerate(standings[:size], 1)
     ]
     footer = None
     if viewer is not None:
         mine = rank_in(standings, viewer.id)
         if mine is not None and mine[0] > size:
-            footer = ctx.t(locale, "recognition.board.you", rank=mine[0], points=mine[1])
+            footer = ctx.t(locale, "recognition.board.you", rank=mine[0], points=mine[1], count=mine[1])
     return Message("\n".join(lines), title=title, footer=footer)
 
 
@@ -68,10 +68,10 @@ def rank_message(ctx: CogContext, locale: str, settings: Settings, member: Membe
                  week: tuple[int, int] | None, overall: tuple[int, int] | None, badges: int) -> Message:
     """A member's level, points, place on this week's and the all-time board, and badge count."""
     nxt = settings.levels.next_threshold(total)
-    progress = ctx.t(locale, "recognition.rank.next", missing=nxt - total, level=level + 1) if nxt is not None else ctx.t(locale, "recognition.rank.top")
+    progress = ctx.t(locale, "recognition.rank.next", missing=nxt - total, level=level + 1, count=nxt - total) if nxt is not None else ctx.t(locale, "recognition.rank.top")
     fields = (
-        Field(ctx.t(locale, "recognition.rank.level"), f"{level} · {ctx.t(locale, 'recognition.rank.points', points=total)}", inline=True),
-        Field(ctx.t(locale, "recognition.rank.week"), ctx.t(locale, "recognition.rank.place", rank=week[0], points=week[1]) if week else "—", inline=True),
+        Field(ctx.t(locale, "recognition.rank.level"), f"{level} · {ctx.t(locale, 'recognition.rank.points', points=total, count=total)}", inline=True),
+        Field(ctx.t(locale, "recognition.rank.week"), ctx.t(locale, "recognition.rank.place", rank=week[0], points=week[1], count=week[1]) if week else "—", inline=True),
         Field(ctx.t(locale, "recognition.rank.overall"), f"#{overall[0]}" if overall else "—", inline=True),
         Field(ctx.t(locale, "recognition.rank.badges"), str(badges), inline=True),
     )

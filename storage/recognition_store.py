@@ -271,6 +271,20 @@ class RecognitionStore:
             for r in rows if (r.kind, r.external_id) not in have
         ]
 
+    async def known_keys(self, community_id: int, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of `(kind, external id)` keys the ledger already holds (written or queued, live or removed)."""
+        wanted = set(keys)
+        have = {(p["kind"], p["external_id"]) for p in self._pending if p["community_id"] == community_id} & wanted
+        rest = sorted(wanted - have)
+        if rest:
+            async with self.db.begin() as conn:
+                for i in range(0, len(rest), 500):
+                    chunk = rest[i:i + 500]
+                    rows = (await conn.execute(select(P.c.kind, P.c.external_id).where(
+                        P.c.community_id == community_id, P.c.external_id.in_([x for _, x in chunk])))).all()
+                    have |= {(r.kind, r.external_id) for r in rows} & wanted
+        return have
+
     async def load_member(self, member_id: int, since: datetime) -> tuple[MemberInfo | None, dict[tuple[str, bool], int], int, int, dict[str, bool], list[Mark]]:
         """Everything rules need about a member, in one transaction: their row, totals, points, level, badges, entries since `since`."""
         if any(r["member_id"] == member_id for r in self._pending):

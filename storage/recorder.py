@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +62,24 @@ class PendingRow:
     sentiment: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WrittenRow:
+    """An interaction row as committed, with its member ids resolved (what watchers are told)."""
+
+    community_id: int
+    kind: str
+    member_id: int
+    member_is_bot: bool
+    external_id: str
+    at: datetime
+    target_member_id: int | None
+    target_is_bot: bool
+
+
+Watcher = Callable[[list[WrittenRow]], None]
+"""Told, after each commit, the rows of the kinds it watches (it must not await: it only queues them)."""
+
+
 class Recorder:
     """Queues interaction rows and writes them every `flush_seconds` or `batch_size` rows, and on close.
 
@@ -77,6 +96,8 @@ class Recorder:
         self._removals: list[tuple[CommunityRef, str, datetime]] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._watchers: list[tuple[frozenset[str], Watcher]] = []
+        self._watched: frozenset[str] = frozenset()
         self.written = 0
         table = Interaction.__table__  # type: ignore[attr-defined]
         compiled = db.insert_ignore(table).values({c: bindparam(c) for c in COLUMNS}).compile(dialect=db.engine.dialect)
@@ -120,6 +141,12 @@ class Recorder:
                 self._removals.append((event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
         if len(self._rows) >= self.batch_size:
             await self.flush()
+
+    def watch(self, kinds: Iterable[str], watcher: Watcher) -> None:
+        """Tell `watcher` about every committed row of `kinds` (redelivered rows included: watchers dedupe)."""
+        wanted = frozenset(str(k) for k in kinds)
+        self._watchers.append((wanted, watcher))
+        self._watched |= wanted
 
     def add(self, row: PendingRow) -> None:
         """Queue one ready-made row (cogs recording their own contributions, importers)."""
@@ -209,6 +236,33 @@ class Recorder:
             if removals:
                 await conn.execute(self._remove, [{"cid": cids[c], "xid": x, "removed": at} for c, x, at in removals])
         d.remember(mids, chids, cids)  # once committed
+        if self._watched:
+            self._tell(rows, cids)
+
+    def _tell(self, rows: list[PendingRow], cids: dict[CommunityRef, int]) -> None:
+        """Give each watcher the committed rows of its kinds, ids resolved from the directory's cache."""
+        watched = self._watched
+        members = self.directory.cached_members
+        written: list[WrittenRow] = []
+        for r in rows:
+            if r.kind not in watched:
+                continue
+            cid = cids[r.community]
+            mid = members.get((cid, r.member.id))
+            if mid is None:
+                continue
+            t = r.target
+            tid = members.get((cids[t.community], t.id)) if t is not None and t.community in cids else None
+            written.append(WrittenRow(cid, str(r.kind), mid[0], mid[1], r.external_id, r.at, tid[0] if tid else None, bool(tid and tid[1])))
+        if not written:
+            return
+        for kinds, watcher in self._watchers:
+            mine = [w for w in written if w.kind in kinds]
+            if mine:
+                try:
+                    watcher(mine)
+                except Exception:
+                    log.exception("a watcher of %s rows failed", sorted(kinds))
 
     async def _resolve(self, conn: AsyncConnection, cids: dict[CommunityRef, int], rows: list[PendingRow]) -> tuple[
             dict[tuple[CommunityRef, str], tuple[int, bool]], dict[tuple[CommunityRef, str], int]]:

@@ -19,8 +19,8 @@ from cogs.recognition.state import MemberState, MemberStates
 from cogs.recognition.views import board_message
 from storage.onboarding import STEP_COLUMNS, Newcomer, OnboardingStep
 from storage.recognition_store import Mark, NewEntry, RecognitionStore
+from storage.recorder import WrittenRow
 
-PEEK_EVERY = timedelta(hours=1)
 TRIM_EVERY = timedelta(days=7)
 QUIET_AFTER = timedelta(days=1)
 """Badges earned longer ago than this (history read late) are recorded without announcements."""
@@ -36,8 +36,7 @@ class RecognitionCore(Cog):
         self.judge = BadgeJudge(self.store, self.states)
         self.announcer = Announcer(ctx)
         self._settings: dict[CommunityRef, Settings] = {}
-        self._peek: dict[int, int] = {}
-        self._looked: dict[int, datetime] = {}
+        self._elsewhere: dict[int, list[NewEntry]] = {}
 
     # --- configuration ----------------------------------------------------------------
     def settings_for(self, community: CommunityRef) -> Settings:
@@ -65,7 +64,8 @@ class RecognitionCore(Cog):
         return ZoneInfo(self.timezone_name(community))
 
     async def start(self) -> None:
-        """Say once when onboarding badges cannot be earned (the onboarding feature is not installed)."""
+        """Watch the rows other features record; say once when onboarding badges cannot be earned (no onboarding feature)."""
+        self.ctx.recorder.watch(ELSEWHERE, self.written_elsewhere)
         for community in self.ctx.communities:
             for rule in self.settings_for(community).badges:
                 if rule.kind == "onboarding" and self.store.onboarding_table(rule.table, rule.columns) is None:
@@ -123,24 +123,32 @@ class RecognitionCore(Cog):
         cid = await self.ctx.directory.community_id(community)
         entry = await entry_for(event, self.ctx.directory)
         entries = [entry] if entry is not None else []
-        entries += await self.recorded_elsewhere(cid)
+        entries += await self.recorded_elsewhere(community, cid)
         await self.score(community, cid, entries)
 
-    async def recorded_elsewhere(self, cid: int) -> list[NewEntry]:
-        """Contributions of kinds no event tells the cog about (prompt answers, button poll votes), read as they are written.
+    def written_elsewhere(self, rows: list[WrittenRow]) -> None:
+        """The recorder committed rows of kinds no event tells the cog about: queue the humans' ones for the next look."""
+        for r in rows:
+            if not r.member_is_bot:
+                to_other = r.target_member_id is not None and r.target_member_id != r.member_id and not r.target_is_bot
+                self._elsewhere.setdefault(r.community_id, []).append(
+                    NewEntry(r.member_id, r.kind, r.external_id, r.at, r.target_member_id, to_other))
 
-        The interactions table is read at most every `PEEK_EVERY` (and by the nightly job), not on every event.
+    async def recorded_elsewhere(self, community: CommunityRef, cid: int) -> list[NewEntry]:
+        """Contributions of kinds no event tells the cog about (prompt answers, button poll votes) committed since the last look.
+
+        The recorder pushes them (no query); the nightly job reads the interactions table too, for safety.
+        Recent entries are told apart from the ledger's by the members' states; older ones (a late or
+        redelivered row) are checked against the ledger in one query.
         """
-        now = self.ctx.clock.now()
-        looked = self._looked.get(cid)
-        if looked is not None and now - looked < PEEK_EVERY:
+        entries = self._elsewhere.pop(cid, None)
+        if not entries:
             return []
-        self._looked[cid] = now
-        after = self._peek.get(cid)
-        if after is None:
-            after = await self.store.cursor(cid)
-        last, entries = await self.store.interactions_after(cid, after, ELSEWHERE)
-        self._peek[cid] = last
+        horizon = self.ctx.clock.now() - lookback(self.settings_for(community))
+        old = [e for e in entries if e.at < horizon]
+        if old:
+            known = await self.store.known_keys(cid, [(e.kind, e.external_id) for e in old])
+            entries = [e for e in entries if e.at >= horizon or (e.kind, e.external_id) not in known]
         return entries
 
     async def unread(self, cid: int, *, since: datetime | None = None) -> list[NewEntry]:
@@ -241,6 +249,7 @@ class RecognitionCore(Cog):
         await self.ctx.recorder.flush()
         cid = await self.ctx.directory.community_id(community)
         now = self.ctx.clock.now()
+        await self.score(community, cid, await self.recorded_elsewhere(community, cid))
         await self.score(community, cid, await self.unread(cid))
         await self.score(community, cid, await self.unread(cid, since=now - timedelta(days=2)))
         await self.judge.nightly(self.settings_for(community), cid, now, self.tz(community), self._awarder(community, cid))

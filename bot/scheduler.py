@@ -70,6 +70,12 @@ class JobSpec:
     grace: timedelta = timedelta(days=1)
     period_of: Callable[[datetime], str] | None = None
     owner: str = "core"
+    idle: Callable[[datetime], bool] | None = None
+    """Optional, in memory and cheap: True when a run at this time would do nothing, so the period is not even claimed.
+
+    Only for jobs whose every effect is guarded by its own claims (a skipped period stays unclaimed:
+    a restart within `grace` runs it for real, which must then be harmless).
+    """
 
     @property
     def key(self) -> str:
@@ -171,7 +177,9 @@ class Scheduler:
         return ran
 
     async def run(self, spec: JobSpec, scheduled_for: datetime, *, caught_up: bool = False) -> bool:
-        """Claim the run's period and run it; False when that period already ran."""
+        """Claim the run's period and run it; False when that period already ran (or the job said it had nothing to do)."""
+        if spec.idle is not None and spec.idle(self.clock.now()):
+            return False
         period = spec.period(scheduled_for)
         if not await self.runs.claim(spec.scope, spec.id, period, self.clock.now()):
             return False

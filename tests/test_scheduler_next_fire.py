@@ -27,3 +27,18 @@ async def test_a_replaced_job_fires_on_its_new_schedule_and_a_removed_one_no_mor
     h.app.scheduler.remove("test/tick")
     await h.app.scheduler.advance_to(h.clock.now() + timedelta(hours=3))
     assert len(fired) == 3
+
+
+async def test_a_job_with_nothing_to_do_is_not_even_claimed_and_runs_again_once_work_is_due(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(make_config(db_url, bot={"cogs": []}))
+    fired: list[str] = []
+    busy_from = h.clock.now() + timedelta(hours=2)
+
+    async def run(r: JobRun) -> None:
+        fired.append(r.period)
+
+    h.app.scheduler.add(JobSpec("sweep", "test", "0 * * * *", "UTC", run, idle=lambda now: now < busy_from))
+    await h.app.scheduler.advance_to(h.clock.now() + timedelta(hours=3, minutes=30))
+    assert fired == ["2026-01-05T10:00", "2026-01-05T11:00"]
+    claimed = await h.app.scheduler.runs.periods("test", "sweep")
+    assert claimed == fired  # the idle 09:00 period left no row behind

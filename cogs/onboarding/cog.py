@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.cog import Cog, CogContext, button, command, listen
@@ -68,7 +69,8 @@ class Onboarding(Cog):
             if not s.enabled:
                 continue
             tz = str(self.ctx.config.timezone_of(community))
-            specs.append(JobSpec("onboarding-check", str(community), s.check_cron, tz, self._check_job(community), grace=timedelta(hours=6)))
+            specs.append(JobSpec("onboarding-check", str(community), s.check_cron, tz, self._check_job(community), grace=timedelta(hours=6),
+                                 idle=self._check_idle(community)))
             if s.buddies:
                 specs.append(JobSpec("onboarding-buddies", str(community), s.buddy_cron, tz, self._buddy_job(community), grace=timedelta(days=2)))
         return specs
@@ -78,6 +80,12 @@ class Onboarding(Cog):
             await self.sweep.run(community, self.settings_for(community), self.ctx.clock.now())
 
         return run
+
+    def _check_idle(self, community: CommunityRef) -> Callable[[datetime], bool]:
+        def idle(now: datetime) -> bool:
+            return self.sweep.idle(community, now)
+
+        return idle
 
     def _buddy_job(self, community: CommunityRef) -> JobFunc:
         async def run(job: JobRun) -> None:

@@ -60,6 +60,11 @@ class NudgeSweep:
         if offsets:
             self._next[community] = min(planned, at + min(offsets))
 
+    def idle(self, community: CommunityRef, now: datetime) -> bool:
+        """Whether a check now is known to have nothing to send (nothing falls due before the next planned message)."""
+        planned = self._next.get(community)
+        return planned is not None and now < planned
+
     @staticmethod
     def _due(j: NewcomerState, kinds: set[str], s: OnboardingSettings) -> list[tuple[datetime, str]]:
         """The messages still to come for a newcomer, with when each falls due."""
@@ -73,7 +78,7 @@ class NudgeSweep:
     async def run(self, community: CommunityRef, settings: OnboardingSettings, now: datetime) -> SweepResult:
         """Check every newcomer still in their first weeks."""
         result = SweepResult()
-        if now < self._next.get(community, now):
+        if self.idle(community, now):
             return result
         cid = await self.ctx.directory.community_id(community)
         horizon = max([*settings.nudge_days, settings.rules_reminder_hours / 24]) + settings.nudge_window_days + 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 from storage.models import CONTRIBUTION_KINDS, Interaction, Member
@@ -135,6 +136,14 @@ class OnboardingRepo:
 
     async def progress(self, community_id: int, member_id: int, p: Progress) -> bool:
         """Record a contribution (and the steps it passes); False when the member has no journey under way."""
+        updated, _ = await self.progress_and_complete(community_id, member_id, p, None)
+        return updated
+
+    async def progress_and_complete(self, community_id: int, member_id: int, p: Progress, steps: Iterable[OnboardingStep] | None) -> tuple[bool, bool]:
+        """Record a contribution and, with `steps`, mark the checklist completed if every step is now passed, in one transaction.
+
+        Returns (recorded: the member has a journey under way, completed: now, for the first time).
+        """
         n = self.n
         values = {"active_at": func.coalesce(n.c.active_at, p.at)}
         if p.introduced:
@@ -147,10 +156,19 @@ class OnboardingRepo:
             result = await conn.execute(
                 update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.left_at.is_(None)).values(**values)
             )
-        return bool(result.rowcount)
+            completed = bool(result.rowcount) and steps is not None and await self._complete(conn, community_id, member_id, steps, p.at)
+        return bool(result.rowcount), completed
 
     async def accept_rules(self, community_id: int, member_id: int, at: datetime) -> bool:
         """Record that a member accepted the rules; True the first time only."""
+        accepted, _ = await self.accept_and_complete(community_id, member_id, at, None)
+        return accepted
+
+    async def accept_and_complete(self, community_id: int, member_id: int, at: datetime, steps: Iterable[OnboardingStep] | None) -> tuple[bool, bool]:
+        """Record that a member accepted the rules and, with `steps`, complete the checklist if every step is passed, in one transaction.
+
+        Returns (accepted now for the first time, completed now for the first time).
+        """
         n = self.n
         async with self.db.begin() as conn:
             result = await conn.execute(
@@ -158,16 +176,20 @@ class OnboardingRepo:
                 .where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.rules_accepted_at.is_(None))
                 .values(rules_accepted_at=at)
             )
-        return bool(result.rowcount)
+            completed = bool(result.rowcount) and steps is not None and await self._complete(conn, community_id, member_id, steps, at)
+        return bool(result.rowcount), completed
 
     async def complete(self, community_id: int, member_id: int, steps: Iterable[OnboardingStep], at: datetime) -> bool:
         """Mark the checklist completed when every given step is passed; True the first time only."""
+        async with self.db.begin() as conn:
+            return await self._complete(conn, community_id, member_id, steps, at)
+
+    async def _complete(self, conn: AsyncConnection, community_id: int, member_id: int, steps: Iterable[OnboardingStep], at: datetime) -> bool:
         n = self.n
         done = [n.c[STEP_COLUMNS[s]].is_not(None) for s in steps]
-        async with self.db.begin() as conn:
-            result = await conn.execute(
-                update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.completed_at.is_(None), *done).values(completed_at=at)
-            )
+        result = await conn.execute(
+            update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.completed_at.is_(None), *done).values(completed_at=at)
+        )
         return bool(result.rowcount)
 
     async def opt_out(self, community_id: int, member_id: int, at: datetime) -> bool:

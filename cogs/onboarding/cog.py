@@ -19,9 +19,10 @@ from cogs.onboarding.nudges import NudgeSweep
 from cogs.onboarding.settings import OnboardingSettings
 from cogs.onboarding.texts import ACCEPT, BUDDY_OPT_IN, OPT_OUT, Texts
 from storage.onboarding import OnboardingStep, onboarding_funnel
-from storage.onboarding_repo import OnboardingRepo, Progress
+from storage.onboarding_repo import NewcomerState, OnboardingRepo, Progress
 
 KIT, WELCOME, ROLE, COMPLETED = "kit", "welcome", "member_role", "completed"
+RULES_AT, COMPLETED_AT = "rules_accepted_at", "completed_at"
 MESSAGE_KINDS = ("kit", "welcome", "rules_reminder", "nudge_3d", "nudge_7d")
 
 
@@ -102,8 +103,8 @@ class Onboarding(Cog):
             return
         member = event.member
         cid, mid = await self._ids(member, event.at)
-        self._known.pop((cid, mid), None)
         state = await self.repo.joined(cid, mid, event.at)
+        self._know((cid, mid), state)
         self.sweep.joined(event.community, state.joined_at, s)
         texts = Texts(self.ctx, event.community, s)
         accepted = state.rules_accepted_at is not None
@@ -146,22 +147,31 @@ class Onboarding(Cog):
         cid, mid = await self._ids(member, at)
         key = (cid, mid)
         if key not in self._known:
-            state = await self.repo.get(cid, mid)
-            self._known[key] = state.columns_set() if state is not None and state.present else None
+            self._know(key, await self.repo.get(cid, mid))
         done = self._known[key]
         if done is None:
             return
         new = progress.columns() - done
         if not new:
             return
-        updated = await self.repo.progress(cid, mid, progress.only(new))
-        self._known[key] = done | new if updated else None
-        if updated and new - {"active_at"}:
-            await self._maybe_complete(member, cid, mid, s, at)
+        # a step passed may complete the checklist: checked in the same transaction
+        steps = s.steps if new - {"active_at"} and COMPLETED_AT not in done else None
+        updated, completed = await self.repo.progress_and_complete(cid, mid, progress.only(new), steps)
+        self._known[key] = done | new | ({COMPLETED_AT} if completed else set()) if updated else None
+        if completed:
+            await self._thank(member, cid, mid, s)
 
-    async def _maybe_complete(self, member: MemberRef, cid: int, mid: int, s: OnboardingSettings, at: datetime) -> None:
-        """Every step passed: note it (recognition's onboarding badges read it) and thank the member once."""
-        if await self.repo.complete(cid, mid, s.steps, at) and await self.repo.claim(cid, mid, COMPLETED, self.ctx.clock.now()):
+    def _know(self, key: tuple[int, int], state: NewcomerState | None) -> None:
+        """Remember what a journey read from the database has set (None: no journey under way)."""
+        if state is None or not state.present:
+            self._known[key] = None
+            return
+        extra = {name for name, value in ((RULES_AT, state.rules_accepted_at), (COMPLETED_AT, state.completed_at)) if value is not None}
+        self._known[key] = state.columns_set() | extra
+
+    async def _thank(self, member: MemberRef, cid: int, mid: int, s: OnboardingSettings) -> None:
+        """Every step passed (noted: recognition's onboarding badges read it): thank the member once."""
+        if await self.repo.claim(cid, mid, COMPLETED, self.ctx.clock.now()):
             texts = Texts(self.ctx, member.community, s)
             await self.ctx.messenger.dm(member, texts.completed(member))
 
@@ -197,14 +207,28 @@ class Onboarding(Cog):
         s = self.settings_for(event.community)
         texts = Texts(self.ctx, event.community, s)
         cid, mid = await self._ids(event.member, event.at)
-        if await self.repo.get(cid, mid) is None:
-            return Reply(Message(texts.ui("accept_no_journey")))
-        if not await self.repo.accept_rules(cid, mid, event.at):
+        key = (cid, mid)
+        known = self._known.get(key)
+        if known is None:  # not read yet, or no journey under way
+            state = await self.repo.get(cid, mid)
+            if state is None:
+                return Reply(Message(texts.ui("accept_no_journey")))
+            if key not in self._known:
+                self._know(key, state)
+        elif RULES_AT in known:
             return Reply(Message(texts.ui("accept_already")))
+        done = self._known.get(key)
+        steps = s.steps if done is None or COMPLETED_AT not in done else None
+        accepted, completed = await self.repo.accept_and_complete(cid, mid, event.at, steps)
+        if not accepted:
+            return Reply(Message(texts.ui("accept_already")))
+        if done is not None:
+            self._known[key] = done | {RULES_AT} | ({COMPLETED_AT} if completed else set())
         if s.gated:
             await self._welcome(event.member, cid, mid, s, texts)
         await self._grant_role(event.member, cid, mid, s)
-        await self._maybe_complete(event.member, cid, mid, s, event.at)
+        if completed:
+            await self._thank(event.member, cid, mid, s)
         return Reply(Message(texts.ui("accept_thanks", **texts.params(event.member))))
 
     @button(OPT_OUT)

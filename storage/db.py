@@ -37,6 +37,35 @@ def alembic_config(url: str) -> AlembicConfig:
     return cfg
 
 
+class RowChanges:
+    """In-process notes of the rows a feature writes, so that another feature's cache knows when to read again.
+
+    A version per (table, key) that writers bump after writing; a reader compares it with the version
+    it last read at. Only tables whose writer declared it (`track`) can be trusted this way; writes by
+    another process are not seen either: such caches need another way to catch up.
+    """
+
+    def __init__(self) -> None:
+        self._versions: dict[tuple[str, int], int] = {}
+        self._tracked: set[str] = set()
+
+    def track(self, table: str) -> None:
+        """Declare that every in-process write to `table` is noted."""
+        self._tracked.add(table)
+
+    def tracked(self, table: str) -> bool:
+        """Whether every in-process write to `table` is noted."""
+        return table in self._tracked
+
+    def note(self, table: str, key: int) -> None:
+        """A row of `table` about `key` (e.g. a member id) was written."""
+        self._versions[(table, key)] = self._versions.get((table, key), 0) + 1
+
+    def version(self, table: str, key: int) -> int:
+        """How many writes were noted for `(table, key)`."""
+        return self._versions.get((table, key), 0)
+
+
 class Database:
     """The application's database: `sqlite+aiosqlite` by default, `postgresql+asyncpg` for larger ones."""
 
@@ -44,6 +73,7 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(url, echo=echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.changes = RowChanges()
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
 

@@ -73,6 +73,7 @@ class OnboardingRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.n = Newcomer.__table__  # type: ignore[attr-defined]
+        db.changes.track(self.n.name)  # every write below notes the journey it changed
         self.msg = OnboardingMessage.__table__  # type: ignore[attr-defined]
         self.consent = BuddyConsent.__table__  # type: ignore[attr-defined]
         self.pair = BuddyPair.__table__  # type: ignore[attr-defined]
@@ -80,6 +81,10 @@ class OnboardingRepo:
         self.i = Interaction.__table__  # type: ignore[attr-defined]
 
     # --- newcomers -----------------------------------------------------------------------------
+    def _changed(self, member_id: int) -> None:
+        """Tell in-process readers of the journeys (recognition's onboarding badges) that this one may have changed."""
+        self.db.changes.note(self.n.name, member_id)
+
     async def joined(self, community_id: int, member_id: int, at: datetime) -> NewcomerState:
         """Start a member's journey (a rejoin only clears `left_at`) and return it."""
         n = self.n
@@ -88,6 +93,7 @@ class OnboardingRepo:
             if not result.rowcount:
                 await conn.execute(update(n).where(n.c.community_id == community_id, n.c.member_id == member_id).values(left_at=None))
             row = (await conn.execute(self._select().where(n.c.community_id == community_id, n.c.member_id == member_id))).one()  # type: ignore[attr-defined]
+        self._changed(member_id)
         return NewcomerState(*row)
 
     async def left(self, community_id: int, member_id: int, at: datetime) -> bool:
@@ -97,6 +103,7 @@ class OnboardingRepo:
             result = await conn.execute(
                 update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.left_at.is_(None)).values(left_at=at)
             )
+        self._changed(member_id)
         return bool(result.rowcount)
 
     def _select(self) -> object:
@@ -157,6 +164,7 @@ class OnboardingRepo:
                 update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.left_at.is_(None)).values(**values)
             )
             completed = bool(result.rowcount) and steps is not None and await self._complete(conn, community_id, member_id, steps, p.at)
+        self._changed(member_id)
         return bool(result.rowcount), completed
 
     async def accept_rules(self, community_id: int, member_id: int, at: datetime) -> bool:
@@ -177,12 +185,15 @@ class OnboardingRepo:
                 .values(rules_accepted_at=at)
             )
             completed = bool(result.rowcount) and steps is not None and await self._complete(conn, community_id, member_id, steps, at)
+        self._changed(member_id)
         return bool(result.rowcount), completed
 
     async def complete(self, community_id: int, member_id: int, steps: Iterable[OnboardingStep], at: datetime) -> bool:
         """Mark the checklist completed when every given step is passed; True the first time only."""
         async with self.db.begin() as conn:
-            return await self._complete(conn, community_id, member_id, steps, at)
+            done = await self._complete(conn, community_id, member_id, steps, at)
+        self._changed(member_id)
+        return done
 
     async def _complete(self, conn: AsyncConnection, community_id: int, member_id: int, steps: Iterable[OnboardingStep], at: datetime) -> bool:
         n = self.n
@@ -199,6 +210,7 @@ class OnboardingRepo:
             result = await conn.execute(
                 update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.opted_out_at.is_(None)).values(opted_out_at=at)
             )
+        self._changed(member_id)
         return bool(result.rowcount)
 
     async def first_contributions(self, community_id: int, since: dict[int, datetime]) -> dict[int, datetime]:
@@ -359,6 +371,7 @@ class OnboardingRepo:
             ):
                 result = await conn.execute(delete(table).where(table.c.community_id == community_id, cond))
                 deleted += int(result.rowcount or 0)
+        self._changed(member_id)
         return deleted
 
 

@@ -86,7 +86,15 @@ class BadgeJudge:
             # before the feature) only by the nightly job, which catches every completion anyway.
             if state.no_journey or (state.onboarding_checked is not None and at - state.onboarding_checked < ONBOARDING_RECHECK):
                 return False
-            status = await self.store.onboarding_status(rule.table, rule.columns, state.member_id)
+            # read again only when this process wrote the journey since the last read (the nightly job catches the rest)
+            changes = self.store.db.changes
+            version = changes.version(rule.table, state.member_id)
+            seen = state.onboarding_seen.get(rule.id)
+            if seen is not None and seen[0] == version and changes.tracked(rule.table):
+                status: bool | None = seen[1]
+            else:
+                status = await self.store.onboarding_status(rule.table, rule.columns, state.member_id)
+                state.onboarding_seen[rule.id] = (version, status)
             state.onboarding_checked = at
             state.no_journey = status is None
             return bool(status)

@@ -31,6 +31,8 @@ class MemberState:
     recent: list[Mark]
     onboarding_checked: datetime | None = None
     no_journey: bool = False
+    onboarding_seen: dict[str, tuple[int, bool | None]] = field(default_factory=dict)
+    """Per onboarding rule: the journey's write version (`Database.changes`) when last read, and the status read."""
     keys: set[tuple[str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:

@@ -56,18 +56,23 @@ class Directory:
                 await self._flag_bot(mid)
                 self._members[key] = (mid, True)
             return mid
-        table = Member.__table__  # type: ignore[attr-defined]
         async with self._lock, self.db.begin() as conn:
-            await conn.execute(
-                self.db.insert_ignore(table).values(community_id=cid, external_id=ref.id, name=ref.name, is_bot=ref.bot, joined_at=seen_at)
-            )
-            row = (await conn.execute(select(table.c.id, table.c.is_bot, table.c.name).where(table.c.community_id == cid, table.c.external_id == ref.id))).one()
-            mid, is_bot = int(row.id), bool(row.is_bot)
-            if (ref.bot and not is_bot) or (ref.name and ref.name != row.name):
-                await conn.execute(update(table).where(table.c.id == mid).values(is_bot=is_bot or ref.bot, name=ref.name or row.name))
-                is_bot = is_bot or ref.bot
+            mid, is_bot = await self._create_member(conn, cid, ref, seen_at)
         self._members[key] = (mid, is_bot)
         return mid
+
+    async def _create_member(self, conn: AsyncConnection, cid: int, ref: MemberRef, seen_at: datetime) -> tuple[int, bool]:
+        """Inside the caller's transaction: the member's (id, is bot), creating the row if needed."""
+        table = Member.__table__  # type: ignore[attr-defined]
+        await conn.execute(
+            self.db.insert_ignore(table).values(community_id=cid, external_id=ref.id, name=ref.name, is_bot=ref.bot, joined_at=seen_at)
+        )
+        row = (await conn.execute(select(table.c.id, table.c.is_bot, table.c.name).where(table.c.community_id == cid, table.c.external_id == ref.id))).one()
+        mid, is_bot = int(row.id), bool(row.is_bot)
+        if (ref.bot and not is_bot) or (ref.name and ref.name != row.name):
+            await conn.execute(update(table).where(table.c.id == mid).values(is_bot=is_bot or ref.bot, name=ref.name or row.name))
+            is_bot = is_bot or ref.bot
+        return mid, is_bot
 
     async def _flag_bot(self, member_id: int) -> None:
         table = Member.__table__  # type: ignore[attr-defined]
@@ -89,15 +94,28 @@ class Directory:
 
     async def set_membership(self, ref: MemberRef, *, joined_at: datetime | None = None, left_at: datetime | None = None) -> int:
         """Record a join (clears `left_at`, keeps the first `joined_at`) or a leave."""
-        mid = await self.member_id(ref, joined_at or left_at or datetime.now().astimezone())
-        table = Member.__table__  # type: ignore[attr-defined]
-        async with self.db.begin() as conn:
-            if joined_at is not None:
-                await conn.execute(update(table).where(table.c.id == mid).values(left_at=None))
-                await conn.execute(update(table).where(table.c.id == mid, table.c.joined_at > joined_at).values(joined_at=joined_at))
-            if left_at is not None:
-                await conn.execute(update(table).where(table.c.id == mid).values(left_at=left_at))
+        at = joined_at or left_at or datetime.now().astimezone()
+        cid = await self.community_id(ref.community)
+        key = (cid, ref.id)
+        if key in self._members:
+            mid = await self.member_id(ref, at)
+            async with self.db.begin() as conn:
+                await self._membership(conn, mid, joined_at, left_at)
+            return mid
+        async with self._lock, self.db.begin() as conn:  # a member never seen: created in the same transaction
+            mid, is_bot = await self._create_member(conn, cid, ref, at)
+            await self._membership(conn, mid, joined_at, left_at)
+        self._members[key] = (mid, is_bot)
         return mid
+
+    @staticmethod
+    async def _membership(conn: AsyncConnection, mid: int, joined_at: datetime | None, left_at: datetime | None) -> None:
+        table = Member.__table__  # type: ignore[attr-defined]
+        if joined_at is not None:
+            await conn.execute(update(table).where(table.c.id == mid).values(left_at=None))
+            await conn.execute(update(table).where(table.c.id == mid, table.c.joined_at > joined_at).values(joined_at=joined_at))
+        if left_at is not None:
+            await conn.execute(update(table).where(table.c.id == mid).values(left_at=left_at))
 
     async def members_in(self, conn: AsyncConnection, cids: dict[CommunityRef, int],
                          seen: list[tuple[MemberRef, datetime]]) -> dict[tuple[CommunityRef, str], tuple[int, bool]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,14 +87,22 @@ class OnboardingRepo:
 
     async def joined(self, community_id: int, member_id: int, at: datetime) -> NewcomerState:
         """Start a member's journey (a rejoin only clears `left_at`) and return it."""
+        state, _ = await self.join_and_claim(community_id, member_id, at, lambda _: (), at)
+        return state
+
+    async def join_and_claim(self, community_id: int, member_id: int, at: datetime, kinds: Callable[[NewcomerState], Iterable[str]],
+                             claimed_at: datetime) -> tuple[NewcomerState, set[str]]:
+        """Start a member's journey and claim the messages `kinds(journey)` names, in one transaction; the journey and the kinds claimed now."""
         n = self.n
         async with self.db.begin() as conn:
             result = await conn.execute(self.db.insert_ignore(n).values(community_id=community_id, member_id=member_id, joined_at=at))
             if not result.rowcount:
                 await conn.execute(update(n).where(n.c.community_id == community_id, n.c.member_id == member_id).values(left_at=None))
             row = (await conn.execute(self._select().where(n.c.community_id == community_id, n.c.member_id == member_id))).one()  # type: ignore[attr-defined]
+            state = NewcomerState(*row)
+            claimed = await self._claim(conn, community_id, member_id, kinds(state), claimed_at, delivered=True)
         self._changed(member_id)
-        return NewcomerState(*row)
+        return state, claimed
 
     async def left(self, community_id: int, member_id: int, at: datetime) -> bool:
         """Record that a member left; True when they had a journey under way."""
@@ -169,24 +177,31 @@ class OnboardingRepo:
 
     async def accept_rules(self, community_id: int, member_id: int, at: datetime) -> bool:
         """Record that a member accepted the rules; True the first time only."""
-        accepted, _ = await self.accept_and_complete(community_id, member_id, at, None)
+        accepted, _, _ = await self.accept_and_complete(community_id, member_id, at, None)
         return accepted
 
-    async def accept_and_complete(self, community_id: int, member_id: int, at: datetime, steps: Iterable[OnboardingStep] | None) -> tuple[bool, bool]:
-        """Record that a member accepted the rules and, with `steps`, complete the checklist if every step is passed, in one transaction.
+    async def accept_and_complete(self, community_id: int, member_id: int, at: datetime, steps: Iterable[OnboardingStep] | None,
+                                  claim: Iterable[str] = (), claimed_at: datetime | None = None) -> tuple[bool, bool, set[str]]:
+        """Record that a member accepted the rules, then in the same transaction: with `steps`, complete the checklist if every step
+        is passed, and claim the messages `claim` names.
 
-        Returns (accepted now for the first time, completed now for the first time).
+        Returns (accepted now for the first time, completed now for the first time, kinds claimed now); nothing is claimed when
+        the rules were already accepted.
         """
         n = self.n
+        claimed: set[str] = set()
         async with self.db.begin() as conn:
             result = await conn.execute(
                 update(n)
                 .where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.rules_accepted_at.is_(None))
                 .values(rules_accepted_at=at)
             )
-            completed = bool(result.rowcount) and steps is not None and await self._complete(conn, community_id, member_id, steps, at)
+            accepted = bool(result.rowcount)
+            completed = accepted and steps is not None and await self._complete(conn, community_id, member_id, steps, at)
+            if accepted:
+                claimed = await self._claim(conn, community_id, member_id, claim, claimed_at or at, delivered=True)
         self._changed(member_id)
-        return bool(result.rowcount), completed
+        return accepted, completed, claimed
 
     async def complete(self, community_id: int, member_id: int, steps: Iterable[OnboardingStep], at: datetime) -> bool:
         """Mark the checklist completed when every given step is passed; True the first time only."""
@@ -266,14 +281,17 @@ class OnboardingRepo:
 
     async def claim_many(self, community_id: int, member_id: int, kinds: Iterable[str], at: datetime, *, delivered: bool = True) -> set[str]:
         """Claim several onboarding messages in one transaction; returns the kinds claimed now."""
-        claimed: set[str] = set()
         async with self.db.begin() as conn:
-            for kind in kinds:
-                result = await conn.execute(
-                    self.db.insert_ignore(self.msg).values(community_id=community_id, member_id=member_id, kind=kind, sent_at=at, delivered=delivered)
-                )
-                if result.rowcount:
-                    claimed.add(kind)
+            return await self._claim(conn, community_id, member_id, kinds, at, delivered=delivered)
+
+    async def _claim(self, conn: AsyncConnection, community_id: int, member_id: int, kinds: Iterable[str], at: datetime, *, delivered: bool) -> set[str]:
+        claimed: set[str] = set()
+        for kind in kinds:
+            result = await conn.execute(
+                self.db.insert_ignore(self.msg).values(community_id=community_id, member_id=member_id, kind=kind, sent_at=at, delivered=delivered)
+            )
+            if result.rowcount:
+                claimed.add(kind)
         return claimed
 
     async def undelivered(self, community_id: int, member_id: int, kind: str) -> None:

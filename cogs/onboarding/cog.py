@@ -103,17 +103,20 @@ class Onboarding(Cog):
             return
         member = event.member
         cid, mid = await self._ids(member, event.at)
-        state = await self.repo.joined(cid, mid, event.at)
+
+        def kinds(state: NewcomerState) -> list[str]:
+            accepted = state.rules_accepted_at is not None
+            wanted = [KIT]
+            if not s.gated or accepted:
+                wanted.append(WELCOME)
+            if s.member_role and (OnboardingStep.RULES not in s.steps or accepted):
+                wanted.append(ROLE)
+            return wanted
+
+        state, claimed = await self.repo.join_and_claim(cid, mid, event.at, kinds, self.ctx.clock.now())
         self._know((cid, mid), state)
         self.sweep.joined(event.community, state.joined_at, s)
         texts = Texts(self.ctx, event.community, s)
-        accepted = state.rules_accepted_at is not None
-        kinds = [KIT]
-        if not s.gated or accepted:
-            kinds.append(WELCOME)
-        if s.member_role and (OnboardingStep.RULES not in s.steps or accepted):
-            kinds.append(ROLE)
-        claimed = await self.repo.claim_many(cid, mid, kinds, self.ctx.clock.now())
         if KIT in claimed:
             sent = await self.ctx.messenger.dm(member, texts.kit(member), self._channel(event.community, s.welcome_channel))
             if sent is None:
@@ -121,14 +124,6 @@ class Onboarding(Cog):
         if WELCOME in claimed:
             await self.ctx.messenger.say(self._channel(member.community, s.welcome_channel), texts.welcome(member))
         if ROLE in claimed and s.member_role:
-            await self.ctx.messenger.send(GrantRole(member, s.member_role))
-
-    async def _welcome(self, member: MemberRef, cid: int, mid: int, s: OnboardingSettings, texts: Texts) -> None:
-        if await self.repo.claim(cid, mid, WELCOME, self.ctx.clock.now()):
-            await self.ctx.messenger.say(self._channel(member.community, s.welcome_channel), texts.welcome(member))
-
-    async def _grant_role(self, member: MemberRef, cid: int, mid: int, s: OnboardingSettings) -> None:
-        if s.member_role and await self.repo.claim(cid, mid, ROLE, self.ctx.clock.now()):
             await self.ctx.messenger.send(GrantRole(member, s.member_role))
 
     @listen(MemberLeft)
@@ -219,14 +214,16 @@ class Onboarding(Cog):
             return Reply(Message(texts.ui("accept_already")))
         done = self._known.get(key)
         steps = s.steps if done is None or COMPLETED_AT not in done else None
-        accepted, completed = await self.repo.accept_and_complete(cid, mid, event.at, steps)
+        wanted = ([WELCOME] if s.gated else []) + ([ROLE] if s.member_role else [])
+        accepted, completed, claimed = await self.repo.accept_and_complete(cid, mid, event.at, steps, wanted, self.ctx.clock.now())
         if not accepted:
             return Reply(Message(texts.ui("accept_already")))
         if done is not None:
             self._known[key] = done | {RULES_AT} | ({COMPLETED_AT} if completed else set())
-        if s.gated:
-            await self._welcome(event.member, cid, mid, s, texts)
-        await self._grant_role(event.member, cid, mid, s)
+        if WELCOME in claimed:
+            await self.ctx.messenger.say(self._channel(event.member.community, s.welcome_channel), texts.welcome(event.member))
+        if ROLE in claimed and s.member_role:
+            await self.ctx.messenger.send(GrantRole(event.member, s.member_role))
         if completed:
             await self._thank(event.member, cid, mid, s)
         return Reply(Message(texts.ui("accept_thanks", **texts.params(event.member))))

@@ -238,8 +238,11 @@ class RecognitionStore:
             await conn.execute(update(C).where(C.c.community_id == community_id, C.c.last_interaction_id < last_id).values(last_interaction_id=last_id))
 
     async def interactions_after(self, community_id: int, after_id: int, kinds: Sequence[str], *, since: datetime | None = None,
-                                 limit: int = 2000) -> tuple[int, list[NewEntry]]:
-        """Human contributions of `kinds` recorded after interaction `after_id` (at or after `since`) that the ledger lacks; and the last id read."""
+                                 limit: int = 2000) -> tuple[int, list[NewEntry], bool]:
+        """Human contributions of `kinds` recorded after interaction `after_id` (at or after `since`) that the ledger lacks.
+
+        Also returns the last id read, and whether more may follow it (the batch was full).
+        """
         target = M.alias("target")
         to_other = case((and_(I.c.target_member_id.is_not(None), I.c.target_member_id != I.c.member_id, target.c.is_bot.is_(False)), True), else_=False)
         query = (
@@ -258,7 +261,7 @@ class RecognitionStore:
                 top = (await conn.execute(select(func.max(I.c.id)).where(I.c.community_id == community_id, I.c.id > after_id))).scalar()
                 last = int(top) if top is not None else after_id
             if not rows:
-                return last, []
+                return last, [], False
             have = {
                 (r.kind, r.external_id)
                 for r in (await conn.execute(select(P.c.kind, P.c.external_id).where(
@@ -269,7 +272,7 @@ class RecognitionStore:
         return last, [
             NewEntry(int(r.member_id), r.kind, r.external_id, r.at, int(r.target_member_id) if r.target_member_id is not None else None, bool(r.to_other))
             for r in rows if (r.kind, r.external_id) not in have
-        ]
+        ], len(rows) == limit
 
     async def known_keys(self, community_id: int, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         """Those of `(kind, external id)` keys the ledger already holds (written or queued, live or removed)."""

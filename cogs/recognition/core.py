@@ -37,6 +37,7 @@ class RecognitionCore(Cog):
         self.announcer = Announcer(ctx)
         self._settings: dict[CommunityRef, Settings] = {}
         self._elsewhere: dict[int, list[NewEntry]] = {}
+        self._cursor: dict[int, int] = {}
 
     # --- configuration ----------------------------------------------------------------
     def settings_for(self, community: CommunityRef) -> Settings:
@@ -153,16 +154,18 @@ class RecognitionCore(Cog):
 
     async def unread(self, cid: int, *, since: datetime | None = None) -> list[NewEntry]:
         """Every contribution in the interactions table the ledger lacks: from the saved cursor, or all since `since`."""
-        after = 0 if since is not None else await self.store.cursor(cid)
+        if since is None and cid not in self._cursor:
+            self._cursor[cid] = await self.store.cursor(cid)
+        after = 0 if since is not None else self._cursor[cid]
         found: list[NewEntry] = []
-        while True:
-            last, entries = await self.store.interactions_after(cid, after, CONTRIBUTIONS, since=since)
+        more = True
+        while more:
+            last, entries, more = await self.store.interactions_after(cid, after, CONTRIBUTIONS, since=since)
             found += entries
-            if last == after:
-                break
-            after = last
-            if since is None:
+            if since is None and last != after:
                 await self.store.set_cursor(cid, last)
+                self._cursor[cid] = last
+            after = last
         return found
 
     async def state(self, community: CommunityRef, member_id: int) -> MemberState:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
 from storage.db import Database
@@ -125,19 +127,32 @@ class RecognitionStore:
 
     async def flush(self) -> int:
         """Write the queued entries in one transaction."""
-        rows, self._pending = self._pending, []
-        if not rows:
-            return 0
+        count = len(self._pending)
+        if count:
+            async with self._flushed():
+                pass
+        return count
+
+    async def _write_pending(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+        await conn.execute(self._insert, rows)
+        revived = [{"c": r["community_id"], "k": r["kind"], "x": r["external_id"]} for r in rows if r["kind"] == "reaction"]
+        if revived:
+            await conn.execute(self._restore, revived)
+
+    @asynccontextmanager
+    async def _flushed(self, write: bool = True) -> AsyncIterator[AsyncConnection]:
+        """A transaction that first writes the queued entries (with `write`), so that what follows reads them; on failure they stay queued."""
+        rows: list[dict[str, Any]] = []
+        if write:
+            rows, self._pending = self._pending, []
         try:
             async with self.db.begin() as conn:
-                await conn.execute(self._insert, rows)
-                revived = [{"c": r["community_id"], "k": r["kind"], "x": r["external_id"]} for r in rows if r["kind"] == "reaction"]
-                if revived:
-                    await conn.execute(self._restore, revived)
-        except Exception:
+                if rows:
+                    await self._write_pending(conn, rows)
+                yield conn
+        except BaseException:
             self._pending[:0] = rows
             raise
-        return len(rows)
 
     @staticmethod
     def _key(community_id: int, kind: str, external_id: str) -> tuple[Any, ...]:
@@ -145,8 +160,7 @@ class RecognitionStore:
 
     async def remove_entry(self, community_id: int, kind: str, external_id: str, at: datetime) -> int | None:
         """Take an entry back (a removed reaction); the member whose entry it was, if any."""
-        await self.flush()
-        async with self.db.begin() as conn:
+        async with self._flushed() as conn:
             row = (await conn.execute(select(P.c.member_id).where(*self._key(community_id, kind, external_id), P.c.removed_at.is_(None)))).first()
             if row is None:
                 return None
@@ -155,8 +169,7 @@ class RecognitionStore:
 
     async def scored_since(self, member_id: int, kinds: Sequence[str], since: datetime, until: datetime) -> bool:
         """Whether the member earned points for one of `kinds` in `(since, until]` (the cooldown check)."""
-        await self.flush()
-        async with self.db.begin() as conn:
+        async with self._flushed() as conn:
             row = (await conn.execute(
                 select(P.c.id).where(P.c.member_id == member_id, P.c.kind.in_(kinds), P.c.points > 0, P.c.at > since, P.c.at <= until,
                                      P.c.removed_at.is_(None)).limit(1)
@@ -165,7 +178,6 @@ class RecognitionStore:
 
     async def count(self, member_id: int, kinds: Sequence[str], *, since: datetime | None = None, until: datetime | None = None, to_others: bool = False) -> int:
         """How many live entries of `kinds` a member has (optionally in a window, optionally aimed at other humans)."""
-        await self.flush()
         query = select(func.count()).select_from(P).where(P.c.member_id == member_id, P.c.kind.in_(kinds), P.c.removed_at.is_(None))
         if since is not None:
             query = query.where(P.c.at >= since)
@@ -174,29 +186,26 @@ class RecognitionStore:
         if to_others:
             target = M.alias("target")
             query = query.join(target, target.c.id == P.c.target_member_id).where(target.c.is_bot.is_(False), P.c.target_member_id != member_id)
-        async with self.db.begin() as conn:
+        async with self._flushed() as conn:
             return int((await conn.execute(query)).scalar_one())
 
     async def activity_times(self, member_id: int, kinds: Sequence[str], since: datetime | None = None) -> list[datetime]:
         """When the member contributed (live entries of `kinds`), oldest first."""
-        await self.flush()
         query = select(P.c.at).where(P.c.member_id == member_id, P.c.kind.in_(kinds), P.c.removed_at.is_(None)).order_by(P.c.at)
         if since is not None:
             query = query.where(P.c.at >= since)
-        async with self.db.begin() as conn:
+        async with self._flushed() as conn:
             return [r.at for r in (await conn.execute(query)).all()]
 
     async def points_total(self, member_id: int) -> int:
         """Every live point a member has earned."""
-        await self.flush()
-        async with self.db.begin() as conn:
+        async with self._flushed() as conn:
             total = (await conn.execute(select(func.coalesce(func.sum(P.c.points), 0)).where(P.c.member_id == member_id, P.c.removed_at.is_(None)))).scalar_one()
         return int(total)
 
     async def standings(self, community_id: int, start: datetime | None, end: datetime | None, *, kinds: Sequence[str] | None = None,
                         count: bool = False, current_only: bool = False) -> list[Standing]:
         """Humans ranked by points (or by number of entries with `count`) in `[start, end)`; ties by platform id."""
-        await self.flush()
         value = func.count(P.c.id) if count else func.coalesce(func.sum(P.c.points), 0)
         query = (
             select(M.c.id, M.c.external_id, M.c.name, M.c.is_bot, M.c.left_at, value.label("value"))
@@ -212,15 +221,14 @@ class RecognitionStore:
             query = query.where(P.c.kind.in_(kinds))
         if current_only:
             query = query.where(M.c.left_at.is_(None))
-        async with self.db.begin() as conn:
+        async with self._flushed() as conn:
             rows = (await conn.execute(query)).all()
         found = [Standing(_info(r), int(r.value)) for r in rows if int(r.value) > 0]
         return sorted(found, key=lambda s: (-s.value, s.member.external_id))
 
     async def active_members(self, community_id: int, since: datetime) -> list[int]:
         """Members with a ledger entry since `since`."""
-        await self.flush()
-        async with self.db.begin() as conn:
+        async with self._flushed() as conn:
             rows = (await conn.execute(select(P.c.member_id).where(P.c.community_id == community_id, P.c.at >= since).distinct())).all()
         return sorted(int(r.member_id) for r in rows)
 
@@ -290,13 +298,12 @@ class RecognitionStore:
 
     async def load_member(self, member_id: int, since: datetime) -> tuple[MemberInfo | None, dict[tuple[str, bool], int], int, int, dict[str, bool], list[Mark]]:
         """Everything rules need about a member, in one transaction: their row, totals, points, level, badges, entries since `since`."""
-        if any(r["member_id"] == member_id for r in self._pending):
-            await self.flush()
+        mine = any(r["member_id"] == member_id for r in self._pending)
         target = M.alias("target")
         to_other = case((and_(P.c.target_member_id.is_not(None), P.c.target_member_id != P.c.member_id, target.c.is_bot.is_(False)), True), else_=False)
         live = (P.c.member_id == member_id, P.c.removed_at.is_(None))
         joined = P.outerjoin(target, target.c.id == P.c.target_member_id)
-        async with self.db.begin() as conn:
+        async with self._flushed(mine) as conn:
             grouped = (await conn.execute(
                 select(P.c.kind, to_other.label("to_other"), func.count().label("n"), func.coalesce(func.sum(P.c.points), 0).label("points"))
                 .select_from(joined).where(*live).group_by(P.c.kind, to_other)
@@ -447,8 +454,7 @@ class RecognitionStore:
     # --- privacy ----------------------------------------------------------------------
     async def describe(self, member_id: int) -> dict[str, int]:
         """Counts of what the recognition tables hold about a member."""
-        await self.flush()
-        async with self.db.begin() as conn:
+        async with self._flushed() as conn:
             entries = (await conn.execute(select(func.count()).select_from(P).where(P.c.member_id == member_id))).scalar_one()
             badges = (await conn.execute(select(func.count()).select_from(B).where(B.c.member_id == member_id))).scalar_one()
         given, received = await self.kudos_counts(member_id)
@@ -457,8 +463,7 @@ class RecognitionStore:
 
     async def forget(self, member_id: int) -> None:
         """Erase a member's ledger, badges, level and kudos received; unlink them from what others hold."""
-        await self.flush()
-        async with self.db.begin() as conn:
+        async with self._flushed() as conn:
             await conn.execute(delete(P).where(P.c.member_id == member_id))
             await conn.execute(update(P).where(P.c.target_member_id == member_id).values(target_member_id=None))
             await conn.execute(delete(B).where(B.c.member_id == member_id))

@@ -94,19 +94,33 @@ class Directory:
 
     async def set_membership(self, ref: MemberRef, *, joined_at: datetime | None = None, left_at: datetime | None = None) -> int:
         """Record a join (clears `left_at`, keeps the first `joined_at`) or a leave."""
-        at = joined_at or left_at or datetime.now().astimezone()
         cid = await self.community_id(ref.community)
-        key = (cid, ref.id)
-        if key in self._members:
-            mid = await self.member_id(ref, at)
-            async with self.db.begin() as conn:
-                await self._membership(conn, mid, joined_at, left_at)
-            return mid
-        async with self._lock, self.db.begin() as conn:  # a member never seen: created in the same transaction
-            mid, is_bot = await self._create_member(conn, cid, ref, at)
-            await self._membership(conn, mid, joined_at, left_at)
-        self._members[key] = (mid, is_bot)
+        if (cid, ref.id) in self._members:
+            await self.member_id(ref, joined_at or left_at or datetime.now().astimezone())  # flags a bot seen as a member
+        async with self._lock, self.db.begin() as conn:
+            mid, created = await self.membership_in(conn, cid, ref, joined_at=joined_at, left_at=left_at)
+        if created is not None:
+            self._members[(cid, ref.id)] = created
         return mid
+
+    async def membership_in(self, conn: AsyncConnection, cid: int, ref: MemberRef, *, joined_at: datetime | None = None,
+                            left_at: datetime | None = None) -> tuple[int, tuple[int, bool] | None]:
+        """Inside the caller's transaction: record a join or a leave; the member id, and (id, is bot) to cache once committed
+        when the member was not cached yet (`remember_member`)."""
+        at = joined_at or left_at or datetime.now().astimezone()
+        cached = self._members.get((cid, ref.id))
+        created = None
+        if cached is None or (ref.bot and not cached[1]):
+            created = await self._create_member(conn, cid, ref, at)
+            mid = created[0]
+        else:
+            mid = cached[0]
+        await self._membership(conn, mid, joined_at, left_at)
+        return mid, created
+
+    def remember_member(self, cid: int, external_id: str, value: tuple[int, bool]) -> None:
+        """Cache a member's (id, is bot) once the transaction that wrote it has committed."""
+        self._members[(cid, external_id)] = value
 
     @staticmethod
     async def _membership(conn: AsyncConnection, mid: int, joined_at: datetime | None, left_at: datetime | None) -> None:

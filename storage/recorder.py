@@ -133,8 +133,9 @@ class Recorder:
     async def record(self, event: Event) -> None:
         """Turn an event into rows (or a removal) and queue them."""
         if isinstance(event, MemberJoined | MemberLeft):
-            await self.flush()  # keep rows queued before a membership change in order (first seen, joined_at)
-            self._rows.append(await self._membership(event))
+            # the rows queued before a membership change are written first, in the same transaction (first seen, joined_at)
+            await self.flush(membership=event)
+            self._rows.append(self._membership_row(event))
         else:
             self._rows.extend(self.rows_of(event))
             if isinstance(event, ReactionRemoved):
@@ -152,12 +153,11 @@ class Recorder:
         """Queue one ready-made row (cogs recording their own contributions, importers)."""
         self._rows.append(row)
 
-    async def _membership(self, event: MemberJoined | MemberLeft) -> PendingRow:
-        """A join or leave row; the membership itself is written to `members` at once."""
+    @staticmethod
+    def _membership_row(event: MemberJoined | MemberLeft) -> PendingRow:
+        """A join or leave row (the membership itself is written to `members` at once, by `flush`)."""
         if isinstance(event, MemberJoined):
-            await self.directory.set_membership(event.member, joined_at=event.at)
             return PendingRow(event.community, JOIN, event.member, f"join:{event.member.id}:{event.at.isoformat()}", event.at)
-        await self.directory.set_membership(event.member, left_at=event.at)
         return PendingRow(event.community, LEAVE, event.member, f"leave:{event.member.id}:{event.at.isoformat()}", event.at)
 
     def rows_of(self, event: Event) -> list[PendingRow]:
@@ -185,15 +185,15 @@ class Recorder:
                                event.message.channel, None, event.message.id)]
         return []
 
-    async def flush(self) -> int:
-        """Write every queued row in one transaction; on failure the rows stay queued."""
+    async def flush(self, *, membership: MemberJoined | MemberLeft | None = None) -> int:
+        """Write every queued row in one transaction (then a join or leave to record in `members`); on failure the rows stay queued."""
         async with self._lock:
             rows, removals = self._rows, self._removals
-            if not rows and not removals:
+            if not rows and not removals and membership is None:
                 return 0
             self._rows, self._removals = [], []
             try:
-                await self._write(rows, removals)
+                await self._write(rows, removals, membership)
             except Exception:
                 self._rows[:0] = rows
                 self._removals[:0] = removals
@@ -201,9 +201,11 @@ class Recorder:
             self.written += len(rows)
             return len(rows)
 
-    async def _write(self, rows: list[PendingRow], removals: list[tuple[CommunityRef, str, datetime]]) -> None:
+    async def _write(self, rows: list[PendingRow], removals: list[tuple[CommunityRef, str, datetime]],
+                     membership: MemberJoined | MemberLeft | None = None) -> None:
         d = self.directory
-        cids = {ref: await d.community_id(ref) for ref in {r.community for r in rows} | {r[0] for r in removals}}
+        communities = {r.community for r in rows} | {r[0] for r in removals} | ({membership.community} if membership is not None else set())
+        cids = {ref: await d.community_id(ref) for ref in communities}
         # one pass with the directory's cached ids; rows naming a member or channel not cached yet wait
         params: list[tuple[Any, ...] | None] = []
         later: list[int] = []
@@ -235,7 +237,14 @@ class Recorder:
                 await conn.exec_driver_sql(self._insert_sql, params)
             if removals:
                 await conn.execute(self._remove, [{"cid": cids[c], "xid": x, "removed": at} for c, x, at in removals])
+            created = None
+            if membership is not None:
+                joined = isinstance(membership, MemberJoined)
+                _, created = await d.membership_in(conn, cids[membership.community], membership.member,
+                                                   joined_at=membership.at if joined else None, left_at=None if joined else membership.at)
         d.remember(mids, chids, cids)  # once committed
+        if created is not None and membership is not None:
+            d.remember_member(cids[membership.community], membership.member.id, created)
         if self._watched:
             self._tell(rows, cids)
 

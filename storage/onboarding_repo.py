@@ -151,13 +151,15 @@ class OnboardingRepo:
 
     async def progress(self, community_id: int, member_id: int, p: Progress) -> bool:
         """Record a contribution (and the steps it passes); False when the member has no journey under way."""
-        updated, _ = await self.progress_and_complete(community_id, member_id, p, None)
+        updated, _, _ = await self.progress_and_complete(community_id, member_id, p, None)
         return updated
 
-    async def progress_and_complete(self, community_id: int, member_id: int, p: Progress, steps: Iterable[OnboardingStep] | None) -> tuple[bool, bool]:
-        """Record a contribution and, with `steps`, mark the checklist completed if every step is now passed, in one transaction.
+    async def progress_and_complete(self, community_id: int, member_id: int, p: Progress, steps: Iterable[OnboardingStep] | None, *,
+                                    thank: str | None = None, claimed_at: datetime | None = None) -> tuple[bool, bool, bool]:
+        """Record a contribution and, with `steps`, mark the checklist completed if every step is now passed (claiming the
+        message `thank` then), in one transaction.
 
-        Returns (recorded: the member has a journey under way, completed: now, for the first time).
+        Returns (recorded: the member has a journey under way, completed: now, for the first time, `thank` claimed now).
         """
         n = self.n
         values = {"active_at": func.coalesce(n.c.active_at, p.at)}
@@ -172,8 +174,9 @@ class OnboardingRepo:
                 update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.left_at.is_(None)).values(**values)
             )
             completed = bool(result.rowcount) and steps is not None and await self._complete(conn, community_id, member_id, steps, p.at)
+            thanked = completed and thank is not None and bool(await self._claim(conn, community_id, member_id, [thank], claimed_at or p.at, delivered=True))
         self._changed(member_id)
-        return bool(result.rowcount), completed
+        return bool(result.rowcount), completed, thanked
 
     async def accept_rules(self, community_id: int, member_id: int, at: datetime) -> bool:
         """Record that a member accepted the rules; True the first time only."""
@@ -181,12 +184,12 @@ class OnboardingRepo:
         return accepted
 
     async def accept_and_complete(self, community_id: int, member_id: int, at: datetime, steps: Iterable[OnboardingStep] | None,
-                                  claim: Iterable[str] = (), claimed_at: datetime | None = None) -> tuple[bool, bool, set[str]]:
+                                  claim: Iterable[str] = (), claimed_at: datetime | None = None, thank: str | None = None) -> tuple[bool, bool, set[str]]:
         """Record that a member accepted the rules, then in the same transaction: with `steps`, complete the checklist if every step
         is passed, and claim the messages `claim` names.
 
-        Returns (accepted now for the first time, completed now for the first time, kinds claimed now); nothing is claimed when
-        the rules were already accepted.
+        Returns (accepted now for the first time, completed now for the first time, kinds claimed now: `thank` among them when
+        completed); nothing is claimed when the rules were already accepted.
         """
         n = self.n
         claimed: set[str] = set()
@@ -199,7 +202,8 @@ class OnboardingRepo:
             accepted = bool(result.rowcount)
             completed = accepted and steps is not None and await self._complete(conn, community_id, member_id, steps, at)
             if accepted:
-                claimed = await self._claim(conn, community_id, member_id, claim, claimed_at or at, delivered=True)
+                wanted = [*claim, *([thank] if completed and thank is not None else [])]
+                claimed = await self._claim(conn, community_id, member_id, wanted, claimed_at or at, delivered=True)
         self._changed(member_id)
         return accepted, completed, claimed
 

@@ -151,10 +151,11 @@ class Onboarding(Cog):
             return
         # a step passed may complete the checklist: checked in the same transaction
         steps = s.steps if new - {"active_at"} and COMPLETED_AT not in done else None
-        updated, completed = await self.repo.progress_and_complete(cid, mid, progress.only(new), steps)
+        updated, completed, thanked = await self.repo.progress_and_complete(cid, mid, progress.only(new), steps, thank=COMPLETED,
+                                                                             claimed_at=self.ctx.clock.now())
         self._known[key] = done | new | ({COMPLETED_AT} if completed else set()) if updated else None
-        if completed:
-            await self._thank(member, cid, mid, s)
+        if thanked:
+            await self._thank(member, s)
 
     def _know(self, key: tuple[int, int], state: NewcomerState | None) -> None:
         """Remember what a journey read from the database has set (None: no journey under way)."""
@@ -164,11 +165,10 @@ class Onboarding(Cog):
         extra = {name for name, value in ((RULES_AT, state.rules_accepted_at), (COMPLETED_AT, state.completed_at)) if value is not None}
         self._known[key] = state.columns_set() | extra
 
-    async def _thank(self, member: MemberRef, cid: int, mid: int, s: OnboardingSettings) -> None:
-        """Every step passed (noted: recognition's onboarding badges read it): thank the member once."""
-        if await self.repo.claim(cid, mid, COMPLETED, self.ctx.clock.now()):
-            texts = Texts(self.ctx, member.community, s)
-            await self.ctx.messenger.dm(member, texts.completed(member))
+    async def _thank(self, member: MemberRef, s: OnboardingSettings) -> None:
+        """Every step passed (noted: recognition's onboarding badges read it; the message claimed): thank the member."""
+        texts = Texts(self.ctx, member.community, s)
+        await self.ctx.messenger.dm(member, texts.completed(member))
 
     @listen(MessagePosted)
     async def on_message(self, event: MessagePosted) -> None:
@@ -215,7 +215,7 @@ class Onboarding(Cog):
         done = self._known.get(key)
         steps = s.steps if done is None or COMPLETED_AT not in done else None
         wanted = ([WELCOME] if s.gated else []) + ([ROLE] if s.member_role else [])
-        accepted, completed, claimed = await self.repo.accept_and_complete(cid, mid, event.at, steps, wanted, self.ctx.clock.now())
+        accepted, completed, claimed = await self.repo.accept_and_complete(cid, mid, event.at, steps, wanted, self.ctx.clock.now(), thank=COMPLETED)
         if not accepted:
             return Reply(Message(texts.ui("accept_already")))
         if done is not None:
@@ -224,8 +224,8 @@ class Onboarding(Cog):
             await self.ctx.messenger.say(self._channel(event.member.community, s.welcome_channel), texts.welcome(event.member))
         if ROLE in claimed and s.member_role:
             await self.ctx.messenger.send(GrantRole(event.member, s.member_role))
-        if completed:
-            await self._thank(event.member, cid, mid, s)
+        if COMPLETED in claimed:
+            await self._thank(event.member, s)
         return Reply(Message(texts.ui("accept_thanks", **texts.params(event.member))))
 
     @button(OPT_OUT)

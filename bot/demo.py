@@ -330,7 +330,7 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
     out(f"\nevent log: {events_path} ({log.lines} lines)")
     if db_path:
         out(f"database:  {db_path}")
-    out(f"simulated {options.weeks} weeks in {result.seconds:.1f} s (seed {options.seed})")
+    out(f"simulated {options.weeks} week{'' if options.weeks == 1 else 's'} in {result.seconds:.1f} s (seed {options.seed})")
     if not app.cogs:
         out("no feature cogs are enabled: see [bot] cogs in config.example.toml")
     shutil.rmtree(options.out / "__pycache__", ignore_errors=True)

@@ -102,8 +102,10 @@ def _poisson(rng: random.Random, lam: float) -> int:
 class CommunitySimulation:
     """Generates members' days: joins, leaves, posts, replies, mentions, reactions and button clicks."""
 
-    def __init__(self, sim: SimulationAdapter, rng: random.Random, start: datetime, options: DemoOptions, locale: str = "en") -> None:
+    def __init__(self, sim: SimulationAdapter, rng: random.Random, start: datetime, options: DemoOptions, locale: str = "en",
+                 prompt_title: str | None = None) -> None:
         self.sim, self.rng, self.start, self.options = sim, rng, start, options
+        self.prompt_title = prompt_title
         self.personas = self._cast()
         self.recent: list[str] = []
         self.bot_posts: list[tuple[datetime, str, set[str]]] = []  # the bot's public posts, and who answered them
@@ -121,7 +123,8 @@ class CommunitySimulation:
             return
         if entry.message.buttons:
             self.clickable.append((entry.at, entry.ref.id))
-        elif entry.kind == "bot" and "?" in entry.text and "@" not in entry.text:  # a weekly prompt, not a welcome or an announcement
+        elif entry.kind == "bot" and (entry.message.title == self.prompt_title or "?" in entry.text and "@" not in entry.text):
+            # a weekly prompt (also when it asks without a question mark: "Share a resource…"), not a welcome or an announcement
             self.recent.append(entry.ref.id)
             self.bot_posts.append((entry.at, entry.ref.id, set()))
             del self.bot_posts[:-5]
@@ -292,8 +295,10 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
 
     sim.observers.append(show)
     rng = random.Random(options.seed)
-    world = CommunitySimulation(sim, rng, start, options, config.locale_of(DEMO))
+    locale = config.locale_of(DEMO)
+    world = CommunitySimulation(sim, rng, start, options, locale)
     await app.start()
+    world.prompt_title = app.catalog.t(locale, "prompts.title")  # the cogs' catalogs are loaded at start
     script = sorted(
         ((start + offset, member, line) for cog in app.cogs.values() for offset, member, line in cog.demo_script()),
         key=lambda x: x[0],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,12 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
 from storage.db import Database
 from storage.models import Interaction, Member
 from storage.recognition import BadgeAward, Kudos, MemberLevel, PointsEntry, RecognitionCursor
+
+log = logging.getLogger("engagebot.storage.recognition")
 
 P = PointsEntry.__table__  # type: ignore[attr-defined]
 B = BadgeAward.__table__  # type: ignore[attr-defined]
@@ -150,9 +154,28 @@ class RecognitionStore:
                 if rows:
                     await self._write_pending(conn, rows)
                 yield conn
+        except IntegrityError:
+            # a queued entry may name a member erased meanwhile: drop those, or the queue would fail forever
+            self._pending[:0] = await self._of_existing_members(rows)
+            raise
         except BaseException:
             self._pending[:0] = rows
             raise
+
+    async def _of_existing_members(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The queued entries whose member (and target) still have a row."""
+        ids = {r["member_id"] for r in rows} | {r["target_member_id"] for r in rows if r["target_member_id"] is not None}
+        if not ids:
+            return rows
+        async with self.db.begin() as conn:
+            existing = {int(i) for i in (await conn.execute(select(M.c.id).where(M.c.id.in_(ids)))).scalars()}
+        kept = [r for r in rows if r["member_id"] in existing]
+        for r in kept:
+            if r["target_member_id"] is not None and r["target_member_id"] not in existing:
+                r["target_member_id"] = None
+        if len(kept) < len(rows):
+            log.warning("dropped %d queued points entries of erased members", len(rows) - len(kept))
+        return kept
 
     @staticmethod
     def _key(community_id: int, kind: str, external_id: str) -> tuple[Any, ...]:

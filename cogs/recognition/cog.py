@@ -198,6 +198,7 @@ class Recognition(RecognitionCore):
         cid = await self.ctx.directory.community_id(member.community)
         info = await self.store.member(cid, member.id)
         if info is not None:
+            self.forget_elsewhere(cid, info.id)
             await self.store.forget(info.id)
             self.states.drop(info.id)
 

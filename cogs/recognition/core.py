@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -134,6 +135,13 @@ class RecognitionCore(Cog):
                 to_other = r.target_member_id is not None and r.target_member_id != r.member_id and not r.target_is_bot
                 self._elsewhere.setdefault(r.community_id, []).append(
                     NewEntry(r.member_id, r.kind, r.external_id, r.at, r.target_member_id, to_other))
+
+    def forget_elsewhere(self, cid: int, member_id: int) -> None:
+        """An erased member: drop their queued contributions, and their id from the ones aimed at them."""
+        entries = self._elsewhere.get(cid)
+        if entries:
+            self._elsewhere[cid] = [replace(e, target_member_id=None) if e.target_member_id == member_id else e
+                                    for e in entries if e.member_id != member_id]
 
     async def recorded_elsewhere(self, community: CommunityRef, cid: int) -> list[NewEntry]:
         """Contributions of kinds no event tells the cog about (prompt answers, button poll votes) committed since the last look.

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, Table
 from sqlmodel import SQLModel
 
-from bot.core.events import PollVoted
+from bot.core.events import ButtonPressed, PollVoted
 from bot.core.refs import MessageRef
 from storage.models import InteractionKind
 from storage.recorder import PendingRow
@@ -105,6 +105,23 @@ async def test_prompt_answers_recorded_by_another_feature_count(start_bot, db_ur
     await h.sim.post("alice", "the answers written since are scored on the next event")
     assert await awards(h) == [("alice", "reflective")]
     assert await h.app.cogs["recognition"].store.count(await h.app.directory.member_id(alice, h.clock.now()), ["prompt_answer"]) == 2  # type: ignore[attr-defined]
+
+
+async def test_an_erased_members_queued_answers_are_dropped_and_everyone_else_still_scores(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(recognition_config(db_url, badge("reflective", "prompt_answers", count=1)))
+    alice, bob = await h.sim.join("alice"), await h.sim.join("bob")
+    await h.sim.post("bob", "hello")
+    # alice's prompt answer (aimed at bob) is still queued in the recorder when she erases her data
+    h.app.recorder.add(PendingRow(h.sim.community, InteractionKind.PROMPT_ANSWER, alice, "answer-a", h.clock.now(), target=bob))
+    h.app.recorder.add(PendingRow(h.sim.community, InteractionKind.PROMPT_ANSWER, bob, "answer-b", h.clock.now(), target=alice))
+    confirm = await h.sim.command("alice", "forgetme")
+    await h.app.press(ButtonPressed(custom_id=confirm.message.buttons[0].custom_id, member=alice, at=h.clock.now()))
+    h.clock.advance(timedelta(minutes=1))
+    await h.sim.post("bob", "still here")
+    assert await awards(h) == [("bob", "reflective")]  # bob's answer (aimed at the erased alice) counts; alice's is gone
+    store = h.app.cogs["recognition"].store  # type: ignore[attr-defined]
+    assert await store.count(await h.app.directory.member_id(bob, h.clock.now()), ["prompt_answer", "message"]) == 3
+    assert not store._pending, "nothing stays stuck in the ledger's queue"
 
 
 async def test_prompt_answers_are_caught_by_the_nightly_job_without_any_other_event(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]

@@ -1,11 +1,10 @@
-"""Queries of the recognition tables: the points ledger, badge awards, kudos, levels and the sync cursor."""
+"""Queries of the recognition tables: the points ledger (queued, written in batches), standings, the sync cursor; awards, kudos and levels come from `AwardQueries`."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,8 @@ from sqlmodel import SQLModel
 from storage.db import Database
 from storage.models import Interaction, Member
 from storage.recognition import BadgeAward, Kudos, MemberLevel, PointsEntry, RecognitionCursor
+from storage.recognition_awards import AwardQueries
+from storage.recognition_records import Mark, MemberInfo, NewEntry, Standing, member_info
 
 log = logging.getLogger("engagebot.storage.recognition")
 
@@ -29,73 +30,7 @@ M = Member.__table__  # type: ignore[attr-defined]
 I = Interaction.__table__  # type: ignore[attr-defined]  # noqa: E741
 
 
-@dataclass(frozen=True, slots=True)
-class MemberInfo:
-    """A member's row: database id, platform id, name, whether it is a bot, whether it left."""
-
-    id: int
-    external_id: str
-    name: str | None
-    is_bot: bool
-    left: bool = False
-
-    @property
-    def display(self) -> str:
-        """The name to show."""
-        return self.name or self.external_id
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """One line of a leaderboard: a member and a number (points or contributions)."""
-
-    member: MemberInfo
-    value: int
-
-
-@dataclass(frozen=True, slots=True)
-class AwardRow:
-    """A badge award as shown and exported."""
-
-    member: MemberInfo
-    badge: str
-    awarded_at: datetime
-    manual: bool
-    awarded_by: str | None
-    reason: str | None
-    revoked_at: datetime | None
-    revoked_by: str | None
-    revoke_reason: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewEntry:
-    """A scored thing to add to the ledger; `to_other` when it is aimed at another human (a reply, a reaction)."""
-
-    member_id: int
-    kind: str
-    external_id: str
-    at: datetime
-    target_member_id: int | None = None
-    to_other: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A live ledger entry as kept in memory."""
-
-    kind: str
-    key: str
-    at: datetime
-    points: int
-    to_other: bool
-
-
-def _info(row: Any) -> MemberInfo:
-    return MemberInfo(int(row.id), row.external_id, row.name, bool(row.is_bot), row.left_at is not None)
-
-
-class RecognitionStore:
+class RecognitionStore(AwardQueries):
     """Every query the recognition cog makes, dialect-neutral (SQLite and PostgreSQL)."""
 
     def __init__(self, db: Database, *, batch_size: int = 500) -> None:
@@ -113,13 +48,13 @@ class RecognitionStore:
         """A member by platform id."""
         async with self.db.begin() as conn:
             row = (await conn.execute(select(M).where(M.c.community_id == community_id, M.c.external_id == external_id))).first()
-        return _info(row) if row else None
+        return member_info(row) if row else None
 
     async def member_by_id(self, member_id: int) -> MemberInfo | None:
         """A member by database id."""
         async with self.db.begin() as conn:
             row = (await conn.execute(select(M).where(M.c.id == member_id))).first()
-        return _info(row) if row else None
+        return member_info(row) if row else None
 
     # --- the ledger -------------------------------------------------------------------
     async def add_entry(self, community_id: int, entry: NewEntry, points: int) -> None:
@@ -246,7 +181,7 @@ class RecognitionStore:
             query = query.where(M.c.left_at.is_(None))
         async with self._flushed() as conn:
             rows = (await conn.execute(query)).all()
-        found = [Standing(_info(r), int(r.value)) for r in rows if int(r.value) > 0]
+        found = [Standing(member_info(r), int(r.value)) for r in rows if int(r.value) > 0]
         return sorted(found, key=lambda s: (-s.value, s.member.external_id))
 
     async def active_members(self, community_id: int, since: datetime) -> list[int]:
@@ -342,104 +277,9 @@ class RecognitionStore:
         for g in grouped:
             totals[(g.kind, bool(g.to_other))] = totals.get((g.kind, bool(g.to_other)), 0) + int(g.n)
         return (
-            _info(row) if row else None, totals, sum(int(g.points) for g in grouped), int(level or 0), {h.badge: h.revoked_at is None for h in held},
+            member_info(row) if row else None, totals, sum(int(g.points) for g in grouped), int(level or 0), {h.badge: h.revoked_at is None for h in held},
             [Mark(r.kind, r.external_id, r.at, int(r.points), bool(r.to_other)) for r in recent],
         )
-
-    # --- badges -----------------------------------------------------------------------
-    async def held(self, member_id: int) -> dict[str, bool]:
-        """The badges a member was ever awarded: id → still held (False when revoked)."""
-        async with self.db.begin() as conn:
-            rows = (await conn.execute(select(B.c.badge, B.c.revoked_at).where(B.c.member_id == member_id))).all()
-        return {r.badge: r.revoked_at is None for r in rows}
-
-    async def holders(self, community_id: int, badge: str) -> set[int]:
-        """Members who hold or held a badge."""
-        async with self.db.begin() as conn:
-            rows = (await conn.execute(select(B.c.member_id).where(B.c.community_id == community_id, B.c.badge == badge))).all()
-        return {int(r.member_id) for r in rows}
-
-    async def award(self, community_id: int, member_id: int, badge: str, at: datetime, *, by: int | None = None, reason: str | None = None) -> bool:
-        """Award a badge once; a manual award (`by` set) gives a revoked badge back. True when it is new."""
-        manual = by is not None
-        async with self.db.begin() as conn:
-            inserted = (await conn.execute(self.db.insert_ignore(B).values(
-                community_id=community_id, member_id=member_id, badge=badge, awarded_at=at, manual=manual, awarded_by=by, reason=reason,
-            ))).rowcount
-            if inserted or not manual:
-                return bool(inserted)
-            restored = (await conn.execute(
-                update(B).where(B.c.member_id == member_id, B.c.badge == badge, B.c.revoked_at.is_not(None))
-                .values(awarded_at=at, manual=True, awarded_by=by, reason=reason, revoked_at=None, revoked_by=None, revoke_reason=None)
-            )).rowcount
-        return bool(restored)
-
-    async def revoke(self, member_id: int, badge: str, at: datetime, *, by: int | None, reason: str | None) -> bool:
-        """Take a badge back (the row stays, so rules never award it again); False when not held."""
-        async with self.db.begin() as conn:
-            done = (await conn.execute(
-                update(B).where(B.c.member_id == member_id, B.c.badge == badge, B.c.revoked_at.is_(None))
-                .values(revoked_at=at, revoked_by=by, revoke_reason=reason)
-            )).rowcount
-        return bool(done)
-
-    async def awards(self, community_id: int, member_id: int | None = None, *, include_revoked: bool = True) -> list[AwardRow]:
-        """Badge awards of a community (or one member), oldest first."""
-        by, rby = M.alias("by"), M.alias("rby")
-        query = (
-            select(M.c.id, M.c.external_id, M.c.name, M.c.is_bot, M.c.left_at, B.c.badge, B.c.awarded_at, B.c.manual, B.c.reason,
-                   B.c.revoked_at, B.c.revoke_reason, by.c.external_id.label("by"), rby.c.external_id.label("rby"))
-            .select_from(B.join(M, M.c.id == B.c.member_id).outerjoin(by, by.c.id == B.c.awarded_by).outerjoin(rby, rby.c.id == B.c.revoked_by))
-            .where(B.c.community_id == community_id).order_by(B.c.awarded_at, B.c.id)
-        )
-        if member_id is not None:
-            query = query.where(B.c.member_id == member_id)
-        if not include_revoked:
-            query = query.where(B.c.revoked_at.is_(None))
-        async with self.db.begin() as conn:
-            rows = (await conn.execute(query)).all()
-        return [AwardRow(_info(r), r.badge, r.awarded_at, bool(r.manual), r.by, r.reason, r.revoked_at, r.rby, r.revoke_reason) for r in rows]
-
-    # --- kudos ------------------------------------------------------------------------
-    async def add_kudos(self, community_id: int, giver_id: int, receiver_id: int, reason: str | None, at: datetime) -> int:
-        """Record kudos; returns its id."""
-        async with self.db.begin() as conn:
-            result = await conn.execute(K.insert().values(community_id=community_id, giver_id=giver_id, receiver_id=receiver_id, reason=reason, at=at))
-            key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
-
-    async def kudos_given_since(self, giver_id: int, since: datetime) -> int:
-        """How many kudos a member gave since `since` (the daily quota)."""
-        async with self.db.begin() as conn:
-            return int((await conn.execute(select(func.count()).select_from(K).where(K.c.giver_id == giver_id, K.c.at >= since))).scalar_one())
-
-    async def kudos_counts(self, member_id: int) -> tuple[int, int]:
-        """(given, received) kudos of a member, all time."""
-        async with self.db.begin() as conn:
-            given = (await conn.execute(select(func.count()).select_from(K).where(K.c.giver_id == member_id))).scalar_one()
-            received = (await conn.execute(select(func.count()).select_from(K).where(K.c.receiver_id == member_id))).scalar_one()
-        return int(given), int(received)
-
-    # --- levels -----------------------------------------------------------------------
-    async def level(self, member_id: int) -> int:
-        """The highest level the member has reached."""
-        async with self.db.begin() as conn:
-            found = (await conn.execute(select(L.c.level).where(L.c.member_id == member_id))).first()
-        return int(found.level) if found else 0
-
-    async def raise_level(self, community_id: int, member_id: int, level: int, at: datetime) -> int:
-        """Record a higher level; returns the level it replaces (unchanged when not higher)."""
-        async with self.db.begin() as conn:
-            found = (await conn.execute(select(L.c.level).where(L.c.member_id == member_id))).first()
-            before = int(found.level) if found else 0
-            if level <= before:
-                return before
-            if found is None:
-                await conn.execute(self.db.insert_ignore(L).values(community_id=community_id, member_id=member_id, level=level, reached_at=at))
-            else:
-                await conn.execute(update(L).where(L.c.member_id == member_id, L.c.level < level).values(level=level, reached_at=at))
-        return before
 
     # --- onboarding (another cog's table, when it exists) --------------------------------
     @staticmethod

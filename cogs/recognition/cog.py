@@ -16,7 +16,7 @@ from cogs.recognition.periods import ALL_TIME, parse_period, period_of, previous
 from cogs.recognition.settings import KUDOS_KIND, BadgeRule, Settings
 from cogs.recognition.views import badges_message, board_message, rank_in, rank_message
 from storage.recognition import kudos_in_period
-from storage.recognition_store import MemberInfo, NewEntry
+from storage.recognition_records import MemberInfo, NewEntry
 
 MEMBER = Option("member", OptionType.MEMBER, {"en": "The member (yourself by default)", "fr": "Le membre (vous par défaut)"}, required=False)
 WHO = Option("member", OptionType.MEMBER, {"en": "The member", "fr": "Le membre"})

@@ -19,7 +19,8 @@ from cogs.recognition.settings import BadgeRule, Settings
 from cogs.recognition.state import MemberState, MemberStates
 from cogs.recognition.views import board_message
 from storage.onboarding import STEP_COLUMNS, Newcomer, OnboardingStep
-from storage.recognition_store import Mark, NewEntry, RecognitionStore
+from storage.recognition_records import Mark, NewEntry
+from storage.recognition_store import RecognitionStore
 from storage.recorder import WrittenRow
 
 TRIM_EVERY = timedelta(days=7)

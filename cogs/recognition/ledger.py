@@ -10,7 +10,8 @@ from cogs.recognition.settings import PointsSettings
 from cogs.recognition.state import MemberState
 from storage.directory import Directory
 from storage.models import CONTRIBUTION_KINDS, POST_KINDS, InteractionKind
-from storage.recognition_store import NewEntry, RecognitionStore
+from storage.recognition_records import NewEntry
+from storage.recognition_store import RecognitionStore
 
 CONTRIBUTIONS = tuple(k.value for k in CONTRIBUTION_KINDS)
 POSTS = tuple(k.value for k in POST_KINDS)

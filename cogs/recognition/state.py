@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from storage.recognition_store import Mark, MemberInfo, RecognitionStore
+from storage.recognition_records import Mark, MemberInfo
+from storage.recognition_store import RecognitionStore
 
 MAX_MEMBERS = 20_000
 

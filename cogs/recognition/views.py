@@ -7,7 +7,7 @@ from bot.core.message import Field, Message
 from bot.core.refs import CommunityRef
 from cogs.recognition.periods import Period
 from cogs.recognition.settings import Settings
-from storage.recognition_store import AwardRow, MemberInfo, Standing
+from storage.recognition_records import AwardRow, MemberInfo, Standing
 
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 

@@ -31,7 +31,7 @@ from bot.core.tasks import cancel_and_wait
 from storage.db import Database
 from storage.directory import Directory
 from storage.models import Interaction, InteractionKind
-from storage.types import UTCDateTime, to_db_time
+from storage.types import UTCDateTime
 
 log = logging.getLogger("engagebot.recorder")
 
@@ -162,7 +162,7 @@ class Recorder:
 
     def rows_of(self, event: Event) -> list[PendingRow]:
         """The rows a message, reaction or vote produces (the hot path: no database work here)."""
-        if type(event) is MessagePosted or isinstance(event, MessagePosted):
+        if isinstance(event, MessagePosted):
             reply, channel, author = event.reply_to, event.message.channel, event.author
             rows = [
                 PendingRow(
@@ -209,7 +209,7 @@ class Recorder:
         # one pass with the directory's cached ids; rows naming a member or channel not cached yet wait
         params: list[tuple[Any, ...] | None] = []
         later: list[int] = []
-        members, channels, text_time = d.cached_members, d.cached_channels, self._time_text
+        members, channels = d.cached_members, d.cached_channels
         community, cid = None, 0
         for r in rows:
             if r.community is not community:
@@ -222,8 +222,7 @@ class Recorder:
                 later.append(len(params))
                 params.append(None)
                 continue
-            at: Any = r.at.astimezone(UTC)
-            at = at.isoformat(" ", "microseconds")[:26] if text_time else at.replace(tzinfo=None)
+            at = self._db_time(r.at)
             # the order of COLUMNS, which is the compiled statement's parameter order (checked in __init__)
             params.append((cid, r.kind, mid[0], chid, tid[0] if tid is not None else None, r.external_id, r.parent_external_id, at, r.sentiment, r.text))
         mids: dict[tuple[CommunityRef, str], tuple[int, bool]] = {}
@@ -292,15 +291,17 @@ class Recorder:
 
     def _params(self, r: PendingRow, cids: dict[CommunityRef, int], mids: dict[tuple[CommunityRef, str], tuple[int, bool]],
                 chids: dict[tuple[CommunityRef, str], int]) -> tuple[Any, ...]:
-        at: Any = to_db_time(r.at)
-        if self._time_text:
-            at = at.isoformat(" ", "microseconds")
         return (
             cids[r.community], str(r.kind), mids[(r.community, r.member.id)][0],
             chids[(r.channel.community, r.channel.id)] if r.channel is not None else None,
             mids[(r.target.community, r.target.id)][0] if r.target is not None else None,
-            r.external_id, r.parent_external_id, at, r.sentiment, r.text,
+            r.external_id, r.parent_external_id, self._db_time(r.at), r.sentiment, r.text,
         )
+
+    def _db_time(self, at: datetime) -> Any:
+        """A time as the driver wants it: naive UTC, as text on SQLite (the way SQLAlchemy writes it there)."""
+        utc = at.astimezone(UTC)
+        return utc.isoformat(" ", "microseconds")[:26] if self._time_text else utc.replace(tzinfo=None)
 
     async def close(self) -> None:
         """Stop the background flusher and write what is left."""

@@ -40,9 +40,8 @@ class PollLifecycle:
     async def publish(self, draft: PollDraft, channel: ChannelRef, creator: MemberRef | None, now: datetime) -> tuple[Poll | None, str | None]:
         """Store and post a poll (natively when the platform allows it), then schedule its close."""
         community = channel.community
-        settings = self.ctx.settings(PollsSettings, community)
         hours = native_hours(draft, now)
-        can_native = settings.native_polls and self.ctx.messenger.can(community, Capability.NATIVE_POLLS)
+        can_native = self._native_allowed(community)
         note = "native_too_long" if can_native and hours is None and draft.kind in CHOICE_KINDS and not draft.anonymous and draft.reveal == "live" else None
         if can_native and hours is not None:
             draft = PollDraft(draft.kind, draft.question, draft.options, draft.anonymous, draft.reveal, now + timedelta(hours=hours), draft.recurrence)
@@ -90,10 +89,13 @@ class PollLifecycle:
             await self._next_of(poll, channel, now)
         return True
 
+    def _native_allowed(self, community: CommunityRef) -> bool:
+        """Native polls are on in the settings and the community's platform has them."""
+        return self.ctx.settings(PollsSettings, community).native_polls and self.ctx.messenger.can(community, Capability.NATIVE_POLLS)
+
     def _native(self, poll: Poll, community: CommunityRef) -> bool:
         """Whether `publish` posted this poll as a platform-native poll (the same rule, on the stored poll)."""
-        settings = self.ctx.settings(PollsSettings, community)
-        if not (settings.native_polls and self.ctx.messenger.can(community, Capability.NATIVE_POLLS)):
+        if not self._native_allowed(community):
             return False
         draft = PollDraft(PollKind(poll.kind), poll.question, tuple(poll.options), poll.anonymous, poll.reveal, poll.closes_at, poll.recurrence)
         return native_hours(draft, poll.created_at) is not None

@@ -69,6 +69,18 @@ def gated() -> Iterator[GatedBackend]:
     backend.gate.set()
 
 
+async def scoring_with(h: Any, gated: GatedBackend, *, open_gate: bool = True) -> Any:
+    """The started bot's sentiment cog, once its model is ready, scoring with the gated keyword backend."""
+    from bot.nlp.sentiment import SharedBackend
+
+    cog = h.app.cogs["sentiment"]
+    await cog.ready.wait()
+    cog.backend = SharedBackend(gated)
+    if open_gate:
+        gated.gate.set()
+    return cog
+
+
 def sentiment_on(**settings: Any) -> dict[str, Any]:
     """The `cogs` override turning sentiment on (the shared test config turns it off)."""
     return {"sentiment": {"backend": "embedding", **settings}}

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from bot.nlp.sentiment import SharedBackend
 from cogs.sentiment import SentimentCog
 from storage.kpi.period import Period
 from tests.conftest import make_config
-from tests.sentiment.conftest import GatedBackend, sentiment_on
+from tests.sentiment.conftest import GatedBackend, scoring_with, sentiment_on
 
 
 async def test_managers_read_the_mood_and_where_to_step_in_in_the_digest(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]
     h = await start_bot(make_config(db_url, cogs=sentiment_on()))
-    cog: SentimentCog = h.app.cogs["sentiment"]
-    await cog.ready.wait()
-    cog.backend = SharedBackend(gated)
-    gated.gate.set()
+    cog: SentimentCog = await scoring_with(h, gated)
     root = await h.sim.post("alice", "the new release is awful", channel="support")
     for who in ("bob", "carol"):
         await h.sim.post(who, "awful, same here", reply_to=root.id)

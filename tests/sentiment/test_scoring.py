@@ -10,7 +10,7 @@ from cogs.sentiment import SentimentCog
 from cogs.sentiment.queue import Job, ScoringQueue
 from storage.sentiment import ScoreRow
 from tests.conftest import make_config
-from tests.sentiment.conftest import GatedBackend, sentiment_on
+from tests.sentiment.conftest import GatedBackend, scoring_with, sentiment_on
 
 
 async def test_posts_are_scored_in_batches_and_only_the_score_is_kept(start_bot, db_url: str, minilm: SharedBackend) -> None:  # type: ignore[no-untyped-def]
@@ -33,9 +33,7 @@ async def test_posts_are_scored_in_batches_and_only_the_score_is_kept(start_bot,
 
 async def test_under_load_scoring_is_dropped_but_every_message_is_recorded(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]
     h = await start_bot(make_config(db_url, cogs=sentiment_on(queue_size=4, batch_size=2)))
-    cog: SentimentCog = h.app.cogs["sentiment"]
-    await cog.ready.wait()
-    cog.backend = SharedBackend(gated)  # a model that is busy until the gate opens
+    cog: SentimentCog = await scoring_with(h, gated, open_gate=False)  # a model that is busy until the gate opens
     for i in range(30):
         await h.sim.post(f"m{i % 5}", f"thanks for message number {i}")
         h.clock.advance(timedelta(seconds=1))
@@ -52,10 +50,7 @@ async def test_under_load_scoring_is_dropped_but_every_message_is_recorded(start
 async def test_a_score_waits_for_the_recorder_to_write_its_row(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]
     config = make_config(db_url, database={"flush_seconds": 60}, cogs=sentiment_on())
     h = await start_bot(config)
-    cog: SentimentCog = h.app.cogs["sentiment"]
-    await cog.ready.wait()
-    cog.backend = SharedBackend(gated)
-    gated.gate.set()
+    cog: SentimentCog = await scoring_with(h, gated)
     ref = await h.sim.post("alice", "thanks, that was awesome")
     assert h.app.recorder.pending >= 1  # the row is still queued in the recorder
     await cog.drain()
@@ -90,10 +85,7 @@ async def test_scores_whose_row_is_late_are_retried_and_never_coming_ones_given_
 
 async def test_animators_see_the_mood_of_the_week_and_where_to_step_in(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]
     h = await start_bot(make_config(db_url, cogs=sentiment_on()))
-    cog: SentimentCog = h.app.cogs["sentiment"]
-    await cog.ready.wait()
-    cog.backend = SharedBackend(gated)
-    gated.gate.set()
+    cog: SentimentCog = await scoring_with(h, gated)
     root = await h.sim.post("alice", "the new release is awful", channel="support")
     for who in ("bob", "carol", "dave"):
         await h.sim.post(who, "awful, it crashes for me too", reply_to=root.id)

@@ -16,7 +16,7 @@ from bot.cog import ButtonHandler, Cog, CogContext
 from bot.commands import Access, Command, CommandError, CommandRegistry, Reply, caller_access, convert_option, parse_text_options
 from bot.config import Config, ConfigError
 from bot.core.bus import EventBus
-from bot.core.clock import Clock, RealClock
+from bot.core.clock import Clock, RealClock, VirtualClock
 from bot.core.events import ButtonPressed, CommandInvoked, Event, MemberJoined, MemberLeft, MessagePosted, PollVoted, ReactionAdded, ReactionRemoved
 from bot.core.message import Message, as_message
 from bot.core.refs import CommunityRef, MemberRef
@@ -49,7 +49,8 @@ class Engagebot:
     def __init__(self, config: Config, *, clock: Clock | None = None, database: Database | None = None) -> None:
         self.config = config
         self.clock: Clock = clock or RealClock()
-        self.db = database or Database(config.database.url)
+        # on a virtual clock (demo, console, script) nothing real waits on the loop: SQLite is called in it
+        self.db = database or Database(config.database.url, in_loop=isinstance(self.clock, VirtualClock))
         self.directory = Directory(self.db)
         self.recorder = Recorder(
             self.db, self.directory, batch_size=config.database.batch_size,

@@ -204,7 +204,7 @@ def cmd_db_upgrade(args: argparse.Namespace, config: Config) -> int:
     from storage.db import Database
 
     async def upgrade() -> None:
-        db = Database(config.database.url)
+        db = Database(config.database.url, in_loop=True)
         try:
             await db.upgrade()
         finally:

@@ -49,7 +49,7 @@ async def run_import(config: Config, files: list[Path], *, out: TextIO | None = 
     for path in files:
         if not path.is_file():
             raise ConfigError(f"import: {path}: no such file")
-    db = Database(config.database.url)
+    db = Database(config.database.url, in_loop=True)  # a one-shot command: nothing else waits on the loop
     try:
         await db.upgrade()
 
@@ -93,7 +93,7 @@ async def run_report(config: Config, platform: str, community: str, period: str 
     def t(key: str, **params: object) -> str:
         return catalog.t(locale, f"digest.{key}", **params)
 
-    db = Database(config.database.url)
+    db = Database(config.database.url, in_loop=True)  # a one-shot command: nothing else waits on the loop
     try:
         await db.upgrade()
         digest = await build_digest(db, ref, wanted, locale=locale, t=t, goals=config.community(ref).goals, chart=chart is not None,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
@@ -66,12 +70,59 @@ class RowChanges:
         return self._versions.get((table, key), 0)
 
 
-class Database:
-    """The application's database: `sqlite+aiosqlite` by default, `postgresql+asyncpg` for larger ones."""
+class _CallNow:
+    """Stands in for aiosqlite's queue to its worker thread: each queued call runs at once, in the caller's thread."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except Exception as error:  # handed to the awaiting caller, as aiosqlite's worker does
+            if future is not None and not future.done():
+                future.set_exception(error)
+        else:
+            if future is not None and not future.done():
+                future.set_result(result)
+
+
+class InLoopConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose SQLite calls run in the event loop's thread: no worker thread, no hop.
+
+    Every call aiosqlite queues (statements, fetches, commit, close) completes before the awaiting
+    coroutine resumes, so a transaction never yields to the loop. Meant for processes where nothing
+    else waits on the loop (see `Database(in_loop=True)`).
+    """
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int = 64) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._tx = _CallNow()  # type: ignore[assignment]
+
+    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
+        return self._connect().__await__()  # the worker thread is never started
+
+
+class Database:
+    """The application's database: `sqlite+aiosqlite` by default, `postgresql+asyncpg` for larger ones.
+
+    `in_loop=True` (SQLite only) runs SQLite calls in the event loop's thread instead of aiosqlite's
+    worker thread. A thread hop costs far more than a small SQLite statement (PLATFORM_FACTS.md), so
+    the simulations and one-shot commands use it; the live bot keeps the thread, so that a long
+    report or another process's lock never stalls the Discord gateway or Slack's acknowledgements.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False, in_loop: bool = False) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+        options: dict[str, Any] = {}
+        parsed = make_url(url)
+        self.in_loop = in_loop and parsed.get_backend_name() == "sqlite"
+        if self.in_loop:
+            cargs, cparams = parsed.get_dialect()().create_connect_args(parsed)
+
+            async def connect() -> aiosqlite.Connection:
+                return await InLoopConnection(partial(sqlite3.connect, *cargs, **cparams))
+
+            options["async_creator"] = connect
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, **options)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.changes = RowChanges()
         if self.is_sqlite:

@@ -126,3 +126,45 @@ async def test_a_member_can_see_and_erase_what_is_stored(database_url: str) -> N
         left = (await conn.execute(text("select kind, target_member_id from interactions"))).all()
     await db.close()
     assert [(k, t) for k, t in left] == [("reply", None)]  # erin's reply stays, unlinked from dana
+
+
+async def test_in_loop_sqlite_starts_no_thread_reports_errors_and_keeps_each_transaction_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import threading
+
+    from sqlalchemy.exc import IntegrityError
+
+    threads = threading.active_count()
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'inloop.db'}", in_loop=True)
+    await db.upgrade()
+    assert db.in_loop and threading.active_count() == threads  # no aiosqlite worker thread
+    async with db.begin() as conn:
+        await conn.execute(text("INSERT INTO communities (platform, external_id, name) VALUES ('discord', 'g1', 'G')"))
+    try:
+        async with db.begin() as conn:
+            await conn.execute(text("INSERT INTO communities (platform, external_id, name) VALUES ('discord', 'g1', 'G')"))
+        raise AssertionError("the duplicate was accepted")
+    except IntegrityError:
+        pass  # the driver's error reaches the caller, and the transaction is rolled back
+
+    async def read_then_write(i: int) -> None:  # a read-modify-write: whole, since no statement yields to the loop
+        async with db.begin() as conn:
+            name = (await conn.execute(text("SELECT name FROM communities WHERE external_id = 'g1'"))).scalar_one()
+            await conn.execute(text("UPDATE communities SET name = :n WHERE external_id = 'g1'"), {"n": f"{name}+{i}"})
+
+    await asyncio.gather(*(read_then_write(i) for i in range(20)))
+    async with db.begin() as conn:
+        name = (await conn.execute(text("SELECT name FROM communities WHERE external_id = 'g1'"))).scalar_one()
+    assert name.count("+") == 20 and threading.active_count() == threads
+    await db.close()
+
+
+def test_only_sqlite_runs_in_the_loop_and_the_live_bot_keeps_the_driver_thread(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import Engagebot
+    from bot.core.clock import VirtualClock
+    from tests.conftest import make_config
+
+    assert not Database("postgresql+asyncpg://u:p@127.0.0.1/x", in_loop=True).in_loop
+    config = make_config(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    assert not Engagebot(config).db.in_loop  # real clock: Discord and Slack keep being served during a slow query
+    assert Engagebot(config, clock=VirtualClock(T0)).db.in_loop  # demo, console, script

@@ -91,7 +91,7 @@ async def export_command_line(config: Config, community: str, fmt: ExportFormat,
     if not sep or platform not in {p.value for p in Platform} or not external_id:
         raise ConfigError(f"--community: {community!r} is not PLATFORM:ID (e.g. discord:123456789012345678)")
     ref = CommunityRef(Platform(platform), external_id)
-    db = Database(config.database.url)
+    db = Database(config.database.url, in_loop=True)  # a one-shot command: nothing else waits on the loop
     try:
         await db.upgrade()
         table = Community.__table__  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,22 @@ def test_plural_forms_follow_each_language() -> None:
     assert points == ["0 pts", "1 pt", "2 pts", "0 pt", "1 pt", "2 pts"]  # French: zero is singular
     assert catalog.t("en", "recognition.rank.next", missing=1, level=3, count=1) == "1 more point to reach level 3."
     assert catalog.missing() == {}
+
+
+def test_lines_with_several_counts_take_a_plural_form_for_each() -> None:
+    from bot.i18n import Catalog
+    from cogs.polls.render import results_message
+    from cogs.polls.store import Tally
+    from storage.polls import Poll, PollKind
+
+    catalog = Catalog()
+    catalog.load_folder(Path(__file__).resolve().parents[1] / "cogs" / "polls" / "locales", "polls")
+    nps = Poll(id=1, community_id=1, external_id="p1", question="Recommend us?", kind=PollKind.NPS, options=[],
+               created_at=datetime(2026, 1, 5, tzinfo=UTC), closes_at=datetime(2026, 1, 6, tzinfo=UTC))
+    tally = Tally(counts={10: 1, 8: 1, 3: 1}, voters=1)
+    lines = {loc: results_message(nps, tally, lambda key, _l=loc, **p: catalog.t(_l, f"polls.{key}", **p), final=True) for loc in ("en", "fr")}
+    assert "(1 promoter, 1 passive, 1 detractor)" in lines["en"].body and lines["en"].footer == "1 voter"
+    assert "(1 promoteur, 1 passif, 1 détracteur)" in lines["fr"].body and lines["fr"].footer == "1 votant"
 
 
 def test_rate_changes_are_written_in_percentage_points_with_the_right_plural() -> None:

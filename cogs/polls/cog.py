@@ -165,7 +165,7 @@ class Polls(Cog):
             tally = await self.store.tally(poll.id)
             state = t("list_closed", at=(poll.closed_at or poll.closes_at).astimezone(tz).strftime("%Y-%m-%d %H:%M")) if poll.closed_at \
                 else t("list_open", at=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
-            lines.append(t("list_line", id=poll.id, kind=poll.kind, question=poll.question[:80], state=state, voters=tally.voters))
+            lines.append(t("list_line", id=poll.id, kind=poll.kind, question=poll.question[:80], state=state, voters=t("voters", count=tally.voters)))
         return Reply(Message("\n".join(lines) or t("list_empty"), title=t("list_title")))
 
     @command("poll answer", _d("Answer an open-feedback survey", "Répondre à une enquête à réponse libre"),
@@ -253,7 +253,7 @@ class Polls(Cog):
                 best = max(tally.counts, key=lambda v: (tally.counts[v], -v))
                 headline = t("summary_top", option=poll.options[best], votes=tally.counts[best])
             state = t("summary_closed") if poll.closed_at else t("summary_open")
-            lines.append(t("summary_line", id=poll.id, question=poll.question, state=state, voters=tally.voters, headline=headline or "—"))
+            lines.append(t("summary_line", id=poll.id, question=poll.question, state=state, voters=t("voters", count=tally.voters), headline=headline or "—"))
         return lines
 
     async def home_lines(self, member: MemberRef, access: Access) -> list[str]:

@@ -123,7 +123,8 @@ def score_line(poll: Poll, tally: Tally, t: Texts) -> str | None:
     """The survey's headline figure: NPS, CSAT or the Likert mean with the share who agree."""
     if poll.kind == PollKind.NPS and (value := scores.nps(tally.counts)) is not None:
         promoters, passives, detractors = scores.nps_split(tally.counts)
-        return t("nps_line", nps=f"{value:+.0f}", promoters=promoters, passives=passives, detractors=detractors)
+        return t("nps_line", nps=f"{value:+.0f}", promoters=t("promoters", count=promoters), passives=t("passives", count=passives),
+                 detractors=t("detractors", count=detractors))
     if poll.kind == PollKind.CSAT and (value := scores.csat(tally.counts)) is not None:
         return t("csat_line", csat=f"{value:.0f}")
     if poll.kind == PollKind.LIKERT and (value := scores.mean(tally.counts)) is not None:
@@ -137,7 +138,7 @@ def results_message(poll: Poll, tally: Tally, t: Texts, *, final: bool, chart: b
     title_key = "results_title" if final else "results_so_far_title"
     body = "\n".join(results_lines(poll, tally, t))
     image = Attachment(f"poll-{poll.id}.png", chart, t("chart_description", question=poll.question)) if chart else None
-    footer = t("results_footer", voters=tally.voters) + (" · " + t("anonymous_short") if poll.anonymous else "")
+    footer = t("results_footer", voters=t("voters", count=tally.voters)) + (" · " + t("anonymous_short") if poll.anonymous else "")
     return Message(body=body[:4000], title=t(title_key, question=poll.question), image=image, footer=footer)
 
 

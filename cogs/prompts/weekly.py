@@ -199,7 +199,8 @@ class WeeklyPromptEngine(Cog):
         for s in stats:
             text = s.text if len(s.text) <= 70 else s.text[:69] + "…"
             lines.append(self.ctx.t(community, "prompts.summary_line", date=f"{s.posted_at.astimezone(tz):%Y-%m-%d %H:%M}",
-                                    text=text, answers=s.answers, answerers=s.answerers))
+                                    text=text, answers=self.ctx.t(community, "prompts.summary_answers", count=s.answers),
+                                    answerers=self.ctx.t(community, "prompts.summary_answerers", count=s.answerers)))
         waiting = len(await self.store.queued(cid))
         if waiting:
             lines.append(self.ctx.t(community, "prompts.summary_queue", count=waiting))

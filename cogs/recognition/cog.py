@@ -191,7 +191,9 @@ class Recognition(RecognitionCore):
         data = await self.store.describe(info.id)
         if not any(data.values()):
             return []
-        return [self.ctx.t(member.community, "recognition.privacy.summary", **data)]
+        counted = {key: self.ctx.t(member.community, f"recognition.privacy.{key}", count=data[key])
+                   for key in ("points", "badges", "kudos_given", "kudos_received", "points_entries")}
+        return [self.ctx.t(member.community, "recognition.privacy.summary", **{**data, **counted})]
 
     async def forget_member(self, member: MemberRef) -> None:
         """Erase a member's points, badges, level and kudos received; kudos they gave lose their author."""

@@ -71,7 +71,7 @@ async def test_anonymous_survey_rows_reveal_no_voter(start_bot, tmp_path: Path) 
     assert key.voter(1, str(h.sim.community), "alice") in {b["voter"] for b in ballots}
 
     await h.app.scheduler.advance_to(h.clock.now() + timedelta(days=2))
-    assert "**NPS +67**" in last_post(h).text  # 2 promoters (10, 9), 1 passive (8)
+    assert "**NPS +67** (2 promoters, 1 passive, 0 detractors)" in last_post(h).text  # 10, 9 and 8: plural forms per count
     # …but at the close they are replaced by random codes: even the key links nothing any more
     after = (await _every_row(h))["poll_votes"]
     assert sorted(b["value"] for b in after) == [8, 9, 10]

@@ -123,7 +123,7 @@ async def test_mydata_describes_and_forgetme_erases_recognition_data(start_bot, 
     await h.sim.command("alice", "kudos @bob thanks")
     await h.sim.command("bob", "kudos @alice thanks too")
     mydata = (await h.sim.command("alice", "mydata")).message.plain_text()
-    assert "Recognition: 7 points (level 0), 1 badges, 1 kudos given, 1 received" in mydata
+    assert "Recognition: 7 points (level 0), 1 badge, 1 kudos given, 1 received (" in mydata
     confirm = await h.sim.command("alice", "forgetme")
     erase = confirm.message.buttons[0].custom_id
     await h.app.press(ButtonPressed(custom_id=erase, member=h.sim.member("alice"), at=h.clock.now()))

@@ -101,7 +101,8 @@ def build_tree(client: discord.Client, registry: CommandRegistry, run: RunComman
     for command in commands:
         head, _, sub = command.name.partition(" ")
         if not sub and head in grouped:
-            log.warning("/%s is also a group of subcommands: Discord cannot show both; only the subcommands are kept", head)
+            # expected, not a fault: a cog offers `/x` for Slack and the console and `/x sub` commands (e.g. /onboarding checklist)
+            log.info("/%s is also a group of subcommands: Discord cannot show both, so it gets only the subcommands", head)
             continue
         try:
             parent: app_commands.Group | None = None

@@ -124,6 +124,9 @@ class Database:
             options["async_creator"] = connect
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, **options)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # in the loop: one connection kept open for `begin()` (checking one out of the pool costs more than most transactions)
+        self._kept: AsyncConnection | None = None
+        self._kept_busy = False
         self.changes = RowChanges()
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
@@ -147,9 +150,25 @@ class Database:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        """A connection inside one transaction (committed on exit)."""
-        async with self.engine.begin() as conn:
-            yield conn
+        """A connection inside one transaction (committed on exit, rolled back on an error)."""
+        if not self.in_loop or self._kept_busy:  # a transaction opened inside another gets its own connection
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        self._kept_busy = True
+        try:
+            if self._kept is None:
+                self._kept = await self.engine.connect()
+            conn = self._kept
+            try:
+                async with conn.begin():
+                    yield conn
+            except BaseException:
+                self._kept = None  # after a failure, start again from a fresh connection
+                await conn.close()
+                raise
+        finally:
+            self._kept_busy = False
 
     def insert_ignore(self, table: Table) -> Any:
         """`INSERT … ON CONFLICT DO NOTHING` for this database's dialect."""
@@ -159,6 +178,9 @@ class Database:
 
     async def close(self) -> None:
         """Release every connection."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            await kept.close()
         await self.engine.dispose()
 
 

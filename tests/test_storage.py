@@ -153,8 +153,10 @@ async def test_in_loop_sqlite_starts_no_thread_reports_errors_and_keeps_each_tra
             await conn.execute(text("UPDATE communities SET name = :n WHERE external_id = 'g1'"), {"n": f"{name}+{i}"})
 
     await asyncio.gather(*(read_then_write(i) for i in range(20)))
-    async with db.begin() as conn:
-        name = (await conn.execute(text("SELECT name FROM communities WHERE external_id = 'g1'"))).scalar_one()
+    async with db.begin() as outer:  # a transaction opened inside another gets a connection of its own
+        async with db.begin() as inner:
+            assert inner is not outer
+            name = (await inner.execute(text("SELECT name FROM communities WHERE external_id = 'g1'"))).scalar_one()
     assert name.count("+") == 20 and threading.active_count() == threads
     await db.close()
 

@@ -110,6 +110,7 @@ class CommunitySimulation:
         self.recent: list[str] = []
         self.bot_posts: list[tuple[datetime, str, set[str]]] = []  # the bot's public posts, and who answered them
         self.clickable: list[tuple[datetime, str]] = []  # the bot's messages with buttons (polls, DMs)
+        self.dm_buttons: dict[str, str] = {}  # per DM channel, the bot's latest message there with buttons
         self.answer_rng = random.Random(options.seed + 1)
         self.locale = locale
         self.texts = DEMO_TEXTS.get(locale, DEMO_TEXTS["en"])
@@ -123,6 +124,8 @@ class CommunitySimulation:
             return
         if entry.message.buttons:
             self.clickable.append((entry.at, entry.ref.id))
+            if entry.kind == "dm":
+                self.dm_buttons[entry.ref.channel.id] = entry.ref.id
         elif entry.kind == "bot" and (entry.message.title == self.prompt_title or "?" in entry.text and "@" not in entry.text):
             # a weekly prompt (also when it asks without a question mark: "Share a resource…"), not a welcome or an announcement
             self.recent.append(entry.ref.id)
@@ -230,9 +233,10 @@ class CommunitySimulation:
     async def read_dms(self, p: Persona) -> None:
         """A newcomer reads the bot's latest direct message and clicks its first button (e.g. accepting the rules)."""
         sim = self.sim
-        mine = [m for m in sim.messages.values() if m.author is None and m.message is not None and m.message.buttons and m.ref.channel.id == f"dm-{p.id}"]
-        if mine and mine[-1].message is not None:
-            await sim.press(p.id, mine[-1].ref.id, mine[-1].message.buttons[0].custom_id)
+        latest = self.dm_buttons.get(f"dm-{p.id}")
+        message = sim.messages[latest].message if latest is not None else None
+        if latest is not None and message is not None:
+            await sim.press(p.id, latest, message.buttons[0].custom_id)
 
     async def click_something(self, p: Persona) -> None:
         """Press a button on a recent bot message this member can see (a poll, their DM…)."""

@@ -158,6 +158,14 @@ class Engagebot:
                 if not command.description.get(locale):
                     log.warning("command /%s has no %s description", command.name, locale)
 
+    async def settle(self) -> None:
+        """Let every cog finish the background work past events started (a simulation skipping ahead calls it)."""
+        for cog in list(self.cogs.values()):
+            try:
+                await cog.settle()
+            except Exception:
+                log.exception("cog %s failed to settle", cog.name)
+
     async def stop(self) -> None:
         """Stop everything and flush what is queued; safe to call twice."""
         await self.scheduler.stop()

@@ -152,6 +152,12 @@ class Cog:
     async def stop(self) -> None:
         """Called on shutdown."""
 
+    async def settle(self) -> None:
+        """Finish the background work past events started (e.g. scoring queued posts).
+
+        A simulation calls it when it skips ahead: in real time that work would have had hours to finish.
+        """
+
     async def summary(self, community: CommunityRef) -> list[str]:
         """Lines the demo prints about what this cog did."""
         return []

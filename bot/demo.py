@@ -323,6 +323,7 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
                 else:
                     await world.act(str(what), who)  # type: ignore[arg-type]
             day += timedelta(days=1)
+            await app.settle()  # a day of real time lets background work finish (sentiment scoring)
             await app.scheduler.advance_to(day)
         await app.recorder.flush()
         result.bot_actions = actions

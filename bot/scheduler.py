@@ -7,6 +7,7 @@ walks the same CronTrigger fire times by hand. Either way a run is claimed in th
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
@@ -216,6 +217,9 @@ class Scheduler:
         clock = self.clock
         if not isinstance(clock, VirtualClock):
             raise RuntimeError("advance_to needs a virtual clock")
+        # time passes: the loop's other tasks get a turn, as in real time. Where SQLite runs in the loop
+        # nothing else yields, and background workers (sentiment scoring, the recorder's flusher) would starve.
+        await asyncio.sleep(0)
         ran = 0
         while (nxt := self.due_after(clock.now())) is not None and nxt[0] <= when:
             fire_at, specs = nxt

@@ -146,6 +146,10 @@ class SentimentCog(Cog):
         if self.backend is not None:
             await self.queue.drain()
 
+    async def settle(self) -> None:
+        """Posts queued so far are scored before simulated time moves on (the model cannot keep up with a compressed clock)."""
+        await self.drain()
+
     # --- scoring ----------------------------------------------------------------------------
     def _score(self, texts: Sequence[str]) -> list[float]:
         backend = self.backend

@@ -118,3 +118,16 @@ async def test_sentiment_off_reports_null_with_its_reason_in_both_languages(star
     assert "turned off in the configuration" in (await h.sim.command("anna", "sentiment")).message.plain_text()
     fields = await cog.section(h.sim.community, h.clock.now(), h.clock.now(), "fr")
     assert "désactivée dans la configuration" in fields[0].value
+
+
+async def test_a_simulation_lets_scoring_finish_before_it_skips_ahead(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]
+    h = await start_bot(make_config(db_url, cogs=sentiment_on()))
+    cog: SentimentCog = await scoring_with(h, gated, open_gate=False)
+    posts = [await h.sim.post(who, "thanks for the great meetup yesterday!") for who in ("alice", "bob", "carol")]
+    await h.app.scheduler.advance_to(h.clock.now() + timedelta(hours=1))
+    assert cog.queue.stats.scored == 0  # the model is slower than the virtual clock
+    gated.gate.set()
+    await h.app.settle()  # what the demo does at the end of each simulated day
+    assert cog.queue.stats.scored == 3 and cog.queue.queue.empty()
+    scores = dict(await h.rows("select external_id, sentiment from interactions where kind = 'message'"))
+    assert [scores[p.id] for p in posts] == [0.9, 0.9, 0.9]

@@ -150,7 +150,12 @@ class Database:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        """A connection inside one transaction (committed on exit, rolled back on an error)."""
+        """A connection inside one transaction (committed on exit, rolled back on an error).
+
+        Await only database calls inside it. Where SQLite runs in the loop (`in_loop`), another write
+        transaction opened meanwhile would wait for this one's lock while blocking the loop this one
+        needs to finish: a stalled bot, then "database is locked".
+        """
         if not self.in_loop or self._kept_busy:  # a transaction opened inside another gets its own connection
             async with self.engine.begin() as conn:
                 yield conn

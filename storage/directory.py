@@ -184,9 +184,7 @@ class Directory:
         found: dict[tuple[CommunityRef, str], int] = {}
         missing: dict[int, dict[str, ChannelRef]] = {}
         for ref in channels:
-            cid = cids.get(ref.community)
-            if cid is None:
-                cid = cids[ref.community] = await self.community_id(ref.community)
+            cid = cids[ref.community]  # resolved by the caller: no second transaction inside this one
             if (chid := self._channels.get((cid, ref.id))) is not None:
                 found[(ref.community, ref.id)] = chid
             else:

@@ -204,7 +204,11 @@ class Recorder:
     async def _write(self, rows: list[PendingRow], removals: list[tuple[CommunityRef, str, datetime]],
                      membership: MemberJoined | MemberLeft | None = None) -> None:
         d = self.directory
-        communities = {r.community for r in rows} | {r[0] for r in removals} | ({membership.community} if membership is not None else set())
+        # every community the rows name (their channels' and targets' too), resolved before the transaction
+        # opens: a second write transaction inside it would wait for the first (a stalled loop where SQLite runs in it)
+        communities = ({r.community for r in rows} | {r.channel.community for r in rows if r.channel is not None}
+                       | {r.target.community for r in rows if r.target is not None}
+                       | {r[0] for r in removals} | ({membership.community} if membership is not None else set()))
         cids = {ref: await d.community_id(ref) for ref in communities}
         # one pass with the directory's cached ids; rows naming a member or channel not cached yet wait
         params: list[tuple[Any, ...] | None] = []

@@ -128,24 +128,36 @@ async def test_a_member_can_see_and_erase_what_is_stored(database_url: str) -> N
     assert [(k, t) for k, t in left] == [("reply", None)]  # erin's reply stays, unlinked from dana
 
 
+async def driver_of(db: Database) -> object:
+    """The driver-level connection `begin()` hands out."""
+    async with db.begin() as conn:
+        raw = await conn.get_raw_connection()
+        return raw.driver_connection
+
+
 async def test_in_loop_sqlite_starts_no_thread_reports_errors_and_keeps_each_transaction_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import asyncio
-    import threading
 
     from sqlalchemy.exc import IntegrityError
 
-    threads = threading.active_count()
+    from storage.db import InLoopConnection
+
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'inloop.db'}", in_loop=True)
     await db.upgrade()
-    assert db.in_loop and threading.active_count() == threads  # no aiosqlite worker thread
+    driver = await driver_of(db)
+    assert type(driver) is InLoopConnection and not driver._thread.is_alive()  # type: ignore[attr-defined]
+    insert = text("INSERT INTO communities (platform, external_id, name) VALUES ('discord', 'g1', 'G')")
     async with db.begin() as conn:
-        await conn.execute(text("INSERT INTO communities (platform, external_id, name) VALUES ('discord', 'g1', 'G')"))
+        await conn.execute(insert)
     try:
         async with db.begin() as conn:
-            await conn.execute(text("INSERT INTO communities (platform, external_id, name) VALUES ('discord', 'g1', 'G')"))
+            await conn.execute(text("INSERT INTO communities (platform, external_id, name) VALUES ('discord', 'g2', 'G2')"))
+            await conn.execute(insert)
         raise AssertionError("the duplicate was accepted")
     except IntegrityError:
-        pass  # the driver's error reaches the caller, and the transaction is rolled back
+        pass  # the driver's error reaches the caller…
+    async with db.begin() as conn:  # …and the whole transaction was rolled back
+        assert (await conn.execute(text("SELECT count(*) FROM communities"))).scalar_one() == 1
 
     async def read_then_write(i: int) -> None:  # a read-modify-write: whole, since no statement yields to the loop
         async with db.begin() as conn:
@@ -157,16 +169,52 @@ async def test_in_loop_sqlite_starts_no_thread_reports_errors_and_keeps_each_tra
         async with db.begin() as inner:
             assert inner is not outer
             name = (await inner.execute(text("SELECT name FROM communities WHERE external_id = 'g1'"))).scalar_one()
-    assert name.count("+") == 20 and threading.active_count() == threads
+    assert name.count("+") == 20
+    driver = await driver_of(db)
+    assert type(driver) is InLoopConnection and not driver._thread.is_alive()  # type: ignore[attr-defined]
     await db.close()
 
 
-def test_only_sqlite_runs_in_the_loop_and_the_live_bot_keeps_the_driver_thread(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_in_loop_sqlite_connects_with_the_arguments_sqlalchemy_would_use() -> None:
+    from sqlalchemy import make_url
+
+    for url in ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:////tmp/x.db", "sqlite+aiosqlite://",
+                "sqlite+aiosqlite:///file:x.db?mode=ro&uri=true", "sqlite+aiosqlite:///x.db?timeout=3"):
+        parsed = make_url(url)
+        assert parsed.get_dialect()().create_connect_args(parsed) == Database(url).engine.dialect.create_connect_args(parsed), url
+
+
+async def test_only_sqlite_runs_in_the_loop_and_the_live_bot_keeps_the_driver_thread(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from bot.app import Engagebot
     from bot.core.clock import VirtualClock
+    from storage.db import InLoopConnection
     from tests.conftest import make_config
 
     assert not Database("postgresql+asyncpg://u:p@127.0.0.1/x", in_loop=True).in_loop
     config = make_config(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
-    assert not Engagebot(config).db.in_loop  # real clock: Discord and Slack keep being served during a slow query
-    assert Engagebot(config, clock=VirtualClock(T0)).db.in_loop  # demo, console, script
+    live, simulated = Engagebot(config), Engagebot(config, clock=VirtualClock(T0))
+    await live.db.upgrade()
+    try:
+        # real clock: Discord and Slack keep being served during a slow query; demo, console, script: in the loop
+        assert type(await driver_of(live.db)) is not InLoopConnection
+        assert type(await driver_of(simulated.db)) is InLoopConnection
+    finally:
+        await live.db.close()
+        await simulated.db.close()
+
+
+async def test_a_row_naming_another_communitys_channel_and_member_is_written_in_one_transaction(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the other community is created before the flush's transaction opens, not inside it (where SQLite runs
+    # in the loop a second write transaction inside the first would stall the loop, then fail as locked)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", in_loop=True)
+    await db.upgrade()
+    rec = Recorder(db, Directory(db), batch_size=100, flush_seconds=60)
+    other = CommunityRef(Platform.DISCORD, "g2")
+    shared = ChannelRef(other, "shared")
+    await rec.record(MessagePosted(message=MessageRef(shared, "x1"), author=member("alice"), at=T0,
+                                   reply_to=MessageRef(shared, "x0"), reply_to_author=MemberRef(other, "zoe", "Zoe")))
+    assert await rec.flush() == 1
+    async with db.begin() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM interactions i JOIN channels c ON c.id = i.channel_id "
+                                        "JOIN communities o ON o.id = c.community_id WHERE o.external_id = 'g2'"))).scalar_one() == 1
+    await db.close()

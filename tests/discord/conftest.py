@@ -13,6 +13,7 @@ from bot.app import Engagebot
 from bot.config import Config, Secrets, parse_config
 from bot.core.clock import VirtualClock
 from bot.core.refs import CommunityRef, Platform
+from storage.db import Database
 from tests.conftest import START
 from tests.discord import shim
 
@@ -60,7 +61,8 @@ async def discord_bot(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         clock = clock or VirtualClock(START)
         config = config or discord_config(db_url)
         world = shim.World()
-        app = Engagebot(config, clock=clock)
+        # the database as the live bot has it (aiosqlite's worker thread), though the clock is virtual
+        app = Engagebot(config, clock=clock, database=Database(config.database.url))
         adapter = DiscordAdapter(config, SECRETS, clock=clock, connector=shim.connector(world))
         app.add_adapter(adapter)
         await app.start()

@@ -21,6 +21,7 @@ from bot.app import Engagebot
 from bot.config import Config, parse_config
 from bot.core.clock import VirtualClock
 from bot.core.refs import CommunityRef, Platform
+from storage.db import Database
 from tests.conftest import START
 from tests.slack.fake_slack import TEAM, FakeSlack
 from tests.slack.town import Town
@@ -131,7 +132,8 @@ async def slack_bot(db_url: str, fake_slack: FakeSlack) -> AsyncIterator[Callabl
     async def factory(*, cogs: tuple[str, ...] = (), with_town: bool = True, community: dict[str, Any] | None = None, **slack: Any) -> SlackHarness:
         config = slack_config(db_url, fake_slack, cogs, community, **slack)
         clock = VirtualClock(START)
-        app = Engagebot(config, clock=clock)
+        # the database as the live bot has it (aiosqlite's worker thread), though the clock is virtual
+        app = Engagebot(config, clock=clock, database=Database(config.database.url))
         sleeps: list[float] = []
 
         async def record_sleep(seconds: float) -> None:

@@ -102,10 +102,9 @@ def _poisson(rng: random.Random, lam: float) -> int:
 class CommunitySimulation:
     """Generates members' days: joins, leaves, posts, replies, mentions, reactions and button clicks."""
 
-    def __init__(self, sim: SimulationAdapter, rng: random.Random, start: datetime, options: DemoOptions, locale: str = "en",
-                 prompt_title: str | None = None) -> None:
+    def __init__(self, sim: SimulationAdapter, rng: random.Random, start: datetime, options: DemoOptions, locale: str = "en") -> None:
         self.sim, self.rng, self.start, self.options = sim, rng, start, options
-        self.prompt_title = prompt_title
+        self.prompt_title: str | None = None  # the weekly prompts' title, known once the cogs' catalogs are loaded
         self.personas = self._cast()
         self.recent: list[str] = []
         self.bot_posts: list[tuple[datetime, str, set[str]]] = []  # the bot's public posts, and who answered them

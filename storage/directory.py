@@ -92,17 +92,6 @@ class Directory:
         self._channels[key] = chid
         return chid
 
-    async def set_membership(self, ref: MemberRef, *, joined_at: datetime | None = None, left_at: datetime | None = None) -> int:
-        """Record a join (clears `left_at`, keeps the first `joined_at`) or a leave."""
-        cid = await self.community_id(ref.community)
-        if (cid, ref.id) in self._members:
-            await self.member_id(ref, joined_at or left_at or datetime.now().astimezone())  # flags a bot seen as a member
-        async with self._lock, self.db.begin() as conn:
-            mid, created = await self.membership_in(conn, cid, ref, joined_at=joined_at, left_at=left_at)
-        if created is not None:
-            self._members[(cid, ref.id)] = created
-        return mid
-
     async def membership_in(self, conn: AsyncConnection, cid: int, ref: MemberRef, *, joined_at: datetime | None = None,
                             left_at: datetime | None = None) -> tuple[int, tuple[int, bool] | None]:
         """Inside the caller's transaction: record a join or a leave; the member id, and (id, is bot) to cache once committed

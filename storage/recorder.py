@@ -221,7 +221,7 @@ class Recorder:
             m, t, ch = r.member, r.target, r.channel
             mid = members.get((cid, m.id))
             tid = members.get((cids[t.community], t.id)) if t is not None else None
-            chid = channels.get((cids.get(ch.community, -1), ch.id)) if ch is not None else None
+            chid = channels.get((cids[ch.community], ch.id)) if ch is not None else None
             if mid is None or (m.bot and not mid[1]) or (t is not None and (tid is None or (t.bot and not tid[1]))) or (ch is not None and chid is None):
                 later.append(len(params))
                 params.append(None)
@@ -264,7 +264,7 @@ class Recorder:
             if mid is None:
                 continue
             t = r.target
-            tid = members.get((cids[t.community], t.id)) if t is not None and t.community in cids else None
+            tid = members.get((cids[t.community], t.id)) if t is not None else None
             written.append(WrittenRow(cid, str(r.kind), mid[0], mid[1], r.external_id, r.at, tid[0] if tid else None, bool(tid and tid[1])))
         if not written:
             return

@@ -136,7 +136,8 @@ class Engagebot:
         await self.db.upgrade()
         for ref in self.communities:
             await self.directory.community_id(ref, self.config.community(ref).name)
-        self.recorder.start()
+        if not isinstance(self.clock, VirtualClock):  # simulated time flushes at `settle` and where data is read: reproducible
+            self.recorder.start()
         Builtins(self).register()
         for name in self.config.bot.cogs:
             self.load_cog(name)
@@ -159,7 +160,11 @@ class Engagebot:
                     log.warning("command /%s has no %s description", command.name, locale)
 
     async def settle(self) -> None:
-        """Let every cog finish the background work past events started (a simulation skipping ahead calls it)."""
+        """Write the queued interactions and let every cog finish the background work past events started.
+
+        A simulation calls it when it skips ahead (real time would have done both meanwhile).
+        """
+        await self.recorder.flush()
         for cog in list(self.cogs.values()):
             try:
                 await cog.settle()

@@ -41,3 +41,15 @@ async def test_redelivered_event_is_recorded_and_delivered_once(start_bot) -> No
     await h.app.dispatch(event)
     assert await h.scalar("select count(*) from interactions where external_id = :x", x=ref.id) == 1
     assert len(seen) == 2  # the in-memory guard stops the first redelivery; the database stops the second
+
+
+async def test_on_a_virtual_clock_rows_are_written_when_time_is_settled_not_by_a_real_time_timer(start_bot) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    h: Harness = await start_bot()
+    # a real-time flusher would write at moments that depend on the machine's speed, and the demo would not be reproducible
+    assert not any(task.get_name() == "recorder-flush" for task in asyncio.all_tasks())
+    await h.sim.post("alice", "hello everyone")
+    assert h.app.recorder.pending == 1
+    await h.app.settle()  # what the demo does at the end of each simulated day
+    assert h.app.recorder.pending == 0

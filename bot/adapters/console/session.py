@@ -75,7 +75,7 @@ class ConsoleSession:
         elif e.kind == "dm":
             self.out(_block(f"{t} {e.ref.id if e.ref else ''} 🤖 → {who} (DM)", e.message or Message(e.text)))
         elif e.kind == "ephemeral":
-            self.out(_block(f"{t} 🤖 (only {who} sees)", e.message or Message(e.text)))
+            self.out(_block(f"{t} 🤖 (only {who} {'see' if who == 'you' else 'sees'})", e.message or Message(e.text)))
         elif e.kind in ("join", "leave", "react", "role", "notice"):
             detail = f"{who} {e.text}" if e.kind in ("react", "role") else e.text
             self.out(f"{t} ✦ {detail}")

@@ -24,12 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy.dialects import sqlite
+
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 from storage.db import Database, sqlite_pragmas
 from storage.directory import Directory
 from storage.recorder import Recorder
-from storage.types import to_db_time
+from storage.types import UTCDateTime
 
 COMMUNITY = CommunityRef(Platform.DISCORD, "bench")
 COLUMNS = ("community_id", "kind", "member_id", "channel_id", "target_member_id", "external_id", "parent_external_id", "at", "removed_at", "sentiment", "text")
@@ -82,12 +84,27 @@ async def prepare_schema(url: str) -> None:
 
 
 def raw_rows(events: list[MessagePosted]) -> list[tuple[object, ...]]:
-    """The same rows, as plain tuples for the driver (built before timing)."""
+    """The same rows, as plain tuples for the driver (built before timing).
+
+    Times are bound as the column type binds them on SQLite (`YYYY-MM-DD HH:MM:SS.ffffff`), as the
+    recorder writes them: `same_rows` checks that both files hold the same values.
+    """
+    dialect = sqlite.dialect()
+    bind_time = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert bind_time is not None
     rows = []
     for e in events:
         rows.append((1, "reply" if e.reply_to else "message", int(e.author.id[1:]) + 1, int(e.message.channel.id[1:]) + 1, None,
-                     e.message.id, e.reply_to.id if e.reply_to else None, str(to_db_time(e.at)), None, None, None))
+                     e.message.id, e.reply_to.id if e.reply_to else None, bind_time(e.at), None, None, None))
     return rows
+
+
+def written_rows(path: Path) -> tuple[int, int]:
+    """How many interactions a file holds, and a digest of their values (ids aside: members get theirs in another order)."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("select i.kind, i.external_id, i.parent_external_id, i.at, m.external_id, c.external_id from interactions i "
+                            "join members m on m.id = i.member_id join channels c on c.id = i.channel_id order by i.external_id").fetchall()
+    return len(rows), hash(tuple(rows))
 
 
 def through_executemany(path: Path, rows: list[tuple[object, ...]], batch: int) -> float:
@@ -119,12 +136,13 @@ def main() -> None:
             folder = Path(tmp)
             asyncio.run(prepare_schema(f"sqlite+aiosqlite:///{folder / f'raw{n}.db'}"))
             times["raw"].append(through_executemany(folder / f"raw{n}.db", rows, args.batch))
+            raw_digest = written_rows(folder / f"raw{n}.db")[1]
             for path in ("loop", "thread"):
                 name = folder / f"{path}{n}.db"
                 times[path].append(asyncio.run(through_recorder(f"sqlite+aiosqlite:///{name}", events, args.batch, in_loop=path == "loop")))
-                with sqlite3.connect(name) as conn:
-                    written = conn.execute("select count(*) from interactions").fetchone()[0]
+                written, digest = written_rows(name)
                 assert written == args.rows, f"the recorder ({path}) wrote {written} rows, expected {args.rows}"
+                assert digest == raw_digest, f"the recorder ({path}) wrote other values than the raw path"
     best = {path: min(spent) for path, spent in times.items()}
     print(f"rows: {args.rows:,}  batch: {args.batch}  rounds: {args.rounds} (best of each)")
     print(f"raw sqlite3.executemany            : {args.rows / best['raw']:>10,.0f} interactions/s  ({best['raw']:.2f} s)")

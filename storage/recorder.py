@@ -206,29 +206,31 @@ class Recorder:
         d = self.directory
         # every community the rows name (their channels' and targets' too), resolved before the transaction
         # opens: a second write transaction inside it would wait for the first (a stalled loop where SQLite runs in it)
-        communities = ({r.community for r in rows} | {r.channel.community for r in rows if r.channel is not None}
-                       | {r.target.community for r in rows if r.target is not None}
+        # (hashing only the refs that are not the row's own community object: they nearly always are)
+        communities = ({r.community for r in rows}
+                       | {c for r in rows if r.channel is not None and (c := r.channel.community) is not r.community}
+                       | {c for r in rows if r.target is not None and (c := r.target.community) is not r.community}
                        | {r[0] for r in removals} | ({membership.community} if membership is not None else set()))
         cids = {ref: await d.community_id(ref) for ref in communities}
         # one pass with the directory's cached ids; rows naming a member or channel not cached yet wait
         params: list[tuple[Any, ...] | None] = []
         later: list[int] = []
-        members, channels = d.cached_members, d.cached_channels
+        members, channels, db_time = d.cached_members, d.cached_channels, self._db_time
         community, cid = None, 0
         for r in rows:
             if r.community is not community:
                 community, cid = r.community, cids[r.community]
             m, t, ch = r.member, r.target, r.channel
             mid = members.get((cid, m.id))
-            tid = members.get((cids[t.community], t.id)) if t is not None else None
-            chid = channels.get((cids[ch.community], ch.id)) if ch is not None else None
+            tid = None if t is None else members.get((cid if t.community is community else cids[t.community], t.id))
+            chid = None if ch is None else channels.get((cid if ch.community is community else cids[ch.community], ch.id))
             if mid is None or (m.bot and not mid[1]) or (t is not None and (tid is None or (t.bot and not tid[1]))) or (ch is not None and chid is None):
                 later.append(len(params))
                 params.append(None)
                 continue
-            at = self._db_time(r.at)
             # the order of COLUMNS, which is the compiled statement's parameter order (checked in __init__)
-            params.append((cid, r.kind, mid[0], chid, tid[0] if tid is not None else None, r.external_id, r.parent_external_id, at, r.sentiment, r.text))
+            params.append((cid, r.kind, mid[0], chid, None if tid is None else tid[0], r.external_id, r.parent_external_id, db_time(r.at),
+                           r.sentiment, r.text))
         mids: dict[tuple[CommunityRef, str], tuple[int, bool]] = {}
         chids: dict[tuple[CommunityRef, str], int] = {}
         async with self.db.begin() as conn:
@@ -304,7 +306,7 @@ class Recorder:
 
     def _db_time(self, at: datetime) -> Any:
         """A time as the driver wants it: naive UTC, as text on SQLite (the way SQLAlchemy writes it there)."""
-        utc = at.astimezone(UTC)
+        utc = at if at.tzinfo is UTC else at.astimezone(UTC)
         return utc.isoformat(" ", "microseconds")[:26] if self._time_text else utc.replace(tzinfo=None)
 
     async def close(self) -> None:

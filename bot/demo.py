@@ -6,6 +6,7 @@ import math
 import random
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -108,7 +109,7 @@ class CommunitySimulation:
         self.personas = self._cast()
         self.recent: list[str] = []
         self.bot_posts: list[tuple[datetime, str, set[str]]] = []  # the bot's public posts, and who answered them
-        self.clickable: list[tuple[datetime, str]] = []  # the bot's messages with buttons (polls, DMs)
+        self.clickable: deque[tuple[datetime, str]] = deque()  # the bot's messages with buttons (polls, DMs), oldest first
         self.dm_buttons: dict[str, str] = {}  # per DM channel, the bot's latest message there with buttons
         self.answer_rng = random.Random(options.seed + 1)
         self.locale = locale
@@ -240,8 +241,11 @@ class CommunitySimulation:
     async def click_something(self, p: Persona) -> None:
         """Press a button on a recent bot message this member can see (a poll, their DM…)."""
         sim = self.sim
-        now = sim.clock.now()
-        recent = [ref for at, ref in self.clickable if now - at < timedelta(days=5)]
+        cutoff = sim.clock.now() - timedelta(days=5)
+        clickable = self.clickable
+        while clickable and clickable[0][0] <= cutoff:  # older than 5 days: never clicked again (time only moves on)
+            clickable.popleft()
+        recent = [ref for at, ref in clickable if at > cutoff]
         candidates = [
             m for m in (sim.messages[ref] for ref in recent)
             if not m.ref.channel.id.startswith("dm-") or m.ref.channel.id == f"dm-{p.id}"

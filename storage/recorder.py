@@ -194,7 +194,7 @@ class Recorder:
             self._rows, self._removals = [], []
             try:
                 await self._write(rows, removals, membership)
-            except Exception:
+            except BaseException:  # a cancelled flush too (shutdown stops the flusher): written again later, idempotently
                 self._rows[:0] = rows
                 self._removals[:0] = removals
                 raise

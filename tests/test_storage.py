@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
@@ -73,6 +75,26 @@ async def test_recorder_writes_in_batches_and_a_redelivery_is_a_no_op(database_u
     assert kinds == {"join": 1, "message": 1, "reply": 1, "reaction": 1}
     assert removed is not None  # the removal is kept as a time, the row is not deleted
     assert reply_target == "alice"
+
+
+async def test_a_flush_cancelled_while_it_writes_loses_nothing(database_url: str) -> None:
+    # shutdown cancels the background flusher; in the live bot (the driver's thread) that can land while a batch is written
+    db, rec = await open_db(database_url)
+    rec.batch_size = 100
+    for i in range(5):
+        await rec.record(post(f"m{i}", "alice", i))
+    flushing = asyncio.create_task(rec.flush())
+    await asyncio.sleep(0)  # the flush has taken the queue and waits on the database
+    assert rec.pending == 0 and not flushing.done()
+    flushing.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await flushing
+    assert rec.pending == 5  # back in the queue, not dropped
+    await rec.close()
+    async with db.begin() as conn:
+        written = (await conn.execute(text("select count(*) from interactions where kind = 'message'"))).scalar()
+    await db.close()
+    assert written == 5
 
 
 async def test_membership_keeps_the_first_join_and_the_leave(database_url: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from storage.db import Database
 from storage.models import JobRun
@@ -16,11 +16,12 @@ class JobRuns:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._table = JobRun.__table__  # type: ignore[attr-defined]
+        self._claim = db.insert_ignore(self._table).values(scope=bindparam("s"), job=bindparam("j"), period=bindparam("p"), claimed_at=bindparam("at"))
 
     async def claim(self, scope: str, job: str, period: str, at: datetime) -> bool:
         """True when this call claimed the period; False when it had already run."""
         async with self.db.begin() as conn:
-            result = await conn.execute(self.db.insert_ignore(self._table).values(scope=scope, job=job, period=period, claimed_at=at))
+            result = await conn.execute(self._claim, {"s": scope, "j": job, "p": period, "at": at})
         return bool(result.rowcount)
 
     async def release(self, scope: str, job: str, period: str) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 from storage.models import CONTRIBUTION_KINDS, Interaction, Member
 from storage.onboarding import STEP_COLUMNS, BuddyConsent, BuddyPair, Newcomer, OnboardingMessage, OnboardingStep
 from storage.onboarding_buddies import BuddyConsentState, BuddyQueries
+from storage.types import UTCDateTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,19 @@ class OnboardingRepo(BuddyQueries):
         self.pair = BuddyPair.__table__  # type: ignore[attr-defined]
         self.m = Member.__table__  # type: ignore[attr-defined]
         self.i = Interaction.__table__  # type: ignore[attr-defined]
+        # The statements run on every newcomer's event, built once: building one costs more than running it
+        # (SQLAlchemy's expression objects and cache key, a few hundred µs).
+        n, t = self.n, self.msg
+        this = (n.c.community_id == bindparam("cid"), n.c.member_id == bindparam("mid"))
+        self._join = db.insert_ignore(n).values(community_id=bindparam("cid"), member_id=bindparam("mid"), joined_at=bindparam("at"))
+        self._rejoin = update(n).where(*this).values(left_at=None)
+        self._one = self._select().where(*this)  # type: ignore[attr-defined]
+        self._claim_one = db.insert_ignore(t).values(community_id=bindparam("cid"), member_id=bindparam("mid"), kind=bindparam("k"),
+                                                     sent_at=bindparam("at"), delivered=bindparam("delivered"))
+        self._accept = update(n).where(*this, n.c.rules_accepted_at.is_(None)).values(rules_accepted_at=bindparam("at"))
+        self._this = this
+        self._progress: dict[frozenset[str], Any] = {}
+        self._completes: dict[tuple[OnboardingStep, ...], Any] = {}
 
     # --- newcomers -----------------------------------------------------------------------------
     def _changed(self, member_id: int) -> None:
@@ -94,13 +109,12 @@ class OnboardingRepo(BuddyQueries):
     async def join_and_claim(self, community_id: int, member_id: int, at: datetime, kinds: Callable[[NewcomerState], Iterable[str]],
                              claimed_at: datetime) -> tuple[NewcomerState, set[str]]:
         """Start a member's journey and claim the messages `kinds(journey)` names, in one transaction; the journey and the kinds claimed now."""
-        n = self.n
+        this = {"cid": community_id, "mid": member_id}
         async with self.db.begin() as conn:
-            result = await conn.execute(self.db.insert_ignore(n).values(community_id=community_id, member_id=member_id, joined_at=at))
+            result = await conn.execute(self._join, {**this, "at": at})
             if not result.rowcount:
-                await conn.execute(update(n).where(n.c.community_id == community_id, n.c.member_id == member_id).values(left_at=None))
-            row = (await conn.execute(self._select().where(n.c.community_id == community_id, n.c.member_id == member_id))).one()  # type: ignore[attr-defined]
-            state = NewcomerState(*row)
+                await conn.execute(self._rejoin, this)
+            state = NewcomerState(*(await conn.execute(self._one, this)).one())
             claimed = await self._claim(conn, community_id, member_id, kinds(state), claimed_at, delivered=True)
         self._changed(member_id)
         return state, claimed
@@ -124,10 +138,8 @@ class OnboardingRepo(BuddyQueries):
 
     async def get(self, community_id: int, member_id: int) -> NewcomerState | None:
         """A member's journey, if they have one."""
-        n = self.n
-        query = self._select().where(n.c.community_id == community_id, n.c.member_id == member_id)  # type: ignore[attr-defined]
         async with self.db.begin() as conn:
-            row = (await conn.execute(query)).first()
+            row = (await conn.execute(self._one, {"cid": community_id, "mid": member_id})).first()
         return NewcomerState(*row) if row else None
 
     async def journeys(self, community_id: int, since: datetime) -> list[NewcomerState]:
@@ -162,18 +174,15 @@ class OnboardingRepo(BuddyQueries):
 
         Returns (recorded: the member has a journey under way, completed: now, for the first time, `thank` claimed now).
         """
-        n = self.n
-        values = {"active_at": func.coalesce(n.c.active_at, p.at)}
-        if p.introduced:
-            values["introduced_at"] = func.coalesce(n.c.introduced_at, p.at)
-        if p.contributed:
-            values["contributed_at"] = func.coalesce(n.c.contributed_at, p.at)
-        if p.replied:
-            values["replied_at"] = func.coalesce(n.c.replied_at, p.at)
-        async with self.db.begin() as conn:
-            result = await conn.execute(
-                update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.left_at.is_(None)).values(**values)
+        columns = p.columns()
+        statement = self._progress.get(columns)
+        if statement is None:  # one per set of columns (at most 8), each kept
+            n, at = self.n, bindparam("at", type_=UTCDateTime())
+            statement = self._progress[columns] = (
+                update(n).where(*self._this, n.c.left_at.is_(None)).values({c: func.coalesce(n.c[c], at) for c in sorted(columns)})
             )
+        async with self.db.begin() as conn:
+            result = await conn.execute(statement, {"cid": community_id, "mid": member_id, "at": p.at})
             completed = bool(result.rowcount) and steps is not None and await self._complete(conn, community_id, member_id, steps, p.at)
             thanked = completed and thank is not None and bool(await self._claim(conn, community_id, member_id, [thank], claimed_at or p.at, delivered=True))
         self._changed(member_id)
@@ -192,14 +201,9 @@ class OnboardingRepo(BuddyQueries):
         Returns (accepted now for the first time, completed now for the first time, kinds claimed now: `thank` among them when
         completed); nothing is claimed when the rules were already accepted.
         """
-        n = self.n
         claimed: set[str] = set()
         async with self.db.begin() as conn:
-            result = await conn.execute(
-                update(n)
-                .where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.rules_accepted_at.is_(None))
-                .values(rules_accepted_at=at)
-            )
+            result = await conn.execute(self._accept, {"cid": community_id, "mid": member_id, "at": at})
             accepted = bool(result.rowcount)
             completed = accepted and steps is not None and await self._complete(conn, community_id, member_id, steps, at)
             if accepted:
@@ -216,11 +220,13 @@ class OnboardingRepo(BuddyQueries):
         return done
 
     async def _complete(self, conn: AsyncConnection, community_id: int, member_id: int, steps: Iterable[OnboardingStep], at: datetime) -> bool:
-        n = self.n
-        done = [n.c[STEP_COLUMNS[s]].is_not(None) for s in steps]
-        result = await conn.execute(
-            update(n).where(n.c.community_id == community_id, n.c.member_id == member_id, n.c.completed_at.is_(None), *done).values(completed_at=at)
-        )
+        key = tuple(steps)
+        statement = self._completes.get(key)
+        if statement is None:  # one per checklist (the configuration's), kept
+            n = self.n
+            done = [n.c[STEP_COLUMNS[s]].is_not(None) for s in key]
+            statement = self._completes[key] = update(n).where(*self._this, n.c.completed_at.is_(None), *done).values(completed_at=bindparam("at"))
+        result = await conn.execute(statement, {"cid": community_id, "mid": member_id, "at": at})
         return bool(result.rowcount)
 
     async def opt_out(self, community_id: int, member_id: int, at: datetime) -> bool:
@@ -292,9 +298,7 @@ class OnboardingRepo(BuddyQueries):
     async def _claim(self, conn: AsyncConnection, community_id: int, member_id: int, kinds: Iterable[str], at: datetime, *, delivered: bool) -> set[str]:
         claimed: set[str] = set()
         for kind in kinds:
-            result = await conn.execute(
-                self.db.insert_ignore(self.msg).values(community_id=community_id, member_id=member_id, kind=kind, sent_at=at, delivered=delivered)
-            )
+            result = await conn.execute(self._claim_one, {"cid": community_id, "mid": member_id, "k": kind, "at": at, "delivered": delivered})
             if result.rowcount:
                 claimed.add(kind)
         return claimed

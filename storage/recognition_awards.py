@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from storage.db import Database
 from storage.models import Member
@@ -21,6 +22,7 @@ class AwardQueries:
     """Badges held and awarded, kudos, levels: one transaction each."""
 
     db: Database
+    _award: Any = None
 
     # --- badges -----------------------------------------------------------------------
     async def held(self, member_id: int) -> dict[str, bool]:
@@ -38,10 +40,13 @@ class AwardQueries:
     async def award(self, community_id: int, member_id: int, badge: str, at: datetime, *, by: int | None = None, reason: str | None = None) -> bool:
         """Award a badge once; a manual award (`by` set) gives a revoked badge back. True when it is new."""
         manual = by is not None
+        if self._award is None:  # built once: badges are awarded on members' events
+            self._award = self.db.insert_ignore(B).values(community_id=bindparam("c"), member_id=bindparam("m"), badge=bindparam("b"),
+                                                          awarded_at=bindparam("at"), manual=bindparam("manual"), awarded_by=bindparam("by"),
+                                                          reason=bindparam("reason"))
         async with self.db.begin() as conn:
-            inserted = (await conn.execute(self.db.insert_ignore(B).values(
-                community_id=community_id, member_id=member_id, badge=badge, awarded_at=at, manual=manual, awarded_by=by, reason=reason,
-            ))).rowcount
+            inserted = (await conn.execute(self._award, {"c": community_id, "m": member_id, "b": badge, "at": at, "manual": manual, "by": by,
+                                                         "reason": reason})).rowcount
             if inserted or not manual:
                 return bool(inserted)
             restored = (await conn.execute(

@@ -30,6 +30,27 @@ M = Member.__table__  # type: ignore[attr-defined]
 I = Interaction.__table__  # type: ignore[attr-defined]  # noqa: E741
 
 
+def _member_queries() -> tuple[Any, ...]:
+    """`load_member`'s five statements, built once (building them cost more than running them): `:member` and `:since`."""
+    target = M.alias("target")
+    to_other = case((and_(P.c.target_member_id.is_not(None), P.c.target_member_id != P.c.member_id, target.c.is_bot.is_(False)), True), else_=False)
+    member: Any = bindparam("member")
+    live = (P.c.member_id == member, P.c.removed_at.is_(None))
+    joined = P.outerjoin(target, target.c.id == P.c.target_member_id)
+    return (
+        select(P.c.kind, to_other.label("to_other"), func.count().label("n"), func.coalesce(func.sum(P.c.points), 0).label("points"))
+        .select_from(joined).where(*live).group_by(P.c.kind, to_other),
+        select(P.c.kind, P.c.external_id, P.c.at, P.c.points, to_other.label("to_other")).select_from(joined)
+        .where(*live, P.c.at >= bindparam("since")).order_by(P.c.at, P.c.id),
+        select(L.c.level).where(L.c.member_id == member),
+        select(M).where(M.c.id == member),
+        select(B.c.badge, B.c.revoked_at).where(B.c.member_id == member),
+    )
+
+
+GROUPED, RECENT, LEVEL, MEMBER, HELD = _member_queries()
+
+
 class RecognitionStore(AwardQueries):
     """Every query the recognition cog makes, dialect-neutral (SQLite and PostgreSQL)."""
 
@@ -257,22 +278,13 @@ class RecognitionStore(AwardQueries):
     async def load_member(self, member_id: int, since: datetime) -> tuple[MemberInfo | None, dict[tuple[str, bool], int], int, int, dict[str, bool], list[Mark]]:
         """Everything rules need about a member, in one transaction: their row, totals, points, level, badges, entries since `since`."""
         mine = any(r["member_id"] == member_id for r in self._pending)
-        target = M.alias("target")
-        to_other = case((and_(P.c.target_member_id.is_not(None), P.c.target_member_id != P.c.member_id, target.c.is_bot.is_(False)), True), else_=False)
-        live = (P.c.member_id == member_id, P.c.removed_at.is_(None))
-        joined = P.outerjoin(target, target.c.id == P.c.target_member_id)
+        this = {"member": member_id}
         async with self._flushed(mine) as conn:
-            grouped = (await conn.execute(
-                select(P.c.kind, to_other.label("to_other"), func.count().label("n"), func.coalesce(func.sum(P.c.points), 0).label("points"))
-                .select_from(joined).where(*live).group_by(P.c.kind, to_other)
-            )).all()
-            recent = (await conn.execute(
-                select(P.c.kind, P.c.external_id, P.c.at, P.c.points, to_other.label("to_other")).select_from(joined)
-                .where(*live, P.c.at >= since).order_by(P.c.at, P.c.id)
-            )).all()
-            level = (await conn.execute(select(L.c.level).where(L.c.member_id == member_id))).scalar()
-            row = (await conn.execute(select(M).where(M.c.id == member_id))).first()
-            held = (await conn.execute(select(B.c.badge, B.c.revoked_at).where(B.c.member_id == member_id))).all()
+            grouped = (await conn.execute(GROUPED, this)).all()
+            recent = (await conn.execute(RECENT, {**this, "since": since})).all()
+            level = (await conn.execute(LEVEL, this)).scalar()
+            row = (await conn.execute(MEMBER, this)).first()
+            held = (await conn.execute(HELD, this)).all()
         totals: dict[tuple[str, bool], int] = {}
         for g in grouped:
             totals[(g.kind, bool(g.to_other))] = totals.get((g.kind, bool(g.to_other)), 0) + int(g.n)

@@ -113,6 +113,9 @@ class Scheduler:
         self.specs: dict[str, JobSpec] = {}
         self._next_fire: dict[str, tuple[JobSpec, datetime, datetime]] = {}  # virtual clock: spec, computed from, next fire
         self._aps: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[object]] = set()
+        self.stop_grace = timedelta(seconds=30)
+        """How long `stop()` lets running jobs finish before APScheduler cancels them."""
         self.started = False
 
     def add(self, spec: JobSpec) -> None:
@@ -161,7 +164,13 @@ class Scheduler:
             await self.run(spec, fired)
 
     async def stop(self) -> None:
-        """Stop firing jobs."""
+        """Stop firing jobs, and let the running ones finish (up to `stop_grace`; a job cut short gives its period back)."""
+        if self._aps is not None:
+            self._aps.pause()  # no new runs while the running ones finish
+        running = self._running - {asyncio.current_task()}
+        if running:
+            log.info("waiting for %d running job(s) to finish", len(running))
+            await asyncio.wait(running, timeout=self.stop_grace.total_seconds())
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
@@ -185,12 +194,23 @@ class Scheduler:
         if not await self.runs.claim(spec.scope, spec.id, period, self.clock.now()):
             return False
         log.info("running %s for %s%s", spec.key, period, " (caught up)" if caught_up else "")
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
         try:
             await spec.func(JobRun(scheduled_for=scheduled_for, period=period, caught_up=caught_up))
         except Exception:
             log.exception("job %s failed for period %s; it will be retried at the next start", spec.key, period)
             await self.runs.release(spec.scope, spec.id, period)
             return False
+        except asyncio.CancelledError:
+            # cut short (a shutdown that did not wait long enough): like a failure, the period is run again at the next start
+            log.warning("job %s was cancelled for period %s; it will be retried at the next start", spec.key, period)
+            await self.runs.release(spec.scope, spec.id, period)
+            raise
+        finally:
+            if task is not None:
+                self._running.discard(task)
         return True
 
     def due_after(self, after: datetime) -> tuple[datetime, list[JobSpec]] | None:

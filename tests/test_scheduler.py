@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.core.clock import VirtualClock
-from bot.scheduler import CronError, cron_trigger, last_fire_time
+from bot.scheduler import CronError, JobRun, JobSpec, Scheduler, cron_trigger, last_fire_time
+from storage.db import Database
+from storage.jobs import JobRuns
 from tests.conftest import Harness, make_config
 from tests.fixture_cogs.counter import Counter
 
@@ -96,3 +99,48 @@ async def test_the_real_clock_hands_jobs_to_apscheduler(db_url: str) -> None:
         assert job.next_run_time.astimezone(PARIS).strftime("%a %H:%M") == "Mon 09:00"
     finally:
         await app.stop()
+
+
+async def test_stop_lets_a_running_job_finish_and_a_job_cut_short_gives_its_period_back(db_url: str) -> None:
+    db = Database(db_url)
+    await db.upgrade()
+    runs = JobRuns(db)
+    fired = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    started, gate, done = asyncio.Event(), asyncio.Event(), []
+
+    async def job(run: JobRun) -> None:
+        started.set()
+        await gate.wait()  # e.g. drawing a chart, posting a digest
+        done.append(run.period)
+
+    # a shutdown while the weekly job runs: it finishes, and its period stays claimed
+    scheduler = Scheduler(VirtualClock(fired), runs)
+    weekly = JobSpec("weekly", "sim", "0 9 * * mon", "UTC", job)
+    running = asyncio.create_task(scheduler.run(weekly, fired))
+    await started.wait()
+    stopping = asyncio.create_task(scheduler.stop())
+    await asyncio.sleep(0)
+    assert not stopping.done()  # waiting for the job
+    gate.set()
+    await stopping
+    assert await running is True and done == [weekly.period(fired)]
+    assert await runs.has_run("sim", "weekly", weekly.period(fired))
+
+    # a job still running when the grace runs out is cancelled: its period is given back, and the next start runs it
+    gate.clear()
+    started.clear()
+    scheduler = Scheduler(VirtualClock(fired), runs)
+    scheduler.stop_grace = timedelta(0)
+    digest = JobSpec("digest", "sim", "0 9 * * mon", "UTC", job)
+    running = asyncio.create_task(scheduler.run(digest, fired))
+    await started.wait()
+    await scheduler.stop()
+    running.cancel()  # what APScheduler's shutdown does to a job still running
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert not await runs.has_run("sim", "digest", digest.period(fired))
+    gate.set()
+    again = Scheduler(VirtualClock(fired + timedelta(hours=1)), runs)
+    again.add(digest)
+    assert await again.catch_up() == 1 and done[-1] == digest.period(fired)
+    await db.close()

@@ -176,7 +176,7 @@ class Recognition(RecognitionCore):
         what: ExportWhat = "badges" if what_raw == "badges" else "points" if what_raw == "points" else "all"
         await self.ctx.recorder.flush()
         cid = await self.ctx.directory.community_id(community)
-        await self.score(community, cid, await self.unread(cid))
+        await self.score_unread(community, cid)
         name, data, rows = await export_recognition(self.store, community, cid, fmt, what, inv.at, self.tz(community))
         body = self.ctx.t(inv.locale or "en", "recognition.export.done", rows=rows, file=name)
         return Reply(Message(body, image=Attachment(name, data, description=name)))

@@ -161,21 +161,31 @@ class RecognitionCore(Cog):
             entries = [e for e in entries if e.at >= horizon or (e.kind, e.external_id) not in known]
         return entries
 
-    async def unread(self, cid: int, *, since: datetime | None = None) -> list[NewEntry]:
-        """Every contribution in the interactions table the ledger lacks: from the saved cursor, or all since `since`."""
-        if since is None and cid not in self._cursor:
-            self._cursor[cid] = await self.store.cursor(cid)
-        after = 0 if since is not None else self._cursor[cid]
-        found: list[NewEntry] = []
-        more = True
+    async def unread(self, cid: int, *, since: datetime) -> list[NewEntry]:
+        """Every contribution since `since` in the interactions table that the ledger lacks."""
+        after, found, more = 0, [], True
         while more:
-            last, entries, more = await self.store.interactions_after(cid, after, CONTRIBUTIONS, since=since)
+            after, entries, more = await self.store.interactions_after(cid, after, CONTRIBUTIONS, since=since)
             found += entries
-            if since is None and last != after:
+        return found
+
+    async def score_unread(self, community: CommunityRef, cid: int) -> None:
+        """Score every contribution recorded after the saved cursor, a batch at a time.
+
+        The cursor moves only once a batch's entries are written to the ledger: a failure or a shutdown
+        midway reads them again next time (the ledger skips the keys it holds), never past them.
+        """
+        if cid not in self._cursor:
+            self._cursor[cid] = await self.store.cursor(cid)
+        after, more = self._cursor[cid], True
+        while more:
+            last, entries, more = await self.store.interactions_after(cid, after, CONTRIBUTIONS)
+            await self.score(community, cid, entries)
+            if last != after:
+                await self.store.flush()
                 await self.store.set_cursor(cid, last)
                 self._cursor[cid] = last
             after = last
-        return found
 
     async def state(self, community: CommunityRef, member_id: int) -> MemberState:
         """A member's recognition state (in memory after the first use; entries older than the rules need are let go)."""
@@ -262,7 +272,7 @@ class RecognitionCore(Cog):
         cid = await self.ctx.directory.community_id(community)
         now = self.ctx.clock.now()
         await self.score(community, cid, await self.recorded_elsewhere(community, cid))
-        await self.score(community, cid, await self.unread(cid))
+        await self.score_unread(community, cid)
         await self.score(community, cid, await self.unread(cid, since=now - timedelta(days=2)))
         await self.judge.nightly(self.settings_for(community), cid, now, self.tz(community), self._awarder(community, cid))
 

@@ -12,7 +12,7 @@ from bot.core.refs import MessageRef
 from storage.models import InteractionKind
 from storage.recorder import PendingRow
 from tests.conftest import START, Harness
-from tests.recognition.helpers import awards, badge, recognition_config, said
+from tests.recognition.helpers import awards, badge, flush, recognition_config, said
 
 
 async def test_first_post_badge_is_announced_in_the_channel_and_by_dm_once(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
@@ -137,6 +137,35 @@ async def test_prompt_answers_are_caught_by_the_nightly_job_without_any_other_ev
     assert await awards(h) == []
     await h.app.scheduler.advance_to(START + timedelta(hours=19, minutes=15))
     assert await awards(h) == [("alice", "reflective")]
+
+
+async def test_a_nightly_run_that_fails_while_scoring_reads_the_same_contributions_again(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    # contributions the listeners never saw (an import, the cog off), older than the nightly's two-day re-read
+    h: Harness = await start_bot(recognition_config(db_url))
+    await h.sim.join("alice")
+    await h.app.recorder.flush()
+    cid = await h.app.directory.community_id(h.sim.community)
+    mid = await h.app.directory.member_id(h.sim.member("alice"), h.clock.now())
+    async with h.app.db.begin() as conn:
+        table = SQLModel.metadata.tables["interactions"]
+        for i in range(3):
+            await conn.execute(table.insert().values(community_id=cid, kind="message", member_id=mid, external_id=f"old-{i}",
+                                                     at=START - timedelta(days=10, minutes=i)))
+    cog = h.app.cogs["recognition"]
+    real = cog.score  # type: ignore[attr-defined]
+
+    async def failing(community, cid, entries):  # type: ignore[no-untyped-def]
+        if entries:
+            raise RuntimeError("database is locked")  # or a shutdown while it scores
+        await real(community, cid, entries)
+
+    cog.score = failing  # type: ignore[attr-defined]
+    await h.app.scheduler.advance_to(START + timedelta(hours=19, minutes=15))  # 03:15 in Paris: the nightly run fails
+    cog.score = real  # type: ignore[attr-defined]
+    assert await h.scalar("select count(*) from recognition_points") == 0
+    assert await h.app.scheduler.catch_up() == 1  # its period was given back: run again
+    await flush(h)
+    assert await h.scalar("select count(*) from recognition_points where member_id = :m", m=mid) == 3
 
 
 async def test_super_contributors_are_the_top_percent_of_last_week_awarded_by_the_nightly_job(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]

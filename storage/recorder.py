@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, update
@@ -31,7 +31,7 @@ from bot.core.tasks import cancel_and_wait
 from storage.db import Database
 from storage.directory import Directory
 from storage.models import Interaction, InteractionKind
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, to_db_time
 
 log = logging.getLogger("engagebot.recorder")
 
@@ -306,8 +306,8 @@ class Recorder:
 
     def _db_time(self, at: datetime) -> Any:
         """A time as the driver wants it: naive UTC, as text on SQLite (the way SQLAlchemy writes it there)."""
-        utc = at if at.tzinfo is UTC else at.astimezone(UTC)
-        return utc.isoformat(" ", "microseconds")[:26] if self._time_text else utc.replace(tzinfo=None)
+        naive = to_db_time(at)
+        return naive.isoformat(" ", "microseconds") if self._time_text else naive
 
     async def close(self) -> None:
         """Stop the background flusher and write what is left."""

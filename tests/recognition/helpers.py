@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from sqlmodel import SQLModel
 
 from bot.adapters.simulation.adapter import Entry
 from bot.config import Config
@@ -51,3 +54,16 @@ async def points(h: Harness, member: str) -> int:
         " where m.external_id = :m and p.removed_at is null", m=member,
     )
     return int(value or 0)
+
+
+async def recorded_elsewhere(h: Harness, member: str, rows: list[tuple[str, str, datetime]]) -> int:
+    """Write `(kind, external id, at)` interactions of a member straight to the table, as an import or another process would
+    (this process's recorder and listeners never see them); returns the member's id."""
+    await h.app.recorder.flush()
+    cid = await h.app.directory.community_id(h.sim.community)
+    mid = await h.app.directory.member_id(h.sim.member(member), h.clock.now())
+    table = SQLModel.metadata.tables["interactions"]
+    async with h.app.db.begin() as conn:
+        for kind, external_id, at in rows:
+            await conn.execute(table.insert().values(community_id=cid, kind=kind, member_id=mid, external_id=external_id, at=at))
+    return mid

@@ -12,7 +12,7 @@ from bot.core.refs import MessageRef
 from storage.models import InteractionKind
 from storage.recorder import PendingRow
 from tests.conftest import START, Harness
-from tests.recognition.helpers import awards, badge, flush, recognition_config, said
+from tests.recognition.helpers import awards, badge, flush, recognition_config, recorded_elsewhere, said
 
 
 async def test_first_post_badge_is_announced_in_the_channel_and_by_dm_once(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
@@ -127,12 +127,7 @@ async def test_an_erased_members_queued_answers_are_dropped_and_everyone_else_st
 async def test_prompt_answers_are_caught_by_the_nightly_job_without_any_other_event(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
     h: Harness = await start_bot(recognition_config(db_url, badge("reflective", "prompt_answers", count=1)))
     await h.sim.join("alice")
-    await h.app.recorder.flush()
-    cid = await h.app.directory.community_id(h.sim.community)
-    mid = await h.app.directory.member_id(h.sim.member("alice"), h.clock.now())
-    async with h.app.db.begin() as conn:
-        table = SQLModel.metadata.tables["interactions"]
-        await conn.execute(table.insert().values(community_id=cid, kind="prompt_answer", member_id=mid, external_id="answer-1", at=h.clock.now()))
+    await recorded_elsewhere(h, "alice", [("prompt_answer", "answer-1", h.clock.now())])
     await h.app.scheduler.advance_to(START + timedelta(hours=18))  # 02:00 in Paris, before the 03:15 run
     assert await awards(h) == []
     await h.app.scheduler.advance_to(START + timedelta(hours=19, minutes=15))
@@ -143,14 +138,7 @@ async def test_a_nightly_run_that_fails_while_scoring_reads_the_same_contributio
     # contributions the listeners never saw (an import, the cog off), older than the nightly's two-day re-read
     h: Harness = await start_bot(recognition_config(db_url))
     await h.sim.join("alice")
-    await h.app.recorder.flush()
-    cid = await h.app.directory.community_id(h.sim.community)
-    mid = await h.app.directory.member_id(h.sim.member("alice"), h.clock.now())
-    async with h.app.db.begin() as conn:
-        table = SQLModel.metadata.tables["interactions"]
-        for i in range(3):
-            await conn.execute(table.insert().values(community_id=cid, kind="message", member_id=mid, external_id=f"old-{i}",
-                                                     at=START - timedelta(days=10, minutes=i)))
+    mid = await recorded_elsewhere(h, "alice", [("message", f"old-{i}", START - timedelta(days=10, minutes=i)) for i in range(3)])
     cog = h.app.cogs["recognition"]
     real = cog.score  # type: ignore[attr-defined]
 

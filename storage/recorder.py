@@ -94,6 +94,7 @@ class Recorder:
         self.store_text = store_text
         self._rows: list[PendingRow] = []
         self._removals: list[tuple[CommunityRef, str, datetime]] = []
+        self._memberships: list[MemberJoined | MemberLeft] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._watchers: list[tuple[frozenset[str], Watcher]] = []
@@ -115,7 +116,7 @@ class Recorder:
     @property
     def pending(self) -> int:
         """Rows waiting to be written."""
-        return len(self._rows) + len(self._removals)
+        return len(self._rows) + len(self._removals) + len(self._memberships)
 
     def start(self) -> None:
         """Start the background flusher."""
@@ -131,17 +132,29 @@ class Recorder:
                 log.exception("flushing %d interaction rows failed; they stay queued", self.pending)
 
     async def record(self, event: Event) -> None:
-        """Turn an event into rows (or a removal) and queue them."""
+        """Turn an event into rows (or a removal) and queue them.
+
+        A join or leave is written at once, after the rows queued before it (first seen, joined_at). A
+        write that fails leaves everything queued, the membership change too: the flusher retries it.
+        """
         if isinstance(event, MemberJoined | MemberLeft):
-            # the rows queued before a membership change are written first, in the same transaction (first seen, joined_at)
-            await self.flush(membership=event)
-            self._rows.append(self._membership_row(event))
-        else:
-            self._rows.extend(self.rows_of(event))
-            if isinstance(event, ReactionRemoved):
-                self._removals.append((event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
+            self._memberships.append(event)
+            try:
+                await self._flush_or_keep()
+            finally:
+                self._rows.append(self._membership_row(event))
+            return
+        self._rows.extend(self.rows_of(event))
+        if isinstance(event, ReactionRemoved):
+            self._removals.append((event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
         if len(self._rows) >= self.batch_size:
+            await self._flush_or_keep()
+
+    async def _flush_or_keep(self) -> None:
+        try:
             await self.flush()
+        except Exception:
+            log.exception("writing %d interaction rows failed; they stay queued for the next flush", self.pending)
 
     def watch(self, kinds: Iterable[str], watcher: Watcher) -> None:
         """Tell `watcher` about every committed row of `kinds` (redelivered rows included: watchers dedupe)."""
@@ -185,24 +198,25 @@ class Recorder:
                                event.message.channel, None, event.message.id)]
         return []
 
-    async def flush(self, *, membership: MemberJoined | MemberLeft | None = None) -> int:
-        """Write every queued row in one transaction (then a join or leave to record in `members`); on failure the rows stay queued."""
+    async def flush(self) -> int:
+        """Write every queued row in one transaction (then the joins and leaves to record in `members`); on failure all stays queued."""
         async with self._lock:
-            rows, removals = self._rows, self._removals
-            if not rows and not removals and membership is None:
+            rows, removals, memberships = self._rows, self._removals, self._memberships
+            if not rows and not removals and not memberships:
                 return 0
-            self._rows, self._removals = [], []
+            self._rows, self._removals, self._memberships = [], [], []
             try:
-                await self._write(rows, removals, membership)
+                await self._write(rows, removals, memberships)
             except BaseException:  # a cancelled flush too (shutdown stops the flusher): written again later, idempotently
                 self._rows[:0] = rows
                 self._removals[:0] = removals
+                self._memberships[:0] = memberships
                 raise
             self.written += len(rows)
             return len(rows)
 
     async def _write(self, rows: list[PendingRow], removals: list[tuple[CommunityRef, str, datetime]],
-                     membership: MemberJoined | MemberLeft | None = None) -> None:
+                     memberships: list[MemberJoined | MemberLeft]) -> None:
         d = self.directory
         # every community the rows name (their channels' and targets' too), resolved before the transaction
         # opens: a second write transaction inside it would wait for the first (a stalled loop where SQLite runs in it)
@@ -210,7 +224,7 @@ class Recorder:
         communities = ({r.community for r in rows}
                        | {c for r in rows if r.channel is not None and (c := r.channel.community) is not r.community}
                        | {c for r in rows if r.target is not None and (c := r.target.community) is not r.community}
-                       | {r[0] for r in removals} | ({membership.community} if membership is not None else set()))
+                       | {r[0] for r in removals} | {m.community for m in memberships})
         cids = {ref: await d.community_id(ref) for ref in communities}
         # one pass with the directory's cached ids; rows naming a member or channel not cached yet wait
         params: list[tuple[Any, ...] | None] = []
@@ -242,14 +256,16 @@ class Recorder:
                 await conn.exec_driver_sql(self._insert_sql, params)
             if removals:
                 await conn.execute(self._remove, [{"cid": cids[c], "xid": x, "removed": at} for c, x, at in removals])
-            created = None
-            if membership is not None:
-                joined = isinstance(membership, MemberJoined)
-                _, created = await d.membership_in(conn, cids[membership.community], membership.member,
-                                                   joined_at=membership.at if joined else None, left_at=None if joined else membership.at)
+            created: list[tuple[int, str, tuple[int, bool]]] = []
+            for change in memberships:  # in the order they happened
+                joined, cid = isinstance(change, MemberJoined), cids[change.community]
+                _, new = await d.membership_in(conn, cid, change.member,
+                                               joined_at=change.at if joined else None, left_at=None if joined else change.at)
+                if new is not None:
+                    created.append((cid, change.member.id, new))
         d.remember(mids, chids, cids)  # once committed
-        if created is not None and membership is not None:
-            d.remember_member(cids[membership.community], membership.member.id, created)
+        for cid, external_id, value in created:
+            d.remember_member(cid, external_id, value)
         if self._watched:
             self._tell(rows, cids)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
@@ -95,6 +97,34 @@ async def test_a_flush_cancelled_while_it_writes_loses_nothing(database_url: str
         written = (await conn.execute(text("select count(*) from interactions where kind = 'message'"))).scalar()
     await db.close()
     assert written == 5
+
+
+async def test_a_join_and_a_leave_whose_write_fails_stay_queued_and_are_written_later(database_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # a lock held past busy_timeout, a PostgreSQL disconnect: the membership write fails inside the transaction
+    db, rec = await open_db(database_url)
+    failures = 2
+    real = Directory.membership_in
+
+    async def flaky(self: Directory, *args: Any, **kwargs: Any) -> Any:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise OperationalError("UPDATE members", {}, Exception("database is locked"))
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Directory, "membership_in", flaky)
+    await rec.record(post("m1", "bob", 0))
+    await rec.record(MemberJoined(member=member("dana"), at=T0 + timedelta(hours=1)))  # fails: logged, nothing raised
+    await rec.record(MemberLeft(member=member("bob"), at=T0 + timedelta(hours=2)))  # fails again
+    assert rec.pending == 2 + 2 + 1  # both changes, their rows and bob's post, in the queue
+    await rec.close()
+    async with db.begin() as conn:
+        members = {r.external_id: (r.joined_at, r.left_at) for r in (await conn.execute(text("select external_id, joined_at, left_at from members"))).all()}
+        kinds = sorted((await conn.execute(text("select kind from interactions"))).scalars())
+    await db.close()
+    assert kinds == ["join", "leave", "message"]
+    assert str(members["dana"][0]).startswith("2026-01-05 10:00") and members["dana"][1] is None
+    assert str(members["bob"][1]).startswith("2026-01-05 11:00")
 
 
 async def test_membership_keeps_the_first_join_and_the_leave(database_url: str) -> None:

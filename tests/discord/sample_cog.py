@@ -22,11 +22,16 @@ class Sample(Cog):
         self.kudos: list[CommandInvoked] = []
         self.presses: list[ButtonPressed] = []
         self.gate = asyncio.Event()
+        self.welcome_gate: asyncio.Event | None = None  # when set by a test, the welcome waits for it
+        self.at_gate = asyncio.Event()  # set once a welcome waits at `welcome_gate`
 
     @listen(MemberJoined)
     async def welcome(self, event: MemberJoined) -> None:
         """Say hello in #welcome."""
         self.joined.append(event)
+        if self.welcome_gate is not None:
+            self.at_gate.set()
+            await self.welcome_gate.wait()
         channel = ChannelRef(event.community, "welcome", "welcome")
         await self.ctx.messenger.say(channel, Message(body=f"Welcome {event.member.display}!", mentions=(event.member.id,)))
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ParamSpec
 
 import discord
 from discord import app_commands
@@ -30,6 +31,8 @@ log = logging.getLogger("engagebot.discord")
 
 Connector = Callable[["DiscordAdapter"], Awaitable[None]]
 DEFER_AFTER = 2.5  # seconds: Discord wants an answer within 3 s
+STOP_GRACE = 10.0  # seconds `stop()` lets event handlers and commands still running finish
+P = ParamSpec("P")
 
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True, send_messages=True, send_messages_in_threads=True, embed_links=True, attach_files=True,
@@ -72,9 +75,11 @@ class DiscordAdapter:
         self.clock: Clock = clock or RealClock()
         self.connector = connector
         self.defer_after = defer_after
+        self.stop_grace = STOP_GRACE
         self.catalog = Catalog()
         self.client: discord.Client = new_client(config.discord.sharded)
-        self.button_item = make_button_item(self._on_press)
+        self._busy: set[asyncio.Task[Any]] = set()  # discord.py's tasks running one of our handlers (it does not keep them)
+        self.button_item = make_button_item(self._tracked(self._on_press))
         self.tree: app_commands.CommandTree[Any] | None = None
         self.gateway: asyncio.Task[None] | None = None
         self.app: AppPort | None = None
@@ -91,11 +96,42 @@ class DiscordAdapter:
         await self.connector(self)
 
     async def stop(self) -> None:
-        """Close the connection."""
+        """Let the event handlers and commands still running finish (up to `stop_grace`), then close the connection.
+
+        discord.py runs each event in a task it does not keep; closing first would cut them off from
+        the HTTP session, and the app's final flush of the recorder would run before their rows are queued.
+        """
+        await self._finish_running()
         if not self.client.is_closed():
             await self.client.close()
         await cancel_and_wait(self.gateway)
         self.gateway = None
+
+    async def _finish_running(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.stop_grace
+        while running := self._busy - {asyncio.current_task()}:
+            left = deadline - loop.time()
+            if left <= 0:
+                log.warning("%d Discord event handler(s) still running after %.0f s: closing anyway", len(running), self.stop_grace)
+                return
+            await asyncio.wait(running, timeout=left)
+
+    def _tracked(self, handler: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
+        """`handler`, with the task running it known to `stop()` while it runs."""
+
+        @functools.wraps(handler)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._busy.add(task)
+            try:
+                await handler(*args, **kwargs)
+            finally:
+                if task is not None:
+                    self._busy.discard(task)
+
+        return run
 
     async def wait_closed(self) -> None:
         """Wait until the gateway connection ends for good."""
@@ -115,12 +151,12 @@ class DiscordAdapter:
             "on_raw_poll_vote_remove": self.on_raw_poll_vote_remove,
         }
         for name, handler in handlers.items():
-            setattr(self.client, name, handler)
+            setattr(self.client, name, handler if name == "setup_hook" else self._tracked(handler))  # setup_hook runs in login()
 
     async def setup_hook(self) -> None:
         """Register the persistent buttons and the slash commands (called by discord.py at login)."""
         self.client.add_dynamic_items(self.button_item)
-        self.tree = build_tree(self.client, self._app().commands, self._run_command, self.catalog)
+        self.tree = build_tree(self.client, self._app().commands, self._tracked(self._run_command), self.catalog)
         await self.tree.set_translator(DescriptionTranslator())
         await self.sync_commands()
 

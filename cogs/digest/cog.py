@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from functools import partial
@@ -101,21 +101,45 @@ class DigestCog(Cog):
         return replace(digest, message=message)
 
     async def send_digest(self, community: CommunityRef, run: JobRun) -> None:
-        """The weekly job: send the reported week's digest to the managers and the channel."""
+        """The weekly job: send the reported week's digest to the managers and the channel.
+
+        Each recipient is claimed for the period before its send: when one send fails, the others still
+        go, the job fails and is retried, and the retry sends only what did not go out (no manager gets it twice).
+        """
         settings, tz = self.settings(community), self.timezone(community)
         period = Period.parse(run.period, tz)
         digest = await self.digest(community, period)
         channel = ChannelRef(community, settings.channel, settings.channel) if settings.channel else None
+        sends: list[tuple[str, Callable[[], Awaitable[object]]]] = []
         if settings.dm_managers:
             for manager in self.ctx.config.community(community).managers:
-                await self.ctx.messenger.dm(MemberRef(community, manager), digest.message, fallback=channel)
+                sends.append((f"dm:{manager}", partial(self.ctx.messenger.dm, MemberRef(community, manager), digest.message, fallback=channel)))
         if channel is not None:
-            await self.ctx.messenger.say(channel, digest.message)
+            sends.append((f"channel:{channel.id}", partial(self.ctx.messenger.say, channel, digest.message)))
         if settings.key_figures_channel:
             public = ChannelRef(community, settings.key_figures_channel, settings.key_figures_channel)
             locale = self.ctx.locale(community)
-            await self.ctx.messenger.say(public, key_figures_message(digest.report, locale, self.translate(locale)))
+            sends.append((f"key_figures:{public.id}", partial(self.ctx.messenger.say, public, key_figures_message(digest.report, locale, self.translate(locale)))))
+        failed = [part for part, send in sends if not await self._send_once(community, run, part, send)]
+        if failed:
+            raise RuntimeError(f"digest {period.label} not delivered to {', '.join(failed)} (the others were)")
         self.ctx.log.info("digest %s sent for %s%s", period.label, community, " (caught up)" if run.caught_up else "")
+
+    async def _send_once(self, community: CommunityRef, run: JobRun, part: str, send: Callable[[], Awaitable[object]]) -> bool:
+        """Send one part of a period's digest unless an earlier try did; False (logged) when the send fails."""
+        runs, scope, job = self.ctx.scheduler.runs, str(community), f"digest:{part}"
+        if not await runs.claim(scope, job, run.period, self.ctx.clock.now()):
+            return True  # went out in an earlier try of this period
+        try:
+            await send()
+        except Exception:
+            self.ctx.log.exception("digest %s: sending to %s failed", run.period, part)
+            await runs.release(scope, job, run.period)
+            return False
+        except asyncio.CancelledError:
+            await runs.release(scope, job, run.period)
+            raise
+        return True
 
     @command("kpi", {"en": "Show this community's key figures (only you will see them)",
                      "fr": "Afficher les indicateurs clés de la communauté (visibles par vous seul)"},

@@ -79,6 +79,23 @@ async def test_a_digest_missed_while_the_bot_was_down_is_sent_at_restart_and_onl
     assert digests(third) == []
 
 
+async def test_a_digest_send_that_fails_is_retried_for_that_recipient_only(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    config = digest_config(db_url, channel="staff")
+    config.communities[0].managers.append("lou")
+    h: Harness = await start_bot(config, start=MONDAY)
+    await play_a_week(h)
+    h.sim.unreachable.add("lou")  # the platform errors on Lou's DM
+    await h.app.scheduler.advance_to(datetime(2026, 1, 12, 9, 0, tzinfo=UTC))
+    assert [d.member.id for d in digests(h) if d.member] == ["morgan"]
+    assert len(digests(h, "bot")) == 1  # the others went out; the job failed and gave its period back
+    h.sim.unreachable.clear()
+    await h.app.scheduler.catch_up()
+    assert [d.member.id for d in digests(h) if d.member] == ["morgan", "lou"]  # only Lou's DM is sent again
+    assert len(digests(h, "bot")) == 1
+    await h.app.scheduler.catch_up()
+    assert len(digests(h)) == 2 and len(digests(h, "bot")) == 1
+
+
 async def test_kpi_is_for_animators_and_managers_only_and_private(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
     h: Harness = await start_bot(digest_config(db_url), start=MONDAY)
     await play_a_week(h)

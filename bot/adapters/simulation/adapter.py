@@ -67,6 +67,8 @@ class SimulationAdapter:
     ended_polls: list[MessageRef] = field(default_factory=list)
     admins: set[str] = field(default_factory=set)
     dm_closed: set[str] = field(default_factory=set)
+    unreachable: set[str] = field(default_factory=set)
+    """Members and channels (ids) a send to fails, as when the platform's API errors (tests of retries)."""
     present: set[str] = field(default_factory=set)
     messages: dict[str, Posted] = field(default_factory=dict)
     transcript: list[Entry] = field(default_factory=list)
@@ -90,6 +92,9 @@ class SimulationAdapter:
     async def send(self, action: Action) -> MessageRef | None:
         """Carry out a bot action in memory and log it in the transcript."""
         now = self.clock.now()
+        target = action.channel.id if isinstance(action, SendMessage) else action.member.id if isinstance(action, SendDM) else None
+        if target in self.unreachable:
+            raise SimulationError(f"sending to {target} failed (the platform answered with an error)")
         if isinstance(action, SendMessage):
             ref = self._new_ref(action.channel, thread=action.reply_to.id if action.reply_to else None)
             self.messages[ref.id] = Posted(ref, None, action.message.plain_text(), action.message)

@@ -303,6 +303,12 @@ class OnboardingRepo(BuddyQueries):
                 claimed.add(kind)
         return claimed
 
+    async def release(self, community_id: int, member_id: int, kind: str) -> None:
+        """Give back the claim of a message whose send failed: the next check may send it."""
+        t = self.msg
+        async with self.db.begin() as conn:
+            await conn.execute(delete(t).where(t.c.community_id == community_id, t.c.member_id == member_id, t.c.kind == kind))
+
     async def undelivered(self, community_id: int, member_id: int, kind: str) -> None:
         """Note that a claimed message could not be delivered (DMs closed and no fallback)."""
         t = self.msg

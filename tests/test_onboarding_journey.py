@@ -154,6 +154,31 @@ async def test_closed_dms_fall_back_to_the_welcome_channel(start_bot, db_url) ->
     assert await h.scalar("select delivered from onboarding_messages where kind = 'nudge_3d'") in (0, False)
 
 
+async def test_a_welcome_kit_that_fails_to_send_is_not_counted_and_the_public_welcome_still_goes(start_bot, db_url, caplog) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(onboarding_config(db_url))
+    h.sim.unreachable.add("nora")  # the platform errors on Nora's DM
+    await h.sim.join("nora", "Nora")
+    assert dms(h, "nora") == [] and len(bot_posts(h, "general")) == 1
+    assert "onboarding kit for member" in caplog.text
+    sent = await h.rows("select kind, delivered from onboarding_messages order by kind")
+    assert [(k, bool(d)) for k, d in sent] == [("kit", False), ("welcome", True)]  # claimed once, not counted as sent
+
+
+async def test_a_nudge_that_fails_to_send_is_tried_again_at_the_next_check_and_sent_once(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(onboarding_config(db_url))
+    await h.sim.join("omar")
+    h.sim.unreachable.add("omar")
+    await wait(h, days=3, hours=4)  # a check (every 4 hours) after day 3: the DM fails
+    assert nudges(h, "omar") == []
+    assert await h.scalar("select count(*) from onboarding_messages where kind = 'nudge_3d'") == 0  # the claim was given back
+    h.sim.unreachable.clear()
+    await wait(h, hours=4)  # the next check sends it
+    assert len(nudges(h, "omar")) == 1
+    await wait(h, days=2)
+    assert len(nudges(h, "omar")) == 1
+    assert await h.scalar("select delivered from onboarding_messages where kind = 'nudge_3d'") in (1, True)
+
+
 async def test_restart_in_the_middle_resumes_without_repeating_anything(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
     config = onboarding_config(db_url, rules_gate=True, rules_reminder_hours=48)
     first: Harness = await start_bot(config)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.cog import Cog, CogContext, button, command, listen
@@ -118,13 +118,30 @@ class Onboarding(Cog):
         self.sweep.joined(event.community, state.joined_at, s)
         texts = Texts(self.ctx, event.community, s)
         if KIT in claimed:
-            sent = await self.ctx.messenger.dm(member, texts.kit(member), self._channel(event.community, s.welcome_channel))
-            if sent is None:
-                await self.repo.undelivered(cid, mid, KIT)
+            await self.deliver(cid, mid, KIT, lambda: self.ctx.messenger.dm(member, texts.kit(member), self._channel(event.community, s.welcome_channel)))
         if WELCOME in claimed:
-            await self.ctx.messenger.say(self._channel(member.community, s.welcome_channel), texts.welcome(member))
+            await self.deliver(cid, mid, WELCOME, lambda: self.ctx.messenger.say(self._channel(member.community, s.welcome_channel), texts.welcome(member)))
         if ROLE in claimed and s.member_role:
-            await self.ctx.messenger.send(GrantRole(member, s.member_role))
+            role = s.member_role
+            await self.deliver(cid, mid, ROLE, lambda: self.ctx.messenger.send(GrantRole(member, role)), answered=False)
+
+    async def deliver(self, cid: int, mid: int, kind: str, send: Callable[[], Awaitable[object]], *, answered: bool = True) -> bool:
+        """Send a claimed onboarding message; one that fails (or a DM that reached nobody) is noted as not delivered.
+
+        Claims make each message at most once (a crash between the claim and the send loses it rather
+        than repeating it); noting the failures keeps the count of messages sent true. `answered`: the
+        send returns None when nothing was delivered (DMs).
+        """
+        try:
+            sent = await send()
+        except Exception:
+            self.ctx.log.exception("onboarding %s for member %d could not be sent", kind, mid)
+            await self.repo.undelivered(cid, mid, kind)
+            return False
+        if answered and sent is None:
+            await self.repo.undelivered(cid, mid, kind)
+            return False
+        return True
 
     @listen(MemberLeft)
     async def on_leave(self, event: MemberLeft) -> None:
@@ -155,7 +172,7 @@ class Onboarding(Cog):
                                                                              claimed_at=self.ctx.clock.now())
         self._known[key] = done | new | ({COMPLETED_AT} if completed else set()) if updated else None
         if thanked:
-            await self._thank(member, s)
+            await self._thank(cid, mid, member, s)
 
     def _know(self, key: tuple[int, int], state: NewcomerState | None) -> None:
         """Remember what a journey read from the database has set (None: no journey under way)."""
@@ -165,10 +182,10 @@ class Onboarding(Cog):
         extra = {name for name, value in ((RULES_AT, state.rules_accepted_at), (COMPLETED_AT, state.completed_at)) if value is not None}
         self._known[key] = state.columns_set() | extra
 
-    async def _thank(self, member: MemberRef, s: OnboardingSettings) -> None:
+    async def _thank(self, cid: int, mid: int, member: MemberRef, s: OnboardingSettings) -> None:
         """Every step passed (noted: recognition's onboarding badges read it; the message claimed): thank the member."""
         texts = Texts(self.ctx, member.community, s)
-        await self.ctx.messenger.dm(member, texts.completed(member))
+        await self.deliver(cid, mid, COMPLETED, lambda: self.ctx.messenger.dm(member, texts.completed(member)))
 
     @listen(MessagePosted)
     async def on_message(self, event: MessagePosted) -> None:
@@ -220,12 +237,14 @@ class Onboarding(Cog):
             return Reply(Message(texts.ui("accept_already")))
         if done is not None:
             self._known[key] = done | {RULES_AT} | ({COMPLETED_AT} if completed else set())
+        member = event.member
         if WELCOME in claimed:
-            await self.ctx.messenger.say(self._channel(event.member.community, s.welcome_channel), texts.welcome(event.member))
+            await self.deliver(cid, mid, WELCOME, lambda: self.ctx.messenger.say(self._channel(member.community, s.welcome_channel), texts.welcome(member)))
         if ROLE in claimed and s.member_role:
-            await self.ctx.messenger.send(GrantRole(event.member, s.member_role))
+            role = s.member_role
+            await self.deliver(cid, mid, ROLE, lambda: self.ctx.messenger.send(GrantRole(member, role)), answered=False)
         if COMPLETED in claimed:
-            await self._thank(event.member, s)
+            await self._thank(cid, mid, member, s)
         return Reply(Message(texts.ui("accept_thanks", **texts.params(event.member))))
 
     @button(OPT_OUT)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.cog import CogContext
+from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from cogs.onboarding.settings import OnboardingSettings
 from cogs.onboarding.texts import Texts
@@ -60,6 +61,10 @@ class NudgeSweep:
         if offsets:
             self._next[community] = min(planned, at + min(offsets))
 
+    def forget(self, community: CommunityRef) -> None:
+        """The next check looks at every newcomer again (a message it planned was not sent)."""
+        self._next.pop(community, None)
+
     def idle(self, community: CommunityRef, now: datetime) -> bool:
         """Whether a check now is known to have nothing to send (nothing falls due before the next planned message)."""
         planned = self._next.get(community)
@@ -104,10 +109,8 @@ class NudgeSweep:
             plan = {kind: when for when, kind in plans[j.member_id] if when <= now}
             if RULES_REMINDER in plan:
                 if now < plan[RULES_REMINDER] + window and await self.repo.claim(cid, j.member_id, RULES_REMINDER, now):
-                    delivered = await self.ctx.messenger.dm(member, texts.rules_reminder(member), fallback)
-                    if delivered is None:
-                        await self.repo.undelivered(cid, j.member_id, RULES_REMINDER)
-                    result.reminders.append(j.external_id)
+                    if await self._send(cid, j.member_id, RULES_REMINDER, member, texts.rules_reminder(member), fallback):
+                        result.reminders.append(j.external_id)
                 elif await self.repo.claim(cid, j.member_id, RULES_REMINDER, now, delivered=False):
                     result.skipped += 1
             if j.member_id in spoke:
@@ -121,8 +124,20 @@ class NudgeSweep:
                     if await self.repo.claim(cid, j.member_id, nudge_kind(days), now, delivered=False):
                         result.skipped += 1
                 elif await self.repo.claim(cid, j.member_id, nudge_kind(days), now):
-                    delivered = await self.ctx.messenger.dm(member, texts.nudge(member, days, j.introduced_at is not None))
-                    if delivered is None:
-                        await self.repo.undelivered(cid, j.member_id, nudge_kind(days))
-                    result.nudges.append((j.external_id, days))
+                    if await self._send(cid, j.member_id, nudge_kind(days), member, texts.nudge(member, days, j.introduced_at is not None)):
+                        result.nudges.append((j.external_id, days))
         return result
+
+    async def _send(self, cid: int, mid: int, kind: str, member: MemberRef, message: Message, fallback: ChannelRef | None = None) -> bool:
+        """DM a claimed reminder or nudge. A send that fails gives the claim back (the next check tries again,
+        within the window); one that reaches nobody (DMs closed, no fallback) is noted as not delivered."""
+        try:
+            sent = await self.ctx.messenger.dm(member, message, fallback)
+        except Exception:
+            self.ctx.log.exception("onboarding %s for member %d failed; tried again at the next check", kind, mid)
+            await self.repo.release(cid, mid, kind)
+            self.forget(member.community)
+            return False
+        if sent is None:
+            await self.repo.undelivered(cid, mid, kind)
+        return True

@@ -1,4 +1,4 @@
-"""The results bar chart: a PNG drawn with matplotlib's Agg canvas, off the event loop."""
+"""The results bar chart: a PNG drawn with matplotlib's Agg canvas, off the event loop (matplotlib is imported at the first chart)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import asyncio
 import io
 import textwrap
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 
 def draw_bars(title: str, labels: list[str], counts: list[int], *, highlight: list[str] | None = None) -> bytes:
     """A horizontal bar chart of counts per answer, as PNG bytes (no pyplot: safe in a thread)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     height = 1.2 + 0.45 * max(len(labels), 1)
     fig = Figure(figsize=(7, height), dpi=100)
     FigureCanvasAgg(fig)

@@ -112,6 +112,7 @@ class Scheduler:
         self.runs = runs
         self.specs: dict[str, JobSpec] = {}
         self._next_fire: dict[str, tuple[JobSpec, datetime, datetime]] = {}  # virtual clock: spec, computed from, next fire
+        self._first: tuple[datetime, datetime, list[JobSpec]] | None = None  # virtual clock: computed from, first fire, its jobs
         self._aps: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
         self.stop_grace = timedelta(seconds=30)
@@ -122,17 +123,20 @@ class Scheduler:
         """Declare a job (before or after start)."""
         spec.trigger()  # validate early
         self.specs[spec.key] = spec
+        self._first = None
         if self._aps is not None:
             self._add_aps(spec)
 
     def remove(self, key: str) -> None:
         """Drop one job (a one-off job that has done its work)."""
         self.specs.pop(key, None)
+        self._first = None
         if self._aps is not None and self._aps.get_job(key):
             self._aps.remove_job(key)
 
     def remove_owner(self, owner: str) -> None:
         """Drop the jobs of a disabled cog."""
+        self._first = None
         for key in [k for k, s in self.specs.items() if s.owner == owner]:
             del self.specs[key]
             if self._aps is not None and self._aps.get_job(key):
@@ -215,6 +219,9 @@ class Scheduler:
 
     def due_after(self, after: datetime) -> tuple[datetime, list[JobSpec]] | None:
         """The next fire time strictly after `after`, with every job due then."""
+        first = self._first  # the same answer for any `after` in [computed from, first fire), until the jobs change
+        if first is not None and first[0] <= after < first[1]:
+            return first[1], list(first[2])
         due: dict[datetime, list[JobSpec]] = {}
         for spec in self.specs.values():
             # the fire time found from `since` is still the next one for any `after` in [since, t)
@@ -229,8 +236,9 @@ class Scheduler:
                 due.setdefault(t, []).append(spec)
         if not due:
             return None
-        first = min(due)
-        return first, due[first]
+        t = min(due)
+        self._first = (after, t, due[t])
+        return t, list(due[t])
 
     async def advance_to(self, when: datetime, between: Callable[[], Awaitable[None]] | None = None) -> int:
         """Virtual clock only: move time to `when`, running every job that falls due on the way."""

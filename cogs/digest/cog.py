@@ -104,7 +104,8 @@ class DigestCog(Cog):
         """The weekly job: send the reported week's digest to the managers and the channel.
 
         Each recipient is claimed for the period before its send: when one send fails, the others still
-        go, the job fails and is retried, and the retry sends only what did not go out (no manager gets it twice).
+        go, the job fails (it is retried at the next start, within `grace_days`) and the retry sends only
+        what did not go out (no manager gets it twice).
         """
         settings, tz = self.settings(community), self.timezone(community)
         period = Period.parse(run.period, tz)
@@ -126,19 +127,23 @@ class DigestCog(Cog):
         self.ctx.log.info("digest %s sent for %s%s", period.label, community, " (caught up)" if run.caught_up else "")
 
     async def _send_once(self, community: CommunityRef, run: JobRun, part: str, send: Callable[[], Awaitable[object]]) -> bool:
-        """Send one part of a period's digest unless an earlier try did; False (logged) when the send fails."""
+        """Send one part of a period's digest unless an earlier try did; False when it did not go out.
+
+        The adapters log a platform's refusal and return None (an exception is a transport error): both
+        give the claim back, so the retry sends this part. A send cut short (shutdown) keeps its claim:
+        the digest may already be on its way, and a manager never gets it twice.
+        """
         runs, scope, job = self.ctx.scheduler.runs, str(community), f"digest:{part}"
         if not await runs.claim(scope, job, run.period, self.ctx.clock.now()):
             return True  # went out in an earlier try of this period
         try:
-            await send()
+            sent = await send()
         except Exception:
             self.ctx.log.exception("digest %s: sending to %s failed", run.period, part)
+            sent = None
+        if sent is None:
             await runs.release(scope, job, run.period)
             return False
-        except asyncio.CancelledError:
-            await runs.release(scope, job, run.period)
-            raise
         return True
 
     @command("kpi", {"en": "Show this community's key figures (only you will see them)",

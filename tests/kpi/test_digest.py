@@ -96,6 +96,20 @@ async def test_a_digest_send_that_fails_is_retried_for_that_recipient_only(start
     assert len(digests(h)) == 2 and len(digests(h, "bot")) == 1
 
 
+async def test_a_digest_dm_the_platform_refuses_is_retried_for_that_manager_only(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    # the Discord and Slack adapters log a refusal and return None, as the simulation does for closed DMs with no fallback
+    config = digest_config(db_url)
+    config.communities[0].managers.append("lou")
+    h: Harness = await start_bot(config, start=MONDAY)
+    await play_a_week(h)
+    h.sim.dm_closed.add("lou")
+    await h.app.scheduler.advance_to(datetime(2026, 1, 12, 9, 0, tzinfo=UTC))
+    assert [d.member.id for d in digests(h) if d.member] == ["morgan"]
+    h.sim.dm_closed.clear()
+    await h.app.scheduler.catch_up()  # what the next start does, within grace_days
+    assert [d.member.id for d in digests(h) if d.member] == ["morgan", "lou"]
+
+
 async def test_kpi_is_for_animators_and_managers_only_and_private(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
     h: Harness = await start_bot(digest_config(db_url), start=MONDAY)
     await play_a_week(h)

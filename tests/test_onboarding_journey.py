@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot.config import ConfigError
+from storage.onboarding_repo import OnboardingRepo
 from tests.conftest import Harness
 from tests.onboarding_helpers import bot_posts, dms, nudges, onboarding_config, wait
 
@@ -177,6 +180,26 @@ async def test_a_nudge_that_fails_to_send_is_tried_again_at_the_next_check_and_s
     await wait(h, days=2)
     assert len(nudges(h, "omar")) == 1
     assert await h.scalar("select delivered from onboarding_messages where kind = 'nudge_3d'") in (1, True)
+
+
+async def test_a_check_cut_short_by_a_database_error_leaves_no_newcomer_behind(start_bot, db_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(onboarding_config(db_url))
+    await h.sim.join("paul")
+    await h.sim.join("quentin")
+    real, failures = OnboardingRepo.claim, [1]
+
+    async def flaky(self: OnboardingRepo, *args: Any, **kwargs: Any) -> bool:
+        if failures:
+            failures.pop()
+            raise OperationalError("INSERT INTO onboarding_messages", {}, Exception("database is locked"))
+        return await real(self, *args, **kwargs)
+
+    await wait(h, days=2, hours=23)
+    monkeypatch.setattr(OnboardingRepo, "claim", flaky)
+    await wait(h, hours=5)  # the first check after day 3 stops at its first claim: nobody nudged
+    assert nudges(h, "paul") == [] and nudges(h, "quentin") == []
+    await wait(h, hours=4)  # the next check is not skipped as idle (until the day-7 nudges): both go
+    assert len(nudges(h, "paul")) == 1 and len(nudges(h, "quentin")) == 1
 
 
 async def test_restart_in_the_middle_resumes_without_repeating_anything(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]

@@ -85,6 +85,13 @@ class NudgeSweep:
         result = SweepResult()
         if self.idle(community, now):
             return result
+        try:
+            return await self._check(community, settings, now, result)
+        except BaseException:
+            self.forget(community)  # the newcomers this check did not reach are looked at by the next one
+            raise
+
+    async def _check(self, community: CommunityRef, settings: OnboardingSettings, now: datetime, result: SweepResult) -> SweepResult:
         cid = await self.ctx.directory.community_id(community)
         horizon = max([*settings.nudge_days, settings.rules_reminder_hours / 24]) + settings.nudge_window_days + 1
         found = await self.repo.journeys_and_messages(cid, now - timedelta(days=horizon))
@@ -135,8 +142,8 @@ class NudgeSweep:
             sent = await self.ctx.messenger.dm(member, message, fallback)
         except Exception:
             self.ctx.log.exception("onboarding %s for member %d failed; tried again at the next check", kind, mid)
-            await self.repo.release(cid, mid, kind)
             self.forget(member.community)
+            await self.repo.release(cid, mid, kind)
             return False
         if sent is None:
             await self.repo.undelivered(cid, mid, kind)

@@ -101,19 +101,21 @@ class DiscordAdapter:
         discord.py runs each event in a task it does not keep; closing first would cut them off from
         the HTTP session, and the app's final flush of the recorder would run before their rows are queued.
         """
-        await self._finish_running()
+        deadline = asyncio.get_running_loop().time() + self.stop_grace
+        await self._finish_running(deadline)
         if not self.client.is_closed():
             await self.client.close()
+        await self._finish_running(deadline, warn=False)  # events that arrived while the connection closed
         await cancel_and_wait(self.gateway)
         self.gateway = None
 
-    async def _finish_running(self) -> None:
+    async def _finish_running(self, deadline: float, *, warn: bool = True) -> None:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.stop_grace
         while running := self._busy - {asyncio.current_task()}:
             left = deadline - loop.time()
             if left <= 0:
-                log.warning("%d Discord event handler(s) still running after %.0f s: closing anyway", len(running), self.stop_grace)
+                if warn:
+                    log.warning("%d Discord event handler(s) still running after %.0f s: closing anyway", len(running), self.stop_grace)
                 return
             await asyncio.wait(running, timeout=left)
 

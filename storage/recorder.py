@@ -126,10 +126,7 @@ class Recorder:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.flush_seconds)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("flushing %d interaction rows failed; they stay queued", self.pending)
+            await self._flush_or_keep()
 
     async def record(self, event: Event) -> None:
         """Turn an event into rows (or a removal) and queue them.

@@ -14,6 +14,7 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.scheduler import JobFunc, JobRun, JobSpec
 from cogs.onboarding.buddies import BuddyMatcher
 from cogs.onboarding.checklist import checklist_message, next_step, stuck_message
+from cogs.onboarding.delivery import deliver
 from cogs.onboarding.funnel import funnel_line, weekly_funnels
 from cogs.onboarding.nudges import NudgeSweep
 from cogs.onboarding.settings import OnboardingSettings
@@ -125,23 +126,9 @@ class Onboarding(Cog):
             role = s.member_role
             await self.deliver(cid, mid, ROLE, lambda: self.ctx.messenger.send(GrantRole(member, role)), answered=False)
 
-    async def deliver(self, cid: int, mid: int, kind: str, send: Callable[[], Awaitable[object]], *, answered: bool = True) -> bool:
-        """Send a claimed onboarding message; one that fails (or a DM that reached nobody) is noted as not delivered.
-
-        Claims make each message at most once (a crash between the claim and the send loses it rather
-        than repeating it); noting the failures keeps the count of messages sent true. `answered`: the
-        send returns None when nothing was delivered (DMs).
-        """
-        try:
-            sent = await send()
-        except Exception:
-            self.ctx.log.exception("onboarding %s for member %d could not be sent", kind, mid)
-            await self.repo.undelivered(cid, mid, kind)
-            return False
-        if answered and sent is None:
-            await self.repo.undelivered(cid, mid, kind)
-            return False
-        return True
+    async def deliver(self, cid: int, mid: int, kind: str, send: Callable[[], Awaitable[object]], *, answered: bool = True) -> None:
+        """Send a claimed onboarding message; one that fails (or reaches nobody) is noted as not delivered."""
+        await deliver(self.ctx.log, self.repo, cid, mid, kind, send, answered=answered)
 
     @listen(MemberLeft)
     async def on_leave(self, event: MemberLeft) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.cog import CogContext
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from cogs.onboarding.delivery import deliver
 from cogs.onboarding.settings import OnboardingSettings
 from cogs.onboarding.texts import Texts
 from storage.onboarding import OnboardingStep
@@ -136,15 +137,8 @@ class NudgeSweep:
         return result
 
     async def _send(self, cid: int, mid: int, kind: str, member: MemberRef, message: Message, fallback: ChannelRef | None = None) -> bool:
-        """DM a claimed reminder or nudge. A send that fails gives the claim back (the next check tries again,
-        within the window); one that reaches nobody (DMs closed, no fallback) is noted as not delivered."""
-        try:
-            sent = await self.ctx.messenger.dm(member, message, fallback)
-        except Exception:
-            self.ctx.log.exception("onboarding %s for member %d failed; tried again at the next check", kind, mid)
-            self.forget(member.community)
-            await self.repo.release(cid, mid, kind)
-            return False
-        if sent is None:
-            await self.repo.undelivered(cid, mid, kind)
-        return True
+        """DM a claimed reminder or nudge; one that fails gives its claim back, and the next check looks at everyone again."""
+        if await deliver(self.ctx.log, self.repo, cid, mid, kind, lambda: self.ctx.messenger.dm(member, message, fallback), retry=True):
+            return True
+        self.forget(member.community)
+        return False

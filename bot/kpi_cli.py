@@ -103,7 +103,7 @@ async def run_report(config: Config, platform: str, community: str, period: str 
     finally:
         await db.close()
     if chart is not None and digest.chart:
-        chart.write_bytes(digest.chart)  # noqa: ASYNC240 - one file, the command's output
+        chart.write_bytes(await digest.chart.content())  # noqa: ASYNC240 - one file, the command's output
     if fmt == "json":
         return to_json(digest.report, digest.goals) + "\n"
     if fmt == "csv":

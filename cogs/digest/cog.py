@@ -191,7 +191,7 @@ class DigestCog(Cog):
         folder = self.settings(community).chart_dir
         if folder and digest.chart:
             path = Path(folder) / f"digest-{period.label}.png"
-            await asyncio.to_thread(path.write_bytes, digest.chart)
+            await asyncio.to_thread(path.write_bytes, await digest.chart.content())
             lines.append(f"chart: {path}")
         return lines
 

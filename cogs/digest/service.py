@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, replace
+from functools import partial
 
 from bot.config import Config
 from bot.core.message import Attachment, Message
@@ -21,12 +21,12 @@ CHART_WEEKS = 12
 
 @dataclass(frozen=True)
 class Digest:
-    """A period's report, its goals, the chart (PNG) and the message to send."""
+    """A period's report, its goals, the chart (a PNG drawn when first needed) and the message to send."""
 
     report: KpiReport
     goals: list[GoalResult]
     message: Message
-    chart: bytes | None
+    chart: Attachment | None
 
 
 async def weekly_series(db: Database, ref: CommunityRef, last: Period, weeks: int = CHART_WEEKS) -> tuple[list[str], list[int], list[int]]:
@@ -38,13 +38,13 @@ async def weekly_series(db: Database, ref: CommunityRef, last: Period, weeks: in
     return [p.label for p in periods], [a for a, _ in series], [p for _, p in series]
 
 
-async def chart_png(db: Database, ref: CommunityRef, last: Period, t: Translate, weeks: int = CHART_WEEKS, name: str | None = None) -> bytes:
-    """The chart of the last weeks, drawn in a thread."""
+async def chart_attachment(db: Database, ref: CommunityRef, last: Period, t: Translate, weeks: int = CHART_WEEKS,
+                           name: str | None = None) -> Attachment:
+    """The chart of the last weeks: its figures read now, its PNG drawn (in a thread) when first needed."""
     labels, active, posts = await weekly_series(db, ref, last, weeks)
-    return await asyncio.to_thread(
-        render_chart, labels, active, posts, title=t("chart_title", community=name or ref.id, weeks=weeks),
-        active_label=t("chart_active"), posts_label=t("chart_posts"),
-    )
+    draw = partial(render_chart, labels, active, posts, title=t("chart_title", community=name or ref.id, weeks=weeks),
+                   active_label=t("chart_active"), posts_label=t("chart_posts"))
+    return Attachment.drawn_later(f"digest-{last.label}.png", draw, t("chart_alt", weeks=weeks))
 
 
 def sentiment_on(config: Config, ref: CommunityRef) -> bool:
@@ -77,6 +77,5 @@ async def build_digest(db: Database, ref: CommunityRef, period: Period, *, local
     if name:
         report.community = replace(report.community, name=name)
     results = evaluate_goals([parse_goal(g) for g in goals], report.kpis)
-    png = await chart_png(db, ref, period, t, weeks, report.community.name) if chart else None
-    image = Attachment(f"digest-{period.label}.png", png, t("chart_alt", weeks=weeks)) if png else None
-    return Digest(report, results, digest_message(report, results, locale, t, image, funnel), png)
+    image = await chart_attachment(db, ref, period, t, weeks, report.community.name) if chart else None
+    return Digest(report, results, digest_message(report, results, locale, t, image, funnel), image)

@@ -1,8 +1,7 @@
-"""The results bar chart: a PNG drawn with matplotlib's Agg canvas, off the event loop (matplotlib is imported at the first chart)."""
+"""The results bar chart: a PNG drawn with matplotlib's Agg canvas (matplotlib is imported at the first chart)."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import textwrap
 
@@ -29,8 +28,3 @@ def draw_bars(title: str, labels: list[str], counts: list[int], *, highlight: li
     buf = io.BytesIO()
     fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})  # fast zlib: a few kB more, much less time
     return buf.getvalue()
-
-
-async def render_bars(title: str, labels: list[str], counts: list[int], *, highlight: list[str] | None = None) -> bytes:
-    """`draw_bars` in a worker thread, so the event loop keeps serving members."""
-    return await asyncio.to_thread(draw_bars, title, labels, counts, highlight=highlight)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.adapters.base import Capability
 from bot.cog import CogContext
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef
-from cogs.polls.chart import render_bars
+from cogs.polls.chart import draw_bars
 from cogs.polls.closing import Deadlines
 from cogs.polls.model import CHOICE_KINDS, PollDraft, native_hours, next_occurrence
 from cogs.polls.render import Texts, chart_series, poll_message, results_message
@@ -108,11 +109,11 @@ class PollLifecycle:
         await self.publish(draft, channel, None, now)
 
     async def results(self, poll: Poll, t: Texts, *, final: bool) -> Message:
-        """The results message, with its bar chart drawn in a thread."""
+        """The results message, with its bar chart (drawn in a thread when it is first sent)."""
         assert poll.id is not None
         tally = await self.store.tally(poll.id)
         chart = None
         if poll.kind != PollKind.OPEN and tally.voters:
             labels, counts, colors = chart_series(poll, tally)
-            chart = await render_bars(poll.question, labels, counts, highlight=colors)
+            chart = partial(draw_bars, poll.question, labels, counts, highlight=colors)
         return results_message(poll, tally, t, final=final, chart=chart)

@@ -133,11 +133,11 @@ def score_line(poll: Poll, tally: Tally, t: Texts) -> str | None:
     return None
 
 
-def results_message(poll: Poll, tally: Tally, t: Texts, *, final: bool, chart: bytes | None = None) -> Message:
-    """Results of a poll (final at close, or live so far), with the chart image when there is one."""
+def results_message(poll: Poll, tally: Tally, t: Texts, *, final: bool, chart: Callable[[], bytes] | None = None) -> Message:
+    """Results of a poll (final at close, or live so far), with the chart image when there is one (`chart` draws its PNG)."""
     title_key = "results_title" if final else "results_so_far_title"
     body = "\n".join(results_lines(poll, tally, t))
-    image = Attachment(f"poll-{poll.id}.png", chart, t("chart_description", question=poll.question)) if chart else None
+    image = Attachment.drawn_later(f"poll-{poll.id}.png", chart, t("chart_description", question=poll.question)) if chart else None
     footer = t("results_footer", voters=t("voters", count=tally.voters)) + (" · " + t("anonymous_short") if poll.anonymous else "")
     return Message(body=body[:4000], title=t(title_key, question=poll.question), image=image, footer=footer)
 

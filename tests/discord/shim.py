@@ -18,6 +18,7 @@ What dpytest 0.7.0 lacks against discord.py 2.7, and what this module adds:
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class Sent:
     files: list[str]
     message: discord.Message | None
     refused: bool = False
+    uploads: list[bytes] = field(default_factory=list)  # the attached files' bytes, as uploaded
 
     @property
     def content(self) -> str:
@@ -120,13 +122,14 @@ def install() -> None:
         if params.multipart and not payload:
             payload = json.loads(params.multipart[0]["value"])
         files = [f.filename for f in params.files or ()]
+        uploads = [bytes(f.fp.getbuffer()) if isinstance(f.fp, io.BytesIO) else b"" for f in params.files or ()]
         channel = back._get_higher_locs(1).get("channel")
         if isinstance(channel, discord.DMChannel) and channel.recipient is not None and channel.recipient.id in world.closed_dms:
-            world.sent.append(Sent(channel_id, payload, files, None, refused=True))
+            world.sent.append(Sent(channel_id, payload, files, None, refused=True, uploads=uploads))
             raise discord.Forbidden(back.FakeRequest(403, "Forbidden"), {"code": 50007, "message": "Cannot send messages to this user"})  # type: ignore[arg-type]
         data: dict[str, Any] = await _call_with_locals(original_send, self, channel_id, params=params, channel=channel)
         message = back.get_state()._get_message(int(data["id"]))
-        world.sent.append(Sent(channel_id, payload, files, message))
+        world.sent.append(Sent(channel_id, payload, files, message, uploads=uploads))
         return data
 
     back.FakeHttp.send_message = send_message  # type: ignore[method-assign]

@@ -44,4 +44,4 @@ async def test_a_changed_native_vote_counts_once_and_the_close_posts_results_wit
     assert h.world.ended_polls == [(general.id, sent.message.id)]
     results = h.world.sent_to("general")[-1]
     assert results.payload["embeds"][0]["title"] == "📊 Results: Where do we meet next?"
-    assert results.files, "the bar chart is attached"
+    assert results.files == ["poll-1.png"] and results.uploads[0].startswith(b"\x89PNG"), "the bar chart is drawn when it is sent"

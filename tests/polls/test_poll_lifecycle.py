@@ -38,7 +38,7 @@ async def test_poll_is_voted_by_buttons_and_reactions_changed_votes_count_once_a
     assert results.message is not None and results.message.title == "📊 Results: Which event next month?"
     assert "Live Q&A `████░░░░░░░░` 1 (33%)" in results.text
     assert "Coaching `████████░░░░` 2 (67%)" in results.text
-    assert results.message.image is not None and results.message.image.data.startswith(b"\x89PNG")
+    assert results.message.image is not None and (await results.message.image.content()).startswith(b"\x89PNG")
     row = await poll_row(h, 1)
     assert row.closed_at is not None
 

@@ -148,7 +148,8 @@ class FakeSlack:
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
-        self.calls.append(Call("upload", {"bytes": len(await request.read())}))
+        body = await request.read()
+        self.calls.append(Call("upload", {"bytes": len(body), "png": b"\x89PNG\r\n" in body}))  # a PNG's signature in the upload
         return web.Response(text="OK")
 
     async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:

@@ -27,6 +27,8 @@ async def test_a_poll_is_voted_with_block_kit_buttons_and_closed_with_a_chart(sl
 
     await h.command("poll close 1", user="UADA")
     assert "files.getUploadURLExternal" in h.fake.methods()
+    [upload] = h.fake.called("upload")
+    assert upload.params["png"], "the results chart is drawn when it is uploaded"
     results = h.fake.called("chat.postMessage")[-1]
     assert "Results: Tea or coffee?" in results.text_of_blocks() and "Coffee" in results.text_of_blocks()
 

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, ParamSpec
 
 import discord
@@ -23,6 +24,7 @@ from bot.config import Config, ConfigError, Secrets
 from bot.core.actions import Action
 from bot.core.clock import Clock, RealClock
 from bot.core.events import Event
+from bot.core.message import with_content
 from bot.core.refs import MessageRef, Platform
 from bot.core.tasks import cancel_and_wait
 from bot.i18n import Catalog
@@ -257,8 +259,8 @@ class DiscordAdapter:
         return next((g for g in configured if g in mutual), mutual[0] if mutual else None)
 
     async def _answer(self, interaction: discord.Interaction[Any], job: Awaitable[Reply | None], *, component: bool) -> None:
-        """Answer within Discord's 3 s: defer when the bot is slower, then follow up."""
-        task = asyncio.ensure_future(job)
+        """Answer within Discord's 3 s: defer when the bot is slower (its image drawn included), then follow up."""
+        task = asyncio.ensure_future(_drawn(job))
         deferred = False
         done, _ = await asyncio.wait({task}, timeout=self.defer_after)
         if not done:
@@ -286,6 +288,12 @@ class DiscordAdapter:
     async def send(self, action: Action) -> MessageRef | None:
         """Post, DM or change roles; a Discord refusal is logged once, never raised."""
         return await self.outbox.send(action)
+
+
+async def _drawn(job: Awaitable[Reply | None]) -> Reply | None:
+    """The reply of `job`, with its image's bytes drawn (a chart is drawn only when it is sent)."""
+    reply = await job
+    return reply if reply is None else replace(reply, message=await with_content(reply.message))
 
 
 def build_discord_adapter(config: Config, secrets: Secrets, *, clock: Clock | None = None) -> DiscordAdapter:

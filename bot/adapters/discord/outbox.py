@@ -12,6 +12,7 @@ import discord
 from bot.adapters.discord import translate
 from bot.adapters.discord.render import ButtonFactory, render
 from bot.core.actions import Action, EndPoll, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.message import with_content
 from bot.core.refs import ChannelRef, MemberRef, MessageRef
 
 log = logging.getLogger("engagebot.discord")
@@ -31,9 +32,9 @@ class Outbox:
         """Post, DM or change roles; a Discord refusal is logged once, never raised."""
         try:
             if isinstance(action, SendMessage):
-                return await self._send_message(action)
+                return await self._send_message(replace(action, message=await with_content(action.message)))
             if isinstance(action, SendDM):
-                return await self._send_dm(action)
+                return await self._send_dm(replace(action, message=await with_content(action.message)))
             if isinstance(action, GrantRole | RemoveRole):
                 await self._change_role(action)
                 return None

@@ -73,7 +73,7 @@ class Outbox:
             return
         if reply.ephemeral or not channel:
             channel = await self._dm_channel(user)
-        await self.client.files_upload_v2(channel=channel, file=image.data, filename=image.filename,
+        await self.client.files_upload_v2(channel=channel, file=await image.content(), filename=image.filename,
                                           title=image.description or image.filename, alt_txt=image.description)
 
     async def _dm_channel(self, user: str) -> str:
@@ -119,7 +119,7 @@ class Outbox:
         if message.image is not None:
             image = message.image
             await self.client.files_upload_v2(
-                channel=ref.channel.id if ref else channel.id, file=image.data, filename=image.filename,
+                channel=ref.channel.id if ref else channel.id, file=await image.content(), filename=image.filename,
                 title=image.description or image.filename, alt_txt=image.description, thread_ts=thread,
             )
         return ref

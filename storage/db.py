@@ -14,9 +14,9 @@ from typing import Any
 import aiosqlite
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Table, event, make_url
+from sqlalchemy import Engine, Executable, Table, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import SQLModel
 
@@ -101,6 +101,29 @@ class InLoopConnection(aiosqlite.Connection):
         return self._connect().__await__()  # the worker thread is never started
 
 
+class LoopConnection(AsyncConnection):
+    """An `AsyncConnection` over a plain `sqlite3` connection used in the event loop's thread.
+
+    `execute` runs the statement at once, with no greenlet and no driver adapter: about a third of the
+    cost of the same call through aiosqlite, even in the loop (PLATFORM_FACTS.md, bench/demo.py). Its
+    rows are read from SQLite as they are fetched, so fetch them inside the transaction (as every
+    store does). `exec_driver_sql` is direct too; the other calls (`run_sync`, `commit`, `close`…) take
+    AsyncConnection's own path, which works unchanged over a synchronous driver.
+    """
+
+    async def execute(
+        self,
+        statement: Executable,
+        parameters: Any = None,
+        *,
+        execution_options: Any = None,
+    ) -> CursorResult[Any]:
+        return self.sync_connection.execute(statement, parameters, execution_options=execution_options)  # type: ignore[union-attr]
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None, execution_options: Any = None) -> CursorResult[Any]:
+        return self.sync_connection.exec_driver_sql(statement, parameters, execution_options)  # type: ignore[union-attr]
+
+
 class Database:
     """The application's database: `sqlite+aiosqlite` by default, `postgresql+asyncpg` for larger ones.
 
@@ -123,6 +146,12 @@ class Database:
 
             options["async_creator"] = connect
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, **options)
+        # in the loop: `begin()` runs its statements on a plain sqlite3 connection to the same file (one driver
+        # layer less); sessions, migrations and a transaction opened inside another keep the aiosqlite engine
+        self._sync: Engine | None = None
+        if self.in_loop and parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+            self._sync = create_engine(parsed.set(drivername="sqlite"), echo=echo)
+            event.listen(self._sync, "connect", sqlite_pragmas)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # in the loop: one connection kept open for `begin()` (checking one out of the pool costs more than most transactions)
         self._kept: AsyncConnection | None = None
@@ -163,11 +192,15 @@ class Database:
         self._kept_busy = True
         try:
             if self._kept is None:
-                self._kept = await self.engine.connect()
+                self._kept = LoopConnection(self.engine, self._sync.connect()) if self._sync else await self.engine.connect()
             conn = self._kept
             try:
-                async with conn.begin():
-                    yield conn
+                if isinstance(conn, LoopConnection):
+                    with conn.sync_connection.begin():  # type: ignore[union-attr]
+                        yield conn
+                else:
+                    async with conn.begin():
+                        yield conn
             except BaseException:
                 self._kept = None  # after a failure, start again from a fresh connection
                 await conn.close()
@@ -186,6 +219,8 @@ class Database:
         kept, self._kept = self._kept, None
         if kept is not None:
             await kept.close()
+        if self._sync is not None:
+            self._sync.dispose()
         await self.engine.dispose()
 
 

@@ -189,15 +189,17 @@ async def driver_of(db: Database) -> object:
 
 async def test_in_loop_sqlite_starts_no_thread_reports_errors_and_keeps_each_transaction_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import asyncio
+    import sqlite3
 
     from sqlalchemy.exc import IntegrityError
 
-    from storage.db import InLoopConnection
+    from storage.db import InLoopConnection, LoopConnection
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'inloop.db'}", in_loop=True)
     await db.upgrade()
-    driver = await driver_of(db)
-    assert type(driver) is InLoopConnection and not driver._thread.is_alive()  # type: ignore[attr-defined]
+    async with db.begin() as conn:  # transactions: a plain sqlite3 connection, called directly
+        assert type(conn) is LoopConnection
+    assert type(await driver_of(db)) is sqlite3.Connection
     insert = text("INSERT INTO communities (platform, external_id, name) VALUES ('discord', 'g1', 'G')")
     async with db.begin() as conn:
         await conn.execute(insert)
@@ -221,9 +223,13 @@ async def test_in_loop_sqlite_starts_no_thread_reports_errors_and_keeps_each_tra
         async with db.begin() as inner:
             assert inner is not outer
             name = (await inner.execute(text("SELECT name FROM communities WHERE external_id = 'g1'"))).scalar_one()
+            assert type(inner) is not LoopConnection  # the aiosqlite engine, in the loop too
+            driver = (await inner.get_raw_connection()).driver_connection
     assert name.count("+") == 20
-    driver = await driver_of(db)
     assert type(driver) is InLoopConnection and not driver._thread.is_alive()  # type: ignore[attr-defined]
+    async with db.session() as session:  # sessions (and migrations) use the aiosqlite engine: no worker thread either
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+        assert type(driver) is InLoopConnection and not driver._thread.is_alive()  # type: ignore[attr-defined]
     await db.close()
 
 
@@ -237,9 +243,12 @@ def test_in_loop_sqlite_connects_with_the_arguments_sqlalchemy_would_use() -> No
 
 
 async def test_only_sqlite_runs_in_the_loop_and_the_live_bot_keeps_the_driver_thread(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    import aiosqlite
+
     from bot.app import Engagebot
     from bot.core.clock import VirtualClock
-    from storage.db import InLoopConnection
     from tests.conftest import make_config
 
     assert not Database("postgresql+asyncpg://u:p@127.0.0.1/x", in_loop=True).in_loop
@@ -248,8 +257,8 @@ async def test_only_sqlite_runs_in_the_loop_and_the_live_bot_keeps_the_driver_th
     await live.db.upgrade()
     try:
         # real clock: Discord and Slack keep being served during a slow query; demo, console, script: in the loop
-        assert type(await driver_of(live.db)) is not InLoopConnection
-        assert type(await driver_of(simulated.db)) is InLoopConnection
+        assert type(await driver_of(live.db)) is aiosqlite.Connection
+        assert type(await driver_of(simulated.db)) is sqlite3.Connection
     finally:
         await live.db.close()
         await simulated.db.close()

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, func, select, update
+from sqlalchemy import and_, bindparam, case, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
@@ -232,10 +232,12 @@ class RecognitionStore(AwardQueries):
         """
         target = M.alias("target")
         to_other = case((and_(I.c.target_member_id.is_not(None), I.c.target_member_id != I.c.member_id, target.c.is_bot.is_(False)), True), else_=False)
+        in_ledger = exists().where(P.c.community_id == I.c.community_id, P.c.kind == I.c.kind, P.c.external_id == I.c.external_id)
         query = (
             select(I.c.id, I.c.member_id, I.c.kind, I.c.external_id, I.c.target_member_id, I.c.at, to_other.label("to_other"))
             .select_from(I.join(M, M.c.id == I.c.member_id).outerjoin(target, target.c.id == I.c.target_member_id))
-            .where(I.c.community_id == community_id, I.c.id > after_id, I.c.kind.in_(kinds), I.c.removed_at.is_(None), M.c.is_bot.is_(False))
+            .where(I.c.community_id == community_id, I.c.id > after_id, I.c.kind.in_(kinds), I.c.removed_at.is_(None), M.c.is_bot.is_(False),
+                   ~in_ledger)  # the ledger's unique key is an index: usually no row comes back at all
             .order_by(I.c.id).limit(limit)
         )
         if since is not None:
@@ -247,15 +249,9 @@ class RecognitionStore(AwardQueries):
             else:
                 top = (await conn.execute(select(func.max(I.c.id)).where(I.c.community_id == community_id, I.c.id > after_id))).scalar()
                 last = int(top) if top is not None else after_id
-            if not rows:
-                return last, [], False
-            have = {
-                (r.kind, r.external_id)
-                for r in (await conn.execute(select(P.c.kind, P.c.external_id).where(
-                    P.c.community_id == community_id, P.c.external_id.in_([w.external_id for w in rows])
-                ))).all()
-            }
-        have |= {(p["kind"], p["external_id"]) for p in self._pending if p["community_id"] == community_id}
+        if not rows:
+            return last, [], False
+        have = {(p["kind"], p["external_id"]) for p in self._pending if p["community_id"] == community_id}
         return last, [
             NewEntry(int(r.member_id), r.kind, r.external_id, r.at, int(r.target_member_id) if r.target_member_id is not None else None, bool(r.to_other))
             for r in rows if (r.kind, r.external_id) not in have

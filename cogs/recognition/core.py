@@ -38,6 +38,7 @@ class RecognitionCore(Cog):
         self.judge = BadgeJudge(self.store, self.states)
         self.announcer = Announcer(ctx)
         self._settings: dict[CommunityRef, Settings] = {}
+        self._lookback: dict[CommunityRef, timedelta] = {}
         self._elsewhere: dict[int, list[NewEntry]] = {}
         self._cursor: dict[int, int] = {}
 
@@ -48,7 +49,13 @@ class RecognitionCore(Cog):
             settings = self.ctx.settings(Settings, community)
             badges = [self.with_onboarding_steps(rule, community) for rule in settings.badges]
             self._settings[community] = settings.model_copy(update={"badges": badges})
+            self._lookback[community] = lookback(self._settings[community])
         return self._settings[community]
+
+    def lookback_for(self, community: CommunityRef) -> timedelta:
+        """How much recent history the community's rules need in memory (see `lookback`)."""
+        self.settings_for(community)
+        return self._lookback[community]
 
     def with_onboarding_steps(self, rule: BadgeRule, community: CommunityRef) -> BadgeRule:
         """An onboarding badge without `columns` waits for every step the onboarding feature asks of newcomers."""
@@ -154,7 +161,7 @@ class RecognitionCore(Cog):
         entries = self._elsewhere.pop(cid, None)
         if not entries:
             return []
-        horizon = self.ctx.clock.now() - lookback(self.settings_for(community))
+        horizon = self.ctx.clock.now() - self.lookback_for(community)
         old = [e for e in entries if e.at < horizon]
         if old:
             known = await self.store.known_keys(cid, [(e.kind, e.external_id) for e in old])
@@ -189,7 +196,7 @@ class RecognitionCore(Cog):
 
     async def state(self, community: CommunityRef, member_id: int) -> MemberState:
         """A member's recognition state (in memory after the first use; entries older than the rules need are let go)."""
-        since = self.ctx.clock.now() - lookback(self.settings_for(community))
+        since = self.ctx.clock.now() - self.lookback_for(community)
         state = await self.states.get(member_id, since)
         if since - state.since > TRIM_EVERY:
             state.trim(since)
@@ -272,6 +279,7 @@ class RecognitionCore(Cog):
         cid = await self.ctx.directory.community_id(community)
         now = self.ctx.clock.now()
         await self.score(community, cid, await self.recorded_elsewhere(community, cid))
+        await self.store.flush()  # the ledger written first: the re-reads below then find only what it lacks
         await self.score_unread(community, cid)
         await self.score(community, cid, await self.unread(cid, since=now - timedelta(days=2)))
         await self.judge.nightly(self.settings_for(community), cid, now, self.tz(community), self._awarder(community, cid))

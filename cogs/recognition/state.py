@@ -7,6 +7,7 @@ use) whenever something changes it behind the cog's back (a removed reaction, a 
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,10 @@ from storage.recognition_records import Mark, MemberInfo
 from storage.recognition_store import RecognitionStore
 
 MAX_MEMBERS = 20_000
+
+
+def _at(mark: Mark) -> datetime:
+    return mark.at
 
 
 @dataclass
@@ -37,6 +42,7 @@ class MemberState:
     keys: set[tuple[str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        self.recent.sort(key=_at)  # kept in time order: windows are found by bisection
         self.keys = {(m.kind, m.key) for m in self.recent}
 
     def add(self, mark: Mark) -> None:
@@ -44,8 +50,16 @@ class MemberState:
         self.totals[(mark.kind, mark.to_other)] = self.totals.get((mark.kind, mark.to_other), 0) + 1
         self.points += mark.points
         if mark.at >= self.since:
-            self.recent.append(mark)
+            if not self.recent or self.recent[-1].at <= mark.at:
+                self.recent.append(mark)
+            else:  # a late entry (an older row read by the nightly job)
+                bisect.insort(self.recent, mark, key=_at)
             self.keys.add((mark.kind, mark.key))
+
+    def _window(self, since: datetime, until: datetime, *, open_start: bool = False) -> list[Mark]:
+        """Recent entries in `[since, until]` (`(since, until]` with `open_start`), in time order."""
+        find = bisect.bisect_right if open_start else bisect.bisect_left
+        return self.recent[find(self.recent, since, key=_at):bisect.bisect_right(self.recent, until, key=_at)]
 
     def count(self, kinds: Iterable[str], *, since: datetime | None, until: datetime, to_others: bool) -> int | None:
         """Live entries of `kinds` (in `[since, until]` when `since` is set); None when the window reaches past what is loaded."""
@@ -54,24 +68,24 @@ class MemberState:
             return sum(n for (kind, other), n in self.totals.items() if kind in wanted and (other or not to_others))
         if since < self.since:
             return None
-        return sum(1 for m in self.recent if m.kind in wanted and since <= m.at <= until and (m.to_other or not to_others))
+        return sum(1 for m in self._window(since, until) if m.kind in wanted and (m.to_other or not to_others))
 
     def times(self, kinds: Iterable[str], since: datetime, until: datetime) -> list[datetime] | None:
         """When the member made entries of `kinds` in `[since, until]`; None when that reaches past what is loaded."""
         if since < self.since:
             return None
         wanted = set(kinds)
-        return [m.at for m in self.recent if m.kind in wanted and since <= m.at <= until]
+        return [m.at for m in self._window(since, until) if m.kind in wanted]
 
     def scored(self, kinds: Iterable[str], after: datetime, until: datetime) -> bool:
         """Whether an entry of `kinds` earned points in `(after, until]` (the cooldown)."""
         wanted = set(kinds)
-        return any(m.points > 0 and m.kind in wanted and after < m.at <= until for m in self.recent)
+        return any(m.points > 0 and m.kind in wanted for m in self._window(after, until, open_start=True))
 
     def trim(self, before: datetime) -> None:
         """Forget recent entries older than `before` (they stay in the totals)."""
         if before > self.since:
-            self.recent = [m for m in self.recent if m.at >= before]
+            self.recent = self.recent[bisect.bisect_left(self.recent, before, key=_at):]
             self.keys = {(m.kind, m.key) for m in self.recent}
             self.since = before
 

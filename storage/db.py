@@ -183,7 +183,9 @@ class Database:
 
         Await only database calls inside it. Where SQLite runs in the loop (`in_loop`), another write
         transaction opened meanwhile would wait for this one's lock while blocking the loop this one
-        needs to finish: a stalled bot, then "database is locked".
+        needs to finish: a stalled bot, then "database is locked". There results are read from SQLite as
+        they are fetched (`LoopConnection`): read them whole inside the block, since a result kept
+        half-read holds its statement open (later reads see an old snapshot, writes find the file locked).
         """
         if not self.in_loop or self._kept_busy:  # a transaction opened inside another gets its own connection
             async with self.engine.begin() as conn:

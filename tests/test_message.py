@@ -54,3 +54,21 @@ async def test_a_simulated_post_keeps_its_chart_undrawn(start_bot) -> None:  # t
     assert "(image: chart.png)" in posted.text and draw.calls == 0
     assert posted.message is not None and posted.message.image is not None
     assert await posted.message.image.content() == b"\x89PNG drawn" and draw.calls == 1
+
+
+async def test_a_drawing_that_failed_is_drawn_again_by_the_next_caller() -> None:
+    attempts: list[int] = []
+
+    def flaky() -> bytes:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("matplotlib ran out of memory")
+        return b"\x89PNG second try"
+
+    image = Attachment.drawn_later("chart.png", flaky)
+    try:
+        await image.content()
+        raise AssertionError("the failure was hidden")
+    except RuntimeError:
+        pass
+    assert await image.content() == b"\x89PNG second try" and len(attempts) == 2

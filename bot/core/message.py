@@ -50,10 +50,11 @@ class Drawing:
         self._done: asyncio.Future[bytes] | None = None
 
     async def content(self) -> bytes:
-        """The bytes, drawn now in a worker thread on the first call."""
-        if self._done is None:
-            self._done = asyncio.ensure_future(asyncio.to_thread(self._draw))
-        return await asyncio.shield(self._done)
+        """The bytes, drawn now in a worker thread on the first call (again after a failed or cancelled drawing)."""
+        done = self._done
+        if done is None or done.get_loop() is not asyncio.get_running_loop() or (done.done() and (done.cancelled() or done.exception())):
+            done = self._done = asyncio.ensure_future(asyncio.to_thread(self._draw))
+        return await asyncio.shield(done)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.commands import Reply
 from bot.core.actions import SendMessage
 from bot.core.message import Attachment, Message
@@ -124,6 +126,21 @@ async def test_image_is_uploaded_as_a_file_in_the_thread(slack_bot) -> None:  # 
     assert "files.completeUploadExternal" in h.fake.methods()
     complete = h.fake.called("files.completeUploadExternal")[0]
     assert complete.params["channel_id"] == "C0GENERAL"
+
+
+async def test_a_chart_is_drawn_before_its_message_is_posted_so_a_failed_drawing_posts_nothing(slack_bot) -> None:  # type: ignore[no-untyped-def]
+    h: SlackHarness = await slack_bot()
+
+    def broken() -> bytes:
+        raise RuntimeError("no chart today")
+
+    chart = Attachment.drawn_later("digest.png", broken, "Active members per week")
+    with pytest.raises(RuntimeError):
+        await h.adapter.send(SendMessage(ChannelRef(COMMUNITY, "C0GENERAL"), Message("Weekly digest", image=chart)))
+    assert h.fake.methods() == []  # neither the text nor the file: the caller (the digest) retries the whole post
+    drawn = Attachment.drawn_later("digest.png", lambda: b"\x89PNG\r\n\x1a\n drawn", "Active members per week")
+    await h.adapter.send(SendMessage(ChannelRef(COMMUNITY, "C0GENERAL"), Message("Weekly digest", image=drawn)))
+    assert h.fake.called("upload")[0].params["png"]
 
 
 async def test_a_reply_is_posted_in_the_thread_of_the_post_it_answers(slack_bot) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
@@ -15,7 +16,7 @@ from bot.adapters.slack.render import blocks_for, fallback_text, slack_commands,
 from bot.adapters.slack.translate import Workspace, member
 from bot.commands import Reply
 from bot.core.actions import Action, EndPoll, GrantRole, RemoveRole, SendDM, SendMessage
-from bot.core.message import Message
+from bot.core.message import Message, with_content
 from bot.core.refs import ChannelRef, CommunityRef, MessageRef
 
 log = logging.getLogger("engagebot.slack")
@@ -45,6 +46,7 @@ class Outbox:
 
     async def answer(self, reply: Reply, ws: Workspace, user: str, channel: str | None, response_url: str | None) -> None:
         """Answer a command or a click: through response_url, else chat.postEphemeral, else a DM."""
+        reply = replace(reply, message=await with_content(reply.message))  # a chart is drawn before anything is posted
         message = self.for_slack(reply.message)
         blocks, text = blocks_for(message, more=self.t(ws.community, "slack.more_blocks")), fallback_text(message)
         if response_url:
@@ -85,6 +87,8 @@ class Outbox:
 
     async def send(self, action: Action) -> MessageRef | None:
         """Post a message (thread replies, images by file upload) or a DM; Slack has no roles to grant."""
+        if isinstance(action, SendMessage | SendDM):  # a chart is drawn before anything is posted: text and image go out together
+            action = replace(action, message=await with_content(action.message))
         if isinstance(action, SendMessage):
             try:
                 return await self._post(action.channel, action.message, action.reply_to)

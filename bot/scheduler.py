@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core.clock import Clock, VirtualClock
+from bot.core.tasks import Running
 from storage.jobs import JobRuns
 
 log = logging.getLogger("engagebot.scheduler")
@@ -114,7 +115,7 @@ class Scheduler:
         self._next_fire: dict[str, tuple[JobSpec, datetime, datetime]] = {}  # virtual clock: spec, computed from, next fire
         self._first: tuple[datetime, datetime, list[JobSpec]] | None = None  # virtual clock: computed from, first fire, its jobs
         self._aps: AsyncIOScheduler | None = None
-        self._running: set[asyncio.Task[object]] = set()
+        self._running = Running()
         self.stop_grace = timedelta(seconds=30)
         """How long `stop()` lets running jobs finish before APScheduler cancels them."""
         self.started = False
@@ -171,10 +172,9 @@ class Scheduler:
         """Stop firing jobs, and let the running ones finish (up to `stop_grace`; a job cut short gives its period back)."""
         if self._aps is not None:
             self._aps.pause()  # no new runs while the running ones finish
-        running = self._running - {asyncio.current_task()}
-        if running:
-            log.info("waiting for %d running job(s) to finish", len(running))
-            await asyncio.wait(running, timeout=self.stop_grace.total_seconds())
+        if running := len(self._running.others()):
+            log.info("waiting for %d running job(s) to finish", running)
+            await self._running.finish(asyncio.get_running_loop().time() + self.stop_grace.total_seconds())
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
@@ -198,23 +198,18 @@ class Scheduler:
         if not await self.runs.claim(spec.scope, spec.id, period, self.clock.now()):
             return False
         log.info("running %s for %s%s", spec.key, period, " (caught up)" if caught_up else "")
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
-        try:
-            await spec.func(JobRun(scheduled_for=scheduled_for, period=period, caught_up=caught_up))
-        except Exception:
-            log.exception("job %s failed for period %s; it will be retried at the next start", spec.key, period)
-            await self.runs.release(spec.scope, spec.id, period)
-            return False
-        except asyncio.CancelledError:
-            # cut short (a shutdown that did not wait long enough): like a failure, the period is run again at the next start
-            log.warning("job %s was cancelled for period %s; it will be retried at the next start", spec.key, period)
-            await self.runs.release(spec.scope, spec.id, period)
-            raise
-        finally:
-            if task is not None:
-                self._running.discard(task)
+        with self._running.track():  # its period given back included
+            try:
+                await spec.func(JobRun(scheduled_for=scheduled_for, period=period, caught_up=caught_up))
+            except Exception:
+                log.exception("job %s failed for period %s; it will be retried at the next start", spec.key, period)
+                await self.runs.release(spec.scope, spec.id, period)
+                return False
+            except asyncio.CancelledError:
+                # cut short (a shutdown that did not wait long enough): like a failure, the period is run again at the next start
+                log.warning("job %s was cancelled for period %s; it will be retried at the next start", spec.key, period)
+                await self.runs.release(spec.scope, spec.id, period)
+                raise
         return True
 
     def due_after(self, after: datetime) -> tuple[datetime, list[JobSpec]] | None:

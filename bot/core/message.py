@@ -75,10 +75,6 @@ class Attachment:
         """The file's bytes (drawn now if they were not yet)."""
         return self.data if self.drawing is None else await self.drawing.content()
 
-    async def with_content(self) -> Attachment:
-        """This attachment with its bytes in `data` (what a platform upload reads)."""
-        return self if self.drawing is None else Attachment(self.filename, await self.content(), self.description)
-
 
 @dataclass(frozen=True, slots=True)
 class NativePoll:
@@ -127,9 +123,10 @@ class Message:
 
 async def with_content(message: Message) -> Message:
     """`message` with its image's bytes drawn: what an adapter calls before uploading it."""
-    if message.image is None or message.image.drawing is None:
+    image = message.image
+    if image is None or image.drawing is None:
         return message
-    return replace(message, image=await message.image.with_content())
+    return replace(message, image=Attachment(image.filename, await image.content(), image.description))
 
 
 def as_message(value: Message | str) -> Message:

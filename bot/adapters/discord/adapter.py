@@ -26,7 +26,7 @@ from bot.core.clock import Clock, RealClock
 from bot.core.events import Event
 from bot.core.message import with_content
 from bot.core.refs import MessageRef, Platform
-from bot.core.tasks import cancel_and_wait
+from bot.core.tasks import Running, cancel_and_wait
 from bot.i18n import Catalog
 
 log = logging.getLogger("engagebot.discord")
@@ -80,7 +80,7 @@ class DiscordAdapter:
         self.stop_grace = STOP_GRACE
         self.catalog = Catalog()
         self.client: discord.Client = new_client(config.discord.sharded)
-        self._busy: set[asyncio.Task[Any]] = set()  # discord.py's tasks running one of our handlers (it does not keep them)
+        self._busy = Running()  # discord.py's tasks running one of our handlers (it does not keep them)
         self.button_item = make_button_item(self._tracked(self._on_press))
         self.tree: app_commands.CommandTree[Any] | None = None
         self.gateway: asyncio.Task[None] | None = None
@@ -112,28 +112,17 @@ class DiscordAdapter:
         self.gateway = None
 
     async def _finish_running(self, deadline: float, *, warn: bool = True) -> None:
-        loop = asyncio.get_running_loop()
-        while running := self._busy - {asyncio.current_task()}:
-            left = deadline - loop.time()
-            if left <= 0:
-                if warn:
-                    log.warning("%d Discord event handler(s) still running after %.0f s: closing anyway", len(running), self.stop_grace)
-                return
-            await asyncio.wait(running, timeout=left)
+        left = await self._busy.finish(deadline)
+        if left and warn:
+            log.warning("%d Discord event handler(s) still running after %.0f s: closing anyway", left, self.stop_grace)
 
     def _tracked(self, handler: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
         """`handler`, with the task running it known to `stop()` while it runs."""
 
         @functools.wraps(handler)
         async def run(*args: P.args, **kwargs: P.kwargs) -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                self._busy.add(task)
-            try:
+            with self._busy.track():
                 await handler(*args, **kwargs)
-            finally:
-                if task is not None:
-                    self._busy.discard(task)
 
         return run
 

@@ -67,6 +67,7 @@ class Engagebot:
         self.communities: list[CommunityRef] = [c.ref for c in config.communities]
         self._buttons: list[tuple[str, ButtonHandler, str]] = []
         self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
+        self._states: OrderedDict[tuple[str, ...], bool] = OrderedDict()  # reactions: set or unset, last seen
         self.started = False
 
     # --- wiring ---------------------------------------------------------------------------
@@ -198,9 +199,26 @@ class Engagebot:
             self._seen.popitem(last=False)
         return True
 
+    def _changes_state(self, key: tuple[str, ...], on: bool) -> bool:
+        """Whether a set/unset event changes its state (a redelivery repeats the state it already set)."""
+        if self._states.get(key) is on:
+            return False
+        self._states[key] = on
+        self._states.move_to_end(key)
+        if len(self._states) > SEEN_EVENTS:
+            self._states.popitem(last=False)
+        return True
+
     async def dispatch(self, event: Event) -> None:
-        """Record an event and deliver it to the cogs (a redelivered event is ignored)."""
-        if not self._first_time((str(event.community), *event.dedupe_key)):
+        """Record an event and deliver it to the cogs (a redelivered event is ignored).
+
+        A reaction added, removed and added again is three events; the same addition delivered twice is one.
+        """
+        toggle = event.toggle
+        if toggle is not None:
+            if not self._changes_state((str(event.community), *toggle[0]), toggle[1]):
+                return
+        elif not self._first_time((str(event.community), *event.dedupe_key)):
             return
         try:
             await self.recorder.record(event)

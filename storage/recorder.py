@@ -12,9 +12,11 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, exists, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.events import (
@@ -93,7 +95,8 @@ class Recorder:
         self.flush_seconds = flush_seconds
         self.store_text = store_text
         self._rows: list[PendingRow] = []
-        self._removals: list[tuple[CommunityRef, str, datetime]] = []
+        # a removal remembers how many rows were queued before it: a reaction removed then given again is written in that order
+        self._removals: list[tuple[int, CommunityRef, str, datetime]] = []
         self._memberships: list[MemberJoined | MemberLeft] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -107,10 +110,18 @@ class Recorder:
             raise RuntimeError(f"unexpected parameter order {_positions(compiled)}")
         self._time_text = db.is_sqlite
         c = table.c
+        # a removed reaction keeps its row (KPIs read removal times) under a key of its own, `KEY#removal time`, so that
+        # the natural key is free again: the same reaction given again is a new row, a redelivered one still conflicts,
+        # and a history imported twice finds the removal already there (its replayed addition is dropped)
+        same = (c.community_id == bindparam("cid"), c.kind == InteractionKind.REACTION.value)
+        gone = table.alias("gone")
+        self._replayed = delete(table).where(
+            *same, c.external_id == bindparam("xid"), c.removed_at.is_(None),
+            exists().where(gone.c.community_id == bindparam("cid"), gone.c.kind == InteractionKind.REACTION.value, gone.c.external_id == bindparam("gone")),
+        )
         self._remove = (
-            update(table)
-            .where(c.community_id == bindparam("cid"), c.kind == InteractionKind.REACTION.value, c.external_id == bindparam("xid"), c.removed_at.is_(None))
-            .values(removed_at=bindparam("removed", type_=UTCDateTime()))
+            update(table).where(*same, c.external_id == bindparam("xid"), c.removed_at.is_(None))
+            .values(removed_at=bindparam("removed", type_=UTCDateTime()), external_id=bindparam("gone"))
         )
 
     @property
@@ -143,7 +154,7 @@ class Recorder:
             return
         self._rows.extend(self.rows_of(event))
         if isinstance(event, ReactionRemoved):
-            self._removals.append((event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
+            self._removals.append((len(self._rows), event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
         if len(self._rows) >= self.batch_size:
             await self._flush_or_keep()
 
@@ -205,14 +216,14 @@ class Recorder:
             try:
                 await self._write(rows, removals, memberships)
             except BaseException:  # a cancelled flush too (shutdown stops the flusher): written again later, idempotently
+                self._removals = removals + [(before + len(rows), c, x, at) for before, c, x, at in self._removals]
                 self._rows[:0] = rows
-                self._removals[:0] = removals
                 self._memberships[:0] = memberships
                 raise
             self.written += len(rows)
             return len(rows)
 
-    async def _write(self, rows: list[PendingRow], removals: list[tuple[CommunityRef, str, datetime]],
+    async def _write(self, rows: list[PendingRow], removals: list[tuple[int, CommunityRef, str, datetime]],
                      memberships: list[MemberJoined | MemberLeft]) -> None:
         d = self.directory
         # every community the rows name (their channels' and targets' too), resolved before the transaction
@@ -221,7 +232,7 @@ class Recorder:
         communities = ({r.community for r in rows}
                        | {c for r in rows if r.channel is not None and (c := r.channel.community) is not r.community}
                        | {c for r in rows if r.target is not None and (c := r.target.community) is not r.community}
-                       | {r[0] for r in removals} | {m.community for m in memberships})
+                       | {r[1] for r in removals} | {m.community for m in memberships})
         cids = {ref: await d.community_id(ref) for ref in communities}
         # one pass with the directory's cached ids; rows naming a member or channel not cached yet wait
         params: list[tuple[Any, ...] | None] = []
@@ -249,10 +260,16 @@ class Recorder:
                 mids, chids = await self._resolve(conn, cids, [rows[i] for i in later])
                 for i in later:
                     params[i] = self._params(rows[i], cids, mids, chids)
-            if params:
-                await conn.exec_driver_sql(self._insert_sql, params)
-            if removals:
-                await conn.execute(self._remove, [{"cid": cids[c], "xid": x, "removed": at} for c, x, at in removals])
+            written = 0
+            for before, group in groupby(removals, key=itemgetter(0)):  # rows and removals in the order they came
+                if before > written:
+                    await conn.exec_driver_sql(self._insert_sql, params[written:before])
+                    written = before
+                changes = [{"cid": cids[c], "xid": x, "removed": at, "gone": _removed_key(x, at)} for _, c, x, at in group]
+                await conn.execute(self._replayed, changes)
+                await conn.execute(self._remove, changes)
+            if len(params) > written:
+                await conn.exec_driver_sql(self._insert_sql, params[written:] if written else params)
             created: list[tuple[int, str, tuple[int, bool]]] = []
             for change in memberships:  # in the order they happened
                 joined, cid = isinstance(change, MemberJoined), cids[change.community]
@@ -339,3 +356,8 @@ def _positions(compiled: Any) -> tuple[str, ...]:
 
 def _reaction_key(message_id: str, member_id: str, emoji: str) -> str:
     return f"{message_id}:{member_id}:{emoji}"
+
+
+def _removed_key(key: str, removed_at: datetime) -> str:
+    """The key a reaction's row takes once removed: its natural key and the removal time (UTC, to the microsecond)."""
+    return f"{key}#{to_db_time(removed_at).isoformat(timespec='microseconds')}"

@@ -25,6 +25,14 @@ class Event:
         """A key that is the same for a redelivery of the same event."""
         raise NotImplementedError
 
+    @property
+    def toggle(self) -> tuple[tuple[str, ...], bool] | None:
+        """For a state that can be set, unset and set again (a reaction): its key and whether this event sets it.
+
+        A redelivery repeats the state it sets; a new event changes it. None for events that happen once.
+        """
+        return None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberJoined(Event):
@@ -93,6 +101,10 @@ class ReactionAdded(Event):
     def dedupe_key(self) -> tuple[str, ...]:
         return ("reaction", self.message.id, self.member.id, self.emoji)
 
+    @property
+    def toggle(self) -> tuple[tuple[str, ...], bool] | None:
+        return ("reaction", self.message.id, self.member.id, self.emoji), True
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionRemoved(Event):
@@ -109,6 +121,10 @@ class ReactionRemoved(Event):
     @property
     def dedupe_key(self) -> tuple[str, ...]:
         return ("reaction_removed", self.message.id, self.member.id, self.emoji, self.at.isoformat())
+
+    @property
+    def toggle(self) -> tuple[tuple[str, ...], bool] | None:
+        return ("reaction", self.message.id, self.member.id, self.emoji), False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

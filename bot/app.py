@@ -19,10 +19,11 @@ from bot.core.bus import EventBus
 from bot.core.clock import Clock, RealClock, VirtualClock
 from bot.core.events import ButtonPressed, CommandInvoked, Event, MemberJoined, MemberLeft, MessagePosted, PollVoted, ReactionAdded, ReactionRemoved
 from bot.core.message import Message, as_message
-from bot.core.refs import CommunityRef, MemberRef
+from bot.core.refs import CommunityRef, MemberRef, Platform
 from bot.i18n import LOCALES, Catalog
 from bot.messenger import Messenger
 from bot.scheduler import Scheduler
+from bot.staff import RoleLookup, Staff, configured, is_platform_id, resolve_staff
 from storage.db import Database
 from storage.directory import Directory
 from storage.jobs import JobRuns
@@ -65,6 +66,7 @@ class Engagebot:
         self.disabled: dict[str, str] = {}
         self.adapters: list[Adapter] = []
         self.communities: list[CommunityRef] = [c.ref for c in config.communities]
+        self.staff: dict[CommunityRef, Staff] = {}  # role ids of each community's animators and managers (bot/staff.py)
         self._buttons: list[tuple[str, ButtonHandler, str]] = []
         self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
         self._states: OrderedDict[tuple[str, ...], bool] = OrderedDict()  # reactions: set or unset, last seen
@@ -145,6 +147,7 @@ class Engagebot:
         self._check_commands()
         for adapter in self.adapters:
             await adapter.start(self)
+        await self._resolve_staff()
         for name, cog in list(self.cogs.items()):
             try:
                 await cog.start()
@@ -153,6 +156,32 @@ class Engagebot:
         await self.scheduler.start()
         self.started = True
         log.info("engagebot started: cogs %s, adapters %s", sorted(self.cogs), [a.platform.value for a in self.adapters])
+
+    async def _resolve_staff(self) -> None:
+        """Every served community's staff ids; a role given by name is looked up now, once (ConfigError if unknown or ambiguous)."""
+        for ref in self.communities:
+            lookup = self._role_lookup(ref)
+            if lookup is None and ref.platform in (Platform.DISCORD, Platform.SLACK):
+                continue  # no adapter serves it in this process (e.g. the console run of a Discord configuration)
+            index = next((i for i, c in enumerate(self.config.communities) if c.ref == ref), None)
+            where = f"{self.config.source}: communities.{index}" if index is not None else f"community {ref}"
+            self.staff[ref] = await resolve_staff(where, self.config.community(ref), lookup)
+
+    def _role_lookup(self, ref: CommunityRef) -> RoleLookup | None:
+        for adapter in self.adapters:
+            if adapter.platform == ref.platform:
+                found: RoleLookup | None = getattr(adapter, "roles_named", None)
+                return found
+        return None
+
+    def staff_of(self, ref: CommunityRef) -> Staff:
+        """The ids whose holders animate or manage a community (one first seen after start: its configured ids only)."""
+        staff = self.staff.get(ref)
+        if staff is None:
+            cc = self.config.community(ref)
+            ids = [frozenset(e for e in configured(cc, key) if is_platform_id(ref.platform, e)) for key in ("animator_roles", "manager_roles")]
+            staff = self.staff[ref] = Staff(*ids)
+        return staff
 
     def _check_commands(self) -> None:
         for command in self.commands.all():
@@ -239,8 +268,7 @@ class Engagebot:
 
     def access_of(self, invocation: CommandInvoked) -> Access:
         """The audiences the caller of a command belongs to."""
-        cc = self.config.community(invocation.community)
-        return caller_access(invocation.roles, invocation.is_admin, cc.animator_roles, cc.manager_roles)
+        return caller_access(invocation.roles, invocation.is_admin, self.staff_of(invocation.community))
 
     async def invoke(self, invocation: CommandInvoked) -> Reply:
         """Run a command with its permission enforced here, whatever the platform."""
@@ -294,8 +322,7 @@ class Engagebot:
     async def home(self, member: MemberRef, roles: frozenset[str] = frozenset(), is_admin: bool = False, locale: str | None = None) -> Message:
         """A member's home view (Slack App Home): what each cog has to say to them, by their access."""
         loc = self.locale_for(member.community, locale)
-        cc = self.config.community(member.community)
-        access = caller_access(roles, is_admin, cc.animator_roles, cc.manager_roles)
+        access = caller_access(roles, is_admin, self.staff_of(member.community))
         lines: list[str] = []
         for cog in list(self.cogs.values()):
             try:

@@ -11,6 +11,7 @@ from typing import Any
 from bot.core.events import CommandInvoked
 from bot.core.message import Message
 from bot.core.refs import MemberRef
+from bot.staff import Staff, caller_is
 
 
 class Access(IntFlag):
@@ -122,13 +123,13 @@ class CommandRegistry:
         return None
 
 
-def caller_access(roles: Iterable[str], is_admin: bool, animator_roles: Iterable[str], manager_roles: Iterable[str]) -> Access:
-    """The audiences a caller belongs to, from their roles and the community's configuration."""
-    roles = {r.casefold() for r in roles}
+def caller_access(roles: Iterable[str], is_admin: bool, staff: Staff) -> Access:
+    """The audiences a caller belongs to: administrators are staff, others by the ids of their roles (never names)."""
+    animates, manages = caller_is(staff, roles)
     access = Access.MEMBER
-    if is_admin or roles & {r.casefold() for r in animator_roles}:
+    if is_admin or animates:
         access |= Access.ANIMATOR
-    if is_admin or roles & {r.casefold() for r in manager_roles}:
+    if is_admin or manages:
         access |= Access.MANAGER
     return access
 

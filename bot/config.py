@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from bot.core.refs import CommunityRef, Platform
 
@@ -70,8 +70,10 @@ class CommunityConfig(Strict):
     name: str | None = None
     locale: Literal["en", "fr"] | None = None
     timezone: str | None = None
-    animator_roles: list[str] = Field(default_factory=lambda: ["animator", "animateur"])
-    manager_roles: list[str] = Field(default_factory=lambda: ["manager"])
+    # ids of roles, user groups or users (a name is looked up once at start: see bot/staff.py); none by default
+    # on Discord and Slack, where the server's or workspace's administrators are both animators and managers
+    animator_roles: list[str] | None = None
+    manager_roles: list[str] | None = None
     managers: list[str] = Field(default_factory=list)
     goals: list[str] = Field(default_factory=list)
     cogs: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -134,6 +136,12 @@ class Config(Strict):
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
     console: ConsoleSettings = ConsoleSettings()
+    _source: str = PrivateAttr(default="config")
+
+    @property
+    def source(self) -> str:
+        """Where the configuration was read from (the file, or "defaults"), for error lines."""
+        return self._source
 
     def community(self, ref: CommunityRef) -> CommunityConfig:
         """The configuration of a community; unknown ones get the defaults."""
@@ -179,6 +187,7 @@ def parse_config(data: dict[str, Any], source: str = "config") -> Config:
         config = Config.model_validate(data)
     except ValidationError as err:
         raise ConfigError(f"{source}: {describe_validation_error(err)}") from None
+    config._source = source
     seen: set[tuple[str, str]] = set()
     for i, c in enumerate(config.communities):
         if (c.platform, c.id) in seen:

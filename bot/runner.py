@@ -132,7 +132,11 @@ async def run_platforms(config: Config, adapters: list[object]) -> None:
         app.add_adapter(adapter)  # type: ignore[arg-type]
     stop = asyncio.Event()
     _on_signals(stop)
-    await app.start()
+    try:
+        await app.start()
+    except BaseException:  # e.g. a role name that matches no role: close the connections already open, then say why
+        await app.stop()
+        raise
     # a platform connection that ends for good (e.g. Discord's 4014 close) stops the bot
     watchers = [asyncio.create_task(a.wait_closed()) for a in adapters if hasattr(a, "wait_closed")]
     for watcher in watchers:

@@ -26,7 +26,8 @@ def discord_config(db_url: str, **discord: Any) -> Config:
     return parse_config({
         "bot": {"cogs": ["tests.discord.sample_cog"]},
         "database": {"url": db_url, "flush_seconds": 0.05},
-        "communities": [{"platform": "discord", "id": str(shim.GUILD_ID), "locale": "en", "timezone": "Europe/Paris"}],
+        # the animators' role by name: looked up once at start, then only its id counts
+        "communities": [{"platform": "discord", "id": str(shim.GUILD_ID), "locale": "en", "timezone": "Europe/Paris", "animator_roles": ["animator"]}],
         "discord": {"application_id": shim.APP_ID, **discord},
     }, "test")
 

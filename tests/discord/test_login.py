@@ -19,7 +19,7 @@ from bot.adapters.discord.client import intents
 from bot.app import Engagebot
 from bot.config import ConfigError, Secrets
 from tests.discord import shim
-from tests.discord.conftest import discord_config
+from tests.discord.conftest import COMMUNITY, discord_config
 
 TOKEN = "MTIz.good-token.never-in-logs"
 BOT_USER = {"id": str(shim.APP_ID), "username": "engagebot", "discriminator": "0", "global_name": None, "avatar": None, "bot": True}
@@ -31,6 +31,7 @@ class FakeDiscord:
 
     calls: list[tuple[str, str]] = field(default_factory=list)
     commands: dict[str, Any] = field(default_factory=dict)
+    roles: list[tuple[int, str]] = field(default_factory=lambda: [(shim.ANIMATOR_ROLE_ID, "animator"), (shim.STAFF_ROLE_ID, "Staff")])
     identify: dict[str, Any] | None = None
 
 
@@ -62,6 +63,19 @@ def stand_in(seen: FakeDiscord) -> web.Application:
         return answer([{**c, "id": str(900000000000001000 + i), "application_id": str(shim.APP_ID), "version": "1",
                                    "guild_id": request.match_info["guild"]} for i, c in enumerate(payload)])
 
+    async def guild(request: web.Request) -> web.Response:
+        seen.calls.append((request.method, request.path))
+        gid = request.match_info["guild"]
+        role = {"color": 0, "hoist": False, "icon": None, "unicode_emoji": None, "position": 0, "permissions": "0", "managed": False,
+                "mentionable": False, "flags": 0}
+        roles = [{**role, "id": gid, "name": "@everyone"}] + [{**role, "id": str(i), "name": n, "position": k + 1} for k, (i, n) in enumerate(seen.roles)]
+        return answer({"id": gid, "name": "Test server", "icon": None, "splash": None, "discovery_splash": None, "owner_id": "1",
+                       "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0, "default_message_notifications": 0,
+                       "explicit_content_filter": 0, "roles": roles, "emojis": [], "features": [], "mfa_level": 0, "application_id": None,
+                       "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None, "vanity_url_code": None,
+                       "description": None, "banner": None, "premium_tier": 0, "preferred_locale": "en-US", "public_updates_channel_id": None,
+                       "nsfw_level": 0, "premium_progress_bar_enabled": False, "stickers": []})
+
     async def gateway(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
@@ -76,6 +90,7 @@ def stand_in(seen: FakeDiscord) -> web.Application:
     app.router.add_get("/api/v10/users/@me", me)
     app.router.add_get("/api/v10/oauth2/applications/@me", application)
     app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", guild_commands)
+    app.router.add_get("/api/v10/guilds/{guild}", guild)
     app.router.add_get("/gateway", gateway)
     return app
 
@@ -108,6 +123,8 @@ async def test_the_bot_logs_in_syncs_commands_and_explains_a_4014_close_in_one_l
         assert ("GET", "/api/v10/users/@me") in fake_discord.calls
         synced = fake_discord.commands[str(shim.GUILD_ID)]
         assert {"kudos", "help"} <= {c["name"] for c in synced}
+        # the animators' role, configured by name, was looked up through the REST API before the gateway was ready
+        assert app.staff_of(COMMUNITY).animators == {str(shim.ANIMATOR_ROLE_ID)}
         await asyncio.wait_for(adapter.wait_closed(), timeout=10)
     finally:
         await app.stop()
@@ -128,3 +145,21 @@ async def test_a_wrong_token_stops_start_up_with_one_clear_line(fake_discord: Fa
         await app.start()
     await app.stop()
     assert "not-the-token" not in caplog.text
+
+
+@pytest.mark.parametrize(("roles", "message"), [
+    ([(shim.ANIMATOR_ROLE_ID, "Moderator")], "no role named 'animator' in discord:900000000000000001; give its id"),
+    ([(shim.ANIMATOR_ROLE_ID, "animator"), (shim.STAFF_ROLE_ID, "Animator")],
+     "2 roles are named 'animator' in discord:900000000000000001 (900000000000000202 (animator), 900000000000000201 (Animator))"),
+])
+async def test_a_role_name_that_matches_no_role_or_two_stops_start_up_with_one_line(fake_discord: FakeDiscord, db_url: str, roles: list[tuple[int, str]],
+                                                                                  message: str) -> None:
+    fake_discord.roles = roles
+    config = discord_config(db_url)
+    app = Engagebot(config)
+    app.add_adapter(build_discord_adapter(config, Secrets(discord_token=TOKEN)))
+    with pytest.raises(ConfigError) as raised:
+        await app.start()
+    await app.stop()
+    assert str(raised.value).startswith("test: communities.0.animator_roles: ") and message in str(raised.value)
+    assert "\n" not in str(raised.value)

@@ -25,7 +25,7 @@ from bot.core.actions import Action
 from bot.core.clock import Clock, RealClock
 from bot.core.events import Event
 from bot.core.message import with_content
-from bot.core.refs import MessageRef, Platform
+from bot.core.refs import CommunityRef, MessageRef, Platform
 from bot.core.tasks import Running, cancel_and_wait
 from bot.i18n import Catalog
 
@@ -187,6 +187,20 @@ class DiscordAdapter:
         missing = [c.id for c in self.config.communities if c.platform == Platform.DISCORD and c.id not in joined]
         if missing and self.client.application_id:
             log.warning("not a member of server(s) %s yet: invite the bot with %s", ", ".join(missing), invite_url(self.client.application_id))
+
+    async def roles_named(self, community: CommunityRef, name: str) -> list[tuple[str, str]]:
+        """The (id, name) of the server's roles called `name`, case aside (at start, to turn a configured name into its id)."""
+        if not community.id.isdigit():
+            return []
+        guild = self.client.get_guild(int(community.id))
+        if guild is None:  # not in the gateway's cache yet: Discord's REST API sends the server with its roles
+            try:
+                guild = await self.client.fetch_guild(int(community.id))
+            except discord.HTTPException as err:
+                raise ConfigError(f"cannot read the roles of Discord server {community.id} ({err.status}): is the bot a member? "
+                                  "Or give role ids instead of names") from None
+        wanted = name.casefold()
+        return [(str(r.id), r.name) for r in guild.roles if not r.is_default() and r.name.casefold() == wanted]
 
     def _app(self) -> AppPort:
         if self.app is None:

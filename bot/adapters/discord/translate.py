@@ -120,15 +120,13 @@ def _caller(interaction: discord.Interaction[Any], guild_id: int) -> tuple[Membe
     roles: set[str] = set()
     is_admin = interaction.permissions.manage_guild
     if isinstance(user, discord.Member):
-        for role in user.roles:
-            if not role.is_default():
-                roles.update((role.name, str(role.id)))
+        roles = {str(role.id) for role in user.roles if not role.is_default()}  # ids only: anyone may name a role "Manager"
         is_admin = is_admin or user.guild_permissions.manage_guild
     return member_ref(guild_id, user), frozenset(roles), is_admin
 
 
 def command_invoked(interaction: discord.Interaction[Any], name: str, options: dict[str, Any], at: datetime) -> CommandInvoked:
-    """A slash command: typed options, the caller's role names and ids, Manage Server as admin, their locale."""
+    """A slash command: typed options, the caller's role ids, Manage Server as admin, their locale."""
     guild_id = interaction.guild_id or 0
     member, roles, is_admin = _caller(interaction, guild_id)
     # answers go where the command was typed (a thread included)

@@ -25,11 +25,12 @@ from bot.adapters.slack.outbox import Outbox, api_error
 from bot.adapters.slack.people import People
 from bot.adapters.slack.translate import Workspace, button_of, event_of, member
 from bot.commands import Command, CommandError, Reply, convert_option
-from bot.config import SlackSettings
+from bot.config import ConfigError, SlackSettings
 from bot.core.actions import Action
 from bot.core.clock import Clock, RealClock
 from bot.core.events import CommandInvoked
 from bot.core.refs import ChannelRef, CommunityRef, MessageRef, Platform
+from bot.staff import is_platform_id
 
 log = logging.getLogger("engagebot.slack")
 
@@ -145,6 +146,7 @@ class SlackAdapter:
         self.team_id, self.bot_user_id = str(auth["team_id"]), str(auth["user_id"])
         if self.known_communities and self.team_id not in self.known_communities:
             log.warning("slack workspace %s is not in the configuration's communities: scheduled jobs will not run there", self.team_id)
+        await self._resolve_admin_group()
         if self.settings.mode == "http":
             await self._start_http()
             log.info("slack: workspace %s, HTTP mode on %s:%s%s", self.team_id, self.settings.host, self.port, self.settings.path)
@@ -152,6 +154,21 @@ class SlackAdapter:
             self._socket = AsyncSocketModeHandler(self.bolt, self.app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: workspace %s, Socket Mode connected", self.team_id)
+
+    async def _resolve_admin_group(self) -> None:
+        """`slack.admin_group` given by handle: its id, looked up once (an unknown or ambiguous handle stops start-up)."""
+        group = self.settings.admin_group
+        if not group or is_platform_id(Platform.SLACK, group):
+            return
+        found = await self.people.groups_named(group)
+        if len(found) != 1:
+            what = "no user group" if not found else f"{len(found)} user groups ({', '.join(i for i, _ in found)})"
+            raise ConfigError(f"slack.admin_group: {what} named {group!r} in workspace {self.team_id}: give the S… id of the group")
+        self.people.admin_group = found[0][0]
+
+    async def roles_named(self, community: CommunityRef, name: str) -> list[tuple[str, str]]:
+        """The (id, handle) of the workspace's user groups called `name` (at start, to turn a configured name into its id)."""
+        return await self.people.groups_named(name)
 
     async def _start_http(self) -> None:
         web_app = web.Application()

@@ -18,7 +18,7 @@ CACHE_SECONDS = 300.0
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """What the core needs to decide what a user may do: role names and the admin flag."""
+    """What the core needs to decide what a user may do: their user id and user-group ids (never names), and the admin flag."""
 
     user_id: str
     name: str | None = None
@@ -34,7 +34,7 @@ class People:
     def __init__(self, client: AsyncWebClient, admin_group: str | None = None, *, ttl: float = CACHE_SECONDS,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.client = client
-        self.admin_group = admin_group.lstrip("@").casefold() if admin_group else None
+        self.admin_group = admin_group  # a user group's id (S…): the adapter looks a configured handle up at start
         self.ttl = ttl
         self._now = monotonic
         self._users: dict[str, tuple[float, Caller]] = {}
@@ -42,7 +42,7 @@ class People:
         self._warned: set[str] = set()
 
     async def caller(self, user_id: str) -> Caller:
-        """The user's name, locale, roles (admin, owner, user group handles) and admin flag."""
+        """The user's name, locale, roles (their own id and their user groups' ids) and admin flag (admin, owner, admin group)."""
         cached = self._users.get(user_id)
         if cached and self._now() - cached[0] < self.ttl:
             return cached[1]
@@ -51,26 +51,28 @@ class People:
             user = (await self.client.users_info(user=user_id, include_locale=True)).get("user") or {}
         except SlackApiError as err:
             self._warn_once("users.info", err)
-        roles: set[str] = {user_id}  # so a configuration can name animators and managers by user id
-        if user.get("is_admin"):
-            roles.add("admin")
-        if user.get("is_owner") or user.get("is_primary_owner"):
-            roles.add("owner")
-        groups = [g for g in await self._user_groups() if user_id in (g.get("users") or ())]
-        names = {str(group[k]) for group in groups for k in ("handle", "name", "id") if group.get(k)}
-        roles |= names
-        in_admin_group = self.admin_group is not None and self.admin_group in {n.casefold() for n in names}
+        # ids only: any member may be able to create a user group called "animators"
+        groups = {str(g["id"]) for g in await self._user_groups() if g.get("id") and user_id in (g.get("users") or ())}
+        roles = {user_id} | groups  # so a configuration can name animators and managers by user id too
+        admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         profile = user.get("profile") or {}
         caller = Caller(
             user_id=user_id,
             name=profile.get("display_name") or user.get("real_name") or user.get("name") or None,
             locale=user.get("locale"),
             is_bot=bool(user.get("is_bot")),
-            is_admin=bool(roles & {"admin", "owner"}) or in_admin_group,
+            is_admin=admin or (self.admin_group is not None and self.admin_group in groups),
             roles=frozenset(roles),
         )
         self._users[user_id] = (self._now(), caller)
         return caller
+
+    async def groups_named(self, name: str) -> list[tuple[str, str]]:
+        """The (id, handle) of the user groups whose handle or name is `name`, case aside."""
+        wanted = name.lstrip("@").casefold()
+        self._groups = None  # a fresh list: this runs at start, to turn a configured name into an id
+        return [(str(g["id"]), str(g.get("handle") or g.get("name")))
+                for g in await self._user_groups() if g.get("id") and wanted in {str(g.get(k) or "").casefold() for k in ("handle", "name")}]
 
     async def _user_groups(self) -> list[dict[str, Any]]:
         if self._groups and self._now() - self._groups[0] < self.ttl:

@@ -278,7 +278,7 @@ class Engagebot:
         if invocation.interaction_id and not self._first_time(key):
             return Reply(Message(self.catalog.t(locale, "errors.duplicate")))
         try:
-            command, options = self._resolve_command(invocation)
+            command, options = await self._resolve_command(invocation)
         except CommandError as err:
             return Reply(Message(self.catalog.t(locale, err.key, **err.params)))
         try:
@@ -290,14 +290,19 @@ class Engagebot:
             return Reply(Message(self.catalog.t(locale, "errors.internal")))
         return result if isinstance(result, Reply) else Reply(as_message(result))
 
-    def _resolve_command(self, invocation: CommandInvoked) -> tuple[Command, dict[str, Any]]:
+    async def _resolve_command(self, invocation: CommandInvoked) -> tuple[Command, dict[str, Any]]:
         community = invocation.community
+        typed: dict[str, str] = {}  # members named by a bare word: checked against the directory below
 
         def resolve(text: str) -> MemberRef | None:
             text = text.strip()
             m = _MENTION.match(text)
             ident = m.group(1) if m else text.lstrip("@")
-            return MemberRef(community, ident) if ident else None
+            if not ident:
+                return None
+            if not m or community.platform in (Platform.CONSOLE, Platform.SIMULATION):  # only Discord and Slack vouch for a mention
+                typed[ident] = text
+            return MemberRef(community, ident)
 
         if invocation.name:
             command = self.commands.get(invocation.name)
@@ -317,7 +322,19 @@ class Engagebot:
                 options[opt.name] = convert_option(opt, invocation.options[opt.name], resolve)
             elif opt.required and opt.name not in options:
                 raise CommandError("errors.missing_option", option=opt.name, command=command.name)
+        for name, value in options.items():
+            if isinstance(value, MemberRef) and value.id in typed:
+                options[name] = await self._known_member(name, value, typed[value.id])
         return command, options
+
+    async def _known_member(self, option: str, ref: MemberRef, typed: str) -> MemberRef:
+        """A member named by a word must be one the community has seen: a word never creates a member (nor a KPI)."""
+        found = await self.directory.find_member(ref.community, ref.id)
+        if not found:
+            raise CommandError("errors.unknown_member", option=option, value=typed)
+        if len(found) > 1:
+            raise CommandError("errors.ambiguous_member", option=option, value=typed)
+        return found[0]
 
     async def home(self, member: MemberRef, roles: frozenset[str] = frozenset(), is_admin: bool = False, locale: str | None = None) -> Message:
         """A member's home view (Slack App Home): what each cog has to say to them, by their access."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
@@ -60,6 +60,18 @@ class Directory:
             mid, is_bot = await self._create_member(conn, cid, ref, seen_at)
         self._members[key] = (mid, is_bot)
         return mid
+
+    async def find_member(self, community: CommunityRef, word: str) -> list[MemberRef]:
+        """The members a word names, without creating any: its external id, else the members with that name (case aside)."""
+        cid = await self.community_id(community)
+        table = Member.__table__  # type: ignore[attr-defined]
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(
+                select(table.c.external_id, table.c.name, table.c.is_bot)
+                .where(table.c.community_id == cid, or_(table.c.external_id == word, func.lower(table.c.name) == word.lower()))
+            )).all()
+        exact = [r for r in rows if r.external_id == word]
+        return [MemberRef(community, r.external_id, r.name, bool(r.is_bot)) for r in (exact or rows)]
 
     async def _create_member(self, conn: AsyncConnection, cid: int, ref: MemberRef, seen_at: datetime) -> tuple[int, bool]:
         """Inside the caller's transaction: the member's (id, is bot), creating the row if needed."""

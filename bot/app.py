@@ -18,6 +18,7 @@ from bot.config import Config, ConfigError
 from bot.core.bus import EventBus
 from bot.core.clock import Clock, RealClock, VirtualClock
 from bot.core.events import ButtonPressed, CommandInvoked, Event, MemberJoined, MemberLeft, MessagePosted, PollVoted, ReactionAdded, ReactionRemoved
+from bot.core.markup import verbatim
 from bot.core.message import Message, as_message
 from bot.core.refs import CommunityRef, MemberRef, Platform
 from bot.i18n import LOCALES, Catalog
@@ -280,11 +281,11 @@ class Engagebot:
         try:
             command, options = await self._resolve_command(invocation)
         except CommandError as err:
-            return Reply(Message(self.catalog.t(locale, err.key, **err.params)))
+            return Reply(Message(self._error(locale, err)))
         try:
             result = await command.handler(replace(invocation, name=command.name, options=options, args=()))
         except CommandError as err:
-            return Reply(Message(self.catalog.t(locale, err.key, **err.params)))
+            return Reply(Message(self._error(locale, err)))
         except Exception:
             log.exception("command /%s failed for %s in %s", command.name, invocation.member.id, invocation.community)
             return Reply(Message(self.catalog.t(locale, "errors.internal")))
@@ -336,6 +337,10 @@ class Engagebot:
             raise CommandError("errors.ambiguous_member", option=option, value=typed)
         return found[0]
 
+    def _error(self, locale: str, err: CommandError) -> str:
+        """A user error's text; the values it echoes (what the caller typed) are shown as typed."""
+        return self.catalog.t(locale, err.key, **{k: verbatim(v) if isinstance(v, str) else v for k, v in err.params.items()})
+
     async def home(self, member: MemberRef, roles: frozenset[str] = frozenset(), is_admin: bool = False, locale: str | None = None) -> Message:
         """A member's home view (Slack App Home): what each cog has to say to them, by their access."""
         loc = self.locale_for(member.community, locale)
@@ -361,7 +366,7 @@ class Engagebot:
         try:
             return await handler(event)
         except CommandError as err:
-            return Reply(Message(self.catalog.t(locale, err.key, **err.params)))
+            return Reply(Message(self._error(locale, err)))
         except Exception:
             # the prefix only: a full custom_id next to the member could reveal an anonymous vote
             log.exception("button %s… of %s failed in %s", prefix, owner, event.community)

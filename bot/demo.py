@@ -20,6 +20,7 @@ from bot.app import Engagebot
 from bot.config import Config
 from bot.core.clock import VirtualClock
 from bot.core.events import Event
+from bot.core.markup import plain
 from bot.core.refs import CommunityRef, Platform
 from bot.demo_texts import DEMO_TEXTS, INTRODUCTIONS
 from bot.eventlog import EventLogWriter
@@ -335,7 +336,7 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
             lines = await cog.summary(DEMO)
             if lines:
                 out(f"\n{cog.name}:")
-                out("\n".join(f"  {line}" for line in lines))
+                out("\n".join(f"  {plain(line)}" for line in lines))
     finally:
         await app.stop()
         log.close()

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from bot.core.markup import plain
+
 
 class ButtonStyle(StrEnum):
     """How a button looks; adapters map these to their nearest style."""
@@ -99,9 +101,14 @@ class Message:
     footer: str | None = None
     native_poll: NativePoll | None = None
     mentions: tuple[str, ...] = field(default=())
+    """The members (platform ids) this message may ping, and the only ones: member text never adds one (see markup.py)."""
 
     def plain_text(self) -> str:
-        """A plain-text rendering (console, notifications, fallbacks)."""
+        """A plain-text rendering (console, simulation): members' texts as typed (see `markup.verbatim`)."""
+        return plain(self.marked_text())
+
+    def marked_text(self) -> str:
+        """The text of every part in one string, members' texts still marked (for an adapter to escape)."""
         parts: list[str] = []
         if self.title:
             parts.append(f"**{self.title}**")
@@ -119,6 +126,18 @@ class Message:
         if self.footer:
             parts.append(f"_{self.footer}_")
         return "\n".join(parts)
+
+
+def as_plain(message: Message) -> Message:
+    """The message as a plain-text platform shows it (console, simulation): members' texts as typed, no marks left."""
+    poll = message.native_poll
+    return replace(
+        message, body=plain(message.body), title=plain(message.title) if message.title else message.title,
+        footer=plain(message.footer) if message.footer else message.footer,
+        fields=tuple(Field(plain(f.name), plain(f.value), f.inline) for f in message.fields),
+        buttons=tuple(replace(b, label=plain(b.label)) for b in message.buttons),
+        native_poll=replace(poll, question=plain(poll.question), answers=tuple(plain(a) for a in poll.answers)) if poll else None,
+    )
 
 
 async def with_content(message: Message) -> Message:

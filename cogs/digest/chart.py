@@ -25,7 +25,7 @@ def render_chart(labels: Sequence[str], active: Sequence[int], posts: Sequence[i
     ax2.set_ylabel(active_label)
     ax2.set_ylim(bottom=0)
     ax.set_xticks(list(x), [label.split("-")[1] for label in labels], fontsize=8)
-    ax.set_title(title, fontsize=11)
+    ax.set_title(title.replace("$", r"\$"), fontsize=11)  # a community's name shown as typed (no mathtext)
     ax.spines[["top"]].set_visible(False)
     ax2.spines[["top"]].set_visible(False)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core import markup
+from bot.core.markup import verbatim
 from bot.core.message import Attachment, Field, Message
 from storage.kpi.goals import GoalResult
 from storage.kpi.keys import RATE_KEYS
@@ -15,6 +18,7 @@ from storage.kpi.report import KpiReport
 Translate = Callable[..., str]
 SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 MAX_NAMES = 10
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")  # what Markdown would read as markup in a member's name
 
 
 class Numbers:
@@ -85,7 +89,7 @@ def names(report: KpiReport, ids: Sequence[str], t: Translate) -> str:
     """Display names of listed members, at most ten."""
     if not ids:
         return str(t("line.nobody"))
-    shown = [report.name(m) for m in ids[:MAX_NAMES]]
+    shown = [verbatim(report.name(m)) for m in ids[:MAX_NAMES]]  # display names are the members' own text
     more = len(ids) - MAX_NAMES
     return ", ".join(shown) + (f" (+{more})" if more > 0 else "")
 
@@ -179,17 +183,22 @@ def key_figures_message(report: KpiReport, locale: str, t: Translate) -> Message
     return Message(body=body, title=t("key_figures_title", week=report.period.label))
 
 
+def _md_escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def markdown(message: Message) -> str:
-    """A Markdown rendering of a message (for `engagebot report --format markdown`)."""
+    """A Markdown rendering of a message (for `engagebot report --format markdown`); members' names shown as typed."""
     parts = []
     if message.title:
-        parts.append(f"# {message.title}")
+        parts.append(f"# {markup.render(message.title, _md_escape)}")
     if message.body:
-        parts.append(message.body)
+        parts.append(markup.render(message.body, _md_escape))
     for f in message.fields:
-        parts.append(f"## {f.name}\n\n" + "\n".join(f"- {line}" for line in f.value.splitlines()))
+        value = markup.render(f.value, _md_escape)
+        parts.append(f"## {markup.render(f.name, _md_escape)}\n\n" + "\n".join(f"- {line}" for line in value.splitlines()))
     if message.image:
         parts.append(f"![{message.image.description or ''}]({message.image.filename})")
     if message.footer:
-        parts.append(f"_{message.footer}_")
+        parts.append(f"_{markup.render(message.footer, _md_escape)}_")
     return "\n\n".join(parts) + "\n"

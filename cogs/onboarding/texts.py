@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.cog import CogContext
+from bot.core.markup import verbatim
 from bot.core.message import Button, ButtonStyle, Field, Message
 from bot.core.refs import CommunityRef, MemberRef
 from cogs.onboarding.settings import OnboardingSettings
@@ -61,7 +62,7 @@ class Texts:
             "welcome_channel": f"#{s.welcome_channel.lstrip('#')}",
         }
         if member is not None:
-            out["member"] = f"@{member.display}"
+            out["member"] = verbatim(f"@{member.display}")  # a display name is the member's own text
         out.update(extra)
         return out
 
@@ -119,11 +120,13 @@ class Texts:
 
     def buddy_for_newcomer(self, newcomer: MemberRef, buddy: MemberRef) -> Message:
         """The DM telling a newcomer who their buddy is."""
-        return Message(body=self.get("buddy_newcomer", newcomer, buddy=f"@{buddy.display}", newcomer=f"@{newcomer.display}"), mentions=(buddy.id,))
+        return Message(body=self.get("buddy_newcomer", newcomer, buddy=verbatim(f"@{buddy.display}"), newcomer=verbatim(f"@{newcomer.display}")),
+                       mentions=(buddy.id,))
 
     def buddy_for_buddy(self, buddy: MemberRef, newcomer: MemberRef) -> Message:
         """The DM asking a buddy to welcome a newcomer."""
-        return Message(body=self.get("buddy_buddy", buddy, buddy=f"@{buddy.display}", newcomer=f"@{newcomer.display}"), mentions=(newcomer.id,))
+        return Message(body=self.get("buddy_buddy", buddy, buddy=verbatim(f"@{buddy.display}"), newcomer=verbatim(f"@{newcomer.display}")),
+                       mentions=(newcomer.id,))
 
     def completed(self, member: MemberRef) -> Message:
         """The thanks sent once every step is passed, with an invitation to become a buddy."""

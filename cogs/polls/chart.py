@@ -6,6 +6,11 @@ import io
 import textwrap
 
 
+def as_typed(text: str) -> str:
+    """Text for matplotlib shown as typed: a `$` would start mathtext, and a question like "$\\foo{$" would fail the drawing."""
+    return text.replace("$", r"\$")
+
+
 def draw_bars(title: str, labels: list[str], counts: list[int], *, highlight: list[str] | None = None) -> bytes:
     """A horizontal bar chart of counts per answer, as PNG bytes (no pyplot: safe in a thread)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -18,10 +23,10 @@ def draw_bars(title: str, labels: list[str], counts: list[int], *, highlight: li
     positions = list(range(len(labels)))[::-1]
     colors = highlight or ["#4C72B0"] * len(labels)
     bars = ax.barh(positions, counts, color=colors)
-    ax.set_yticks(positions, [textwrap.shorten(label, 40, placeholder="…") for label in labels])
+    ax.set_yticks(positions, [as_typed(textwrap.shorten(label, 40, placeholder="…")) for label in labels])
     ax.bar_label(bars, labels=[str(c) for c in counts], padding=3)
     ax.set_xlim(0, max([*counts, 1]) * 1.15)
-    ax.set_title(textwrap.shorten(title, 70, placeholder="…"), loc="left", fontsize=11)
+    ax.set_title(as_typed(textwrap.shorten(title, 70, placeholder="…")), loc="left", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     ax.xaxis.set_visible(False)
     fig.tight_layout()

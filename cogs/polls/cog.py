@@ -7,11 +7,12 @@ from datetime import timedelta
 from bot.cog import Cog, CogContext, button, command, listen
 from bot.commands import Access, CommandError, Option, OptionType, Reply
 from bot.core.events import ButtonPressed, CommandInvoked, PollVoted, ReactionAdded, ReactionRemoved
+from bot.core.markup import verbatim
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef
 from cogs.polls.lifecycle import PollLifecycle
 from cogs.polls.model import KEYCAPS, SURVEY_KINDS, check_draft, parse_deadline, parse_options
-from cogs.polls.render import BUTTON_PREFIX, Texts, bound, label_of, results_message, score_line
+from cogs.polls.render import BUTTON_PREFIX, Texts, bound, results_message, score_line, shown
 from cogs.polls.settings import PollsSettings
 from cogs.polls.store import PollStore
 from cogs.polls.templates import SurveyTemplates
@@ -126,7 +127,7 @@ class Polls(Cog):
         t = self.texts(inv.locale or inv.community)
         if poll is None:
             return Reply(Message(t("errors.not_posted")))
-        created = t("created", id=poll.id, channel=channel.name or channel.id, closes=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+        created = t("created", id=poll.id, channel=verbatim(channel.name or channel.id), closes=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
         return Reply(Message("\n".join([created, *([t(note)] if note else [])])))
 
     @command("poll close", _d("Close a poll now and post its results", "Clore un sondage maintenant et publier ses résultats"),
@@ -165,7 +166,7 @@ class Polls(Cog):
             tally = await self.store.tally(poll.id)
             state = t("list_closed", at=(poll.closed_at or poll.closes_at).astimezone(tz).strftime("%Y-%m-%d %H:%M")) if poll.closed_at \
                 else t("list_open", at=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
-            lines.append(t("list_line", id=poll.id, kind=poll.kind, question=poll.question[:80], state=state, voters=t("voters", count=tally.voters)))
+            lines.append(t("list_line", id=poll.id, kind=poll.kind, question=verbatim(poll.question[:80]), state=state, voters=t("voters", count=tally.voters)))
         return Reply(Message("\n".join(lines) or t("list_empty"), title=t("list_title")))
 
     @command("poll answer", _d("Answer an open-feedback survey", "Répondre à une enquête à réponse libre"),
@@ -199,7 +200,7 @@ class Polls(Cog):
         if not value.lstrip("-").isdigit():
             raise CommandError("polls.errors.bad_value")
         ballot = await self.ballots.click(poll, event.member, int(value), now, event.message.channel if event.message else None)
-        chosen = ", ".join(label_of(poll, v) for v in ballot) or t("nothing_chosen")
+        chosen = ", ".join(shown(poll, v) for v in ballot) or t("nothing_chosen")
         key = "voted_anonymous" if poll.anonymous else "voted"
         return Reply(Message(t(key, choice=chosen)))
 
@@ -251,9 +252,9 @@ class Polls(Cog):
             headline = (score_line(poll, tally, t) or "").replace("**", "") or None
             if headline is None and poll.kind in (PollKind.SINGLE, PollKind.MULTIPLE) and tally.counts:
                 best = max(tally.counts, key=lambda v: (tally.counts[v], -v))
-                headline = t("summary_top", option=poll.options[best], votes=tally.counts[best])
+                headline = t("summary_top", option=verbatim(poll.options[best]), votes=tally.counts[best])
             state = t("summary_closed") if poll.closed_at else t("summary_open")
-            lines.append(t("summary_line", id=poll.id, question=poll.question, state=state, voters=t("voters", count=tally.voters), headline=headline or "—"))
+            lines.append(t("summary_line", id=poll.id, question=verbatim(poll.question), state=state, voters=t("voters", count=tally.voters), headline=headline or "—"))
         return lines
 
     async def home_lines(self, member: MemberRef, access: Access) -> list[str]:
@@ -269,7 +270,7 @@ class Polls(Cog):
             voter = await self.ballots.voter(poll, member, now)
             answered = bool(await self.store.values_of(poll.id, voter))
             key = "home_answered" if answered else "home_waiting"
-            lines.append(t(key, id=poll.id, question=poll.question, closes=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
+            lines.append(t(key, id=poll.id, question=verbatim(poll.question), closes=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
         return ([t("home_title")] + lines) if lines else []
 
     async def _member_row(self, member: MemberRef) -> int | None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.markup import verbatim
 from bot.core.message import Attachment, Button, ButtonStyle, Field, Message, NativePoll
 from cogs.polls import scores
 from cogs.polls.model import CHOICE_KINDS, KEYCAPS, SCALE_KINDS, scale_of
@@ -39,6 +40,11 @@ def label_of(poll: Poll, value: int) -> str:
     return str(value)
 
 
+def shown(poll: Poll, value: int) -> str:
+    """A value's label inside a message: an option an animator typed is shown as typed on every platform."""
+    return verbatim(label_of(poll, value))
+
+
 def is_survey(poll: Poll) -> bool:
     """Scales and open feedback are surveys; choice polls are polls."""
     return poll.kind not in CHOICE_KINDS
@@ -60,7 +66,7 @@ def poll_message(poll: Poll, t: Texts, tz: ZoneInfo, *, native_hours: int | None
     kind = PollKind(poll.kind)
     lines: list[str] = []
     if kind in CHOICE_KINDS and native_hours is None:
-        lines.extend(f"{KEYCAPS[i]} {option}" for i, option in enumerate(poll.options))
+        lines.extend(f"{KEYCAPS[i]} {verbatim(option)}" for i, option in enumerate(poll.options))
         lines.append("")
     how = {
         PollKind.SINGLE: "how_single", PollKind.MULTIPLE: "how_multiple", PollKind.NPS: "how_nps",
@@ -78,7 +84,7 @@ def poll_message(poll: Poll, t: Texts, tz: ZoneInfo, *, native_hours: int | None
     buttons: tuple[Button, ...] = ()
     native: NativePoll | None = None
     if native_hours is not None:
-        native = NativePoll(poll.question, tuple(poll.options), hours=native_hours, multiple=kind == PollKind.MULTIPLE, poll_id=str(poll.id))
+        native = NativePoll(verbatim(poll.question), tuple(verbatim(o) for o in poll.options), hours=native_hours, multiple=kind == PollKind.MULTIPLE, poll_id=str(poll.id))
     elif kind == PollKind.OPEN:
         buttons = (Button(t("answer_button"), custom_id(poll.id, "answer"), ButtonStyle.PRIMARY, "✍️"),)
     else:
@@ -88,7 +94,7 @@ def poll_message(poll: Poll, t: Texts, tz: ZoneInfo, *, native_hours: int | None
         )
     if poll.reveal == "live" and native is None:
         buttons += (Button(t("results_button"), custom_id(poll.id, "results"), ButtonStyle.SECONDARY, "📊"),)
-    title = t("survey_title" if is_survey(poll) else "poll_title", question=poll.question)
+    title = t("survey_title" if is_survey(poll) else "poll_title", question=verbatim(poll.question))
     return Message(body="\n".join(lines).strip(), title=title, fields=tuple(fields), buttons=buttons, native_poll=native,
                    footer=t("footer_open" if kind == PollKind.OPEN else "footer", id=poll.id))
 
@@ -101,10 +107,10 @@ def _bar(share: float, width: int = 12) -> str:
 def results_lines(poll: Poll, tally: Tally, t: Texts) -> list[str]:
     """The results as text: one line per answer with a bar, then the survey's score."""
     if poll.kind == PollKind.OPEN:
-        shown = [f"• {text}" for text in tally.texts[:MAX_TEXTS_SHOWN]]
+        answers = [f"• {verbatim(text)}" for text in tally.texts[:MAX_TEXTS_SHOWN]]
         if len(tally.texts) > MAX_TEXTS_SHOWN:
-            shown.append(t("more_answers", count=len(tally.texts) - MAX_TEXTS_SHOWN))
-        return shown or [t("no_answers")]
+            answers.append(t("more_answers", count=len(tally.texts) - MAX_TEXTS_SHOWN))
+        return answers or [t("no_answers")]
     if not tally.voters:
         return [t("no_votes")]
     lines = []
@@ -112,7 +118,7 @@ def results_lines(poll: Poll, tally: Tally, t: Texts) -> list[str]:
         n = tally.counts.get(v, 0)
         share = n / tally.voters
         prefix = f"{KEYCAPS[v]} " if poll.kind in CHOICE_KINDS else ""
-        lines.append(f"{prefix}{label_of(poll, v)} `{_bar(share)}` {n} ({share:.0%})")
+        lines.append(f"{prefix}{shown(poll, v)} `{_bar(share)}` {n} ({share:.0%})")
     score = score_line(poll, tally, t)
     if score:
         lines.extend(["", score])
@@ -139,7 +145,7 @@ def results_message(poll: Poll, tally: Tally, t: Texts, *, final: bool, chart: C
     body = "\n".join(results_lines(poll, tally, t))
     image = Attachment.drawn_later(f"poll-{poll.id}.png", chart, t("chart_description", question=poll.question)) if chart else None
     footer = t("results_footer", voters=t("voters", count=tally.voters)) + (" · " + t("anonymous_short") if poll.anonymous else "")
-    return Message(body=body[:4000], title=t(title_key, question=poll.question), image=image, footer=footer)
+    return Message(body=body[:4000], title=t(title_key, question=verbatim(poll.question)), image=image, footer=footer)
 
 
 def chart_series(poll: Poll, tally: Tally) -> tuple[list[str], list[int], list[str] | None]:

@@ -7,6 +7,7 @@ from datetime import datetime, time
 from bot.cog import command
 from bot.commands import Access, CommandError, Option, OptionType, Reply
 from bot.core.events import CommandInvoked
+from bot.core.markup import verbatim
 from bot.core.message import Message
 from bot.core.refs import CommunityRef, MemberRef
 from cogs.prompts.settings import parse_day
@@ -57,10 +58,10 @@ class WeeklyPrompts(WeeklyPromptEngine):
             if when is None:
                 return []
             choice = await self.next_choice(community, when.astimezone(self.timezone_of(community)).date())
-            return [self.ctx.t(community, "prompts.home_next", when=self._when(community, when), text=choice.text)]
+            return [self.ctx.t(community, "prompts.home_next", when=self._when(community, when), text=verbatim(choice.text))]
         cid = await self.ctx.directory.community_id(community)
         sent = [p for p in await self.store.posts(cid) if p.status == "sent"]
-        return [self.ctx.t(community, "prompts.home_current", text=sent[-1].text)] if sent else []
+        return [self.ctx.t(community, "prompts.home_current", text=verbatim(sent[-1].text))] if sent else []
 
     # --- commands -------------------------------------------------------------------------
     @command("prompt add", {"en": "Queue a question for an upcoming weekly prompt", "fr": "Mettre une question en file pour une prochaine question de la semaine"},
@@ -105,7 +106,7 @@ class WeeklyPrompts(WeeklyPromptEngine):
         cid = await self.ctx.directory.community_id(inv.community)
         await self.store.use(cid, choice, self.ctx.clock.now(), skipped=True)
         _, after = await self._coming(inv.community)
-        return Reply(Message(self._t(inv, "prompts.skipped", skipped=choice.text, next=after.text, when=self._when(inv.community, when))))
+        return Reply(Message(self._t(inv, "prompts.skipped", skipped=verbatim(choice.text), next=verbatim(after.text), when=self._when(inv.community, when))))
 
     @command("prompt preview", {"en": "See the next weekly prompt before it goes out", "fr": "Voir la prochaine question avant sa publication"},
              access=Access.ANIMATOR)
@@ -117,7 +118,8 @@ class WeeklyPrompts(WeeklyPromptEngine):
             return Reply(Message(self._t(inv, "prompts.off")))
         choice = await self.next_choice(inv.community, when.astimezone(self.timezone_of(inv.community)).date())
         source = self._t(inv, f"prompts.source_{choice.source}", pack=choice.pack or "", theme=choice.theme or "")
-        lines = [self._t(inv, "prompts.preview", when=self._when(inv.community, when), channel=channel.name or channel.id, source=source), "", f"> {choice.text}"]
+        lines = [self._t(inv, "prompts.preview", when=self._when(inv.community, when), channel=channel.name or channel.id, source=source), "",
+                 f"> {verbatim(choice.text)}"]
         if choice.restarted:
             lines += ["", self._t(inv, "prompts.restart_ahead")]
         return Reply(Message("\n".join(lines), title=self._t(inv, "prompts.preview_title")))
@@ -130,12 +132,12 @@ class WeeklyPrompts(WeeklyPromptEngine):
         lines = []
         for q in await self.store.queued(cid):
             if q.for_date is not None:
-                lines.append(self._t(inv, "prompts.queue_dated", date=q.for_date, text=q.text))
+                lines.append(self._t(inv, "prompts.queue_dated", date=q.for_date, text=verbatim(q.text)))
         position = 0
         for q in await self.store.queued(cid):
             if q.for_date is None:
                 position += 1
-                lines.append(self._t(inv, "prompts.queue_item", position=position, text=q.text))
+                lines.append(self._t(inv, "prompts.queue_item", position=position, text=verbatim(q.text)))
         if not lines:
             lines.append(self._t(inv, "prompts.queue_empty"))
         pack = self.pack_for(inv.community)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.cog import Cog, CogContext, listen
 from bot.config import ConfigError
 from bot.core.events import MessagePosted
+from bot.core.markup import verbatim
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Platform
 from bot.packs import Pack, Packs, builtin_packs, find_pack, load_packs, merge_packs, pack_names
@@ -137,7 +138,7 @@ class WeeklyPromptEngine(Cog):
     def render(self, community: CommunityRef, choice: Choice) -> Message:
         """The prompt as members see it."""
         t = partial(self.ctx.t, community)
-        body = choice.text
+        body = verbatim(choice.text)  # an animator's words, from the queue or a pack they edit: shown as typed
         if choice.restarted:
             body += "\n\n" + t("prompts.restarted", count=len(self.pack_for(community).prompts))
         return Message(body=body, title=t("prompts.title"), footer=t("prompts.footer"))
@@ -199,7 +200,7 @@ class WeeklyPromptEngine(Cog):
         for s in stats:
             text = s.text if len(s.text) <= 70 else s.text[:69] + "…"
             lines.append(self.ctx.t(community, "prompts.summary_line", date=f"{s.posted_at.astimezone(tz):%Y-%m-%d %H:%M}",
-                                    text=text, answers=self.ctx.t(community, "prompts.summary_answers", count=s.answers),
+                                    text=verbatim(text), answers=self.ctx.t(community, "prompts.summary_answers", count=s.answers),
                                     answerers=self.ctx.t(community, "prompts.summary_answerers", count=s.answerers)))
         waiting = len(await self.store.queued(cid))
         if waiting:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.adapters.base import Capability
 from bot.cog import CogContext
 from bot.core.actions import GrantRole, RemoveRole
+from bot.core.markup import verbatim
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from cogs.recognition.settings import BadgeRule, Settings
@@ -24,8 +25,8 @@ class Announcer:
     async def badge(self, community: CommunityRef, settings: Settings, member: MemberRef, rule: BadgeRule, *, reason: str | None = None) -> None:
         """Announce a new badge publicly and to its holder, and grant its role."""
         t, locale = self.ctx.t, self.ctx.locale(community)
-        params = {"member": member.display, "emoji": rule.emoji, "badge": rule.title(locale), "description": rule.explain(locale)}
-        why = "\n" + t(community, "recognition.badge.reason", reason=reason) if reason else ""
+        params = {"member": verbatim(member.display), "emoji": rule.emoji, "badge": rule.title(locale), "description": rule.explain(locale)}
+        why = "\n" + t(community, "recognition.badge.reason", reason=verbatim(reason)) if reason else ""
         channel = self.channel(community, settings)
         if channel is not None and rule.announce:
             await self.ctx.messenger.say(channel, Message(title=t(community, "recognition.badge.title"), body=t(community, "recognition.badge.announce", **params) + why))
@@ -40,7 +41,7 @@ class Announcer:
         locale = self.ctx.locale(community)
         body = self.ctx.t(community, "recognition.badge.revoked_dm", emoji=rule.emoji, badge=rule.title(locale))
         if reason:
-            body += "\n" + self.ctx.t(community, "recognition.badge.reason", reason=reason)
+            body += "\n" + self.ctx.t(community, "recognition.badge.reason", reason=verbatim(reason))
         await self.ctx.messenger.dm(member, Message(body))
         if rule.role and self.ctx.messenger.can(community, Capability.ROLES):
             await self.ctx.messenger.send(RemoveRole(member, rule.role))
@@ -49,7 +50,7 @@ class Announcer:
         """Announce a new level and grant the roles of every level crossed."""
         channel = self.channel(community, settings)
         if settings.levels.announce and channel is not None:
-            await self.ctx.messenger.say(channel, Message(self.ctx.t(community, "recognition.level.announce", member=member.display, level=level)))
+            await self.ctx.messenger.say(channel, Message(self.ctx.t(community, "recognition.level.announce", member=verbatim(member.display), level=level)))
         for reached in range(before + 1, level + 1):
             role = settings.levels.roles.get(reached)
             if role:

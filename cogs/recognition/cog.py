@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.cog import command
 from bot.commands import Access, CommandError, Option, OptionType, Reply
 from bot.core.events import CommandInvoked
+from bot.core.markup import verbatim
 from bot.core.message import Attachment, Message
 from bot.core.refs import CommunityRef, MemberRef
 from cogs.recognition.core import RecognitionCore
@@ -118,13 +119,14 @@ class Recognition(RecognitionCore):
         reason = self.reason(inv)
         kudos_id = await self.store.add_kudos(cid, giver.id, receiver.id, reason, inv.at)
         await self.give_points(community, NewEntry(receiver.id, KUDOS_KIND, f"kudos:{kudos_id}", inv.at, giver.id))
-        params = {"giver": inv.member.display if inv.member.name else giver.display, "receiver": receiver.display, "reason": reason or ""}
+        params = {"giver": verbatim(inv.member.display if inv.member.name else giver.display), "receiver": verbatim(receiver.display),
+                  "reason": verbatim(reason or "")}
         key = "recognition.kudos.public" if reason else "recognition.kudos.public_plain"
         if settings.dm:
             dm_key = "recognition.kudos.dm" if reason else "recognition.kudos.dm_plain"
             await self.ctx.messenger.dm(MemberRef(community, receiver.external_id, receiver.name), Message(self.ctx.t(community, dm_key, **params)))
         await self.ctx.messenger.say(inv.channel, Message(self.ctx.t(community, key, **params)))
-        return Reply(Message(self.ctx.t(locale, "recognition.kudos.sent", receiver=receiver.display)))
+        return Reply(Message(self.ctx.t(locale, "recognition.kudos.sent", receiver=verbatim(receiver.display))))
 
     # --- animators' commands --------------------------------------------------------
     @command("badge award", {"en": "Award a badge by hand, with a reason", "fr": "Décerner un badge à la main, avec une raison"},
@@ -139,7 +141,7 @@ class Recognition(RecognitionCore):
             return Reply(Message(self.ctx.t(locale, "recognition.award.bot")))
         _, info = await self.member_info(inv, target)
         _, animator = await self.member_info(inv)
-        params = {"member": info.display, "emoji": rule.emoji, "badge": rule.title(locale)}
+        params = {"member": verbatim(info.display), "emoji": rule.emoji, "badge": rule.title(locale)}
         if not await self.award(inv.community, cid, info.id, rule, inv.at, by=animator.id, reason=self.reason(inv)):
             return Reply(Message(self.ctx.t(locale, "recognition.award.already", **params)))
         self.ctx.log.info("%s awarded %s to %s by hand", inv.member.id, rule.id, info.external_id)
@@ -153,7 +155,7 @@ class Recognition(RecognitionCore):
         target: MemberRef = inv.options["member"]
         cid, animator = await self.member_info(inv)
         info = await self.store.member(cid, target.id)
-        params = {"member": info.display if info else target.display, "emoji": rule.emoji, "badge": rule.title(locale)}
+        params = {"member": verbatim(info.display if info else target.display), "emoji": rule.emoji, "badge": rule.title(locale)}
         reason = self.reason(inv)
         if info is None or not await self.store.revoke(info.id, rule.id, inv.at, by=animator.id, reason=reason):
             return Reply(Message(self.ctx.t(locale, "recognition.revoke.not_held", **params)))
@@ -231,7 +233,8 @@ class Recognition(RecognitionCore):
         lines = [t(community, "recognition.summary.badges", count=len(awards), detail=", ".join(f"{b} {n}" for b, n in sorted(by_badge.items())) or "—")]
         manual = [a for a in awards if a.manual]
         for a in manual:
-            lines.append(t(community, "recognition.summary.manual", member=a.member.display, badge=a.badge, by=a.awarded_by or "?", reason=a.reason or "—"))
+            lines.append(t(community, "recognition.summary.manual", member=verbatim(a.member.display), badge=a.badge, by=verbatim(a.awarded_by or "?"),
+                           reason=verbatim(a.reason or "—")))
         tally = await kudos_in_period(self.ctx.db, cid, datetime(2000, 1, 1, tzinfo=UTC), self.ctx.clock.now() + timedelta(seconds=1))
         lines.append(t(community, "recognition.summary.kudos", count=tally.total, top=", ".join(f"{tally.names[m]} ({n})" for m, n in tally.top_receivers()) or "—"))
         tz = self.tz(community)

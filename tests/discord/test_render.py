@@ -30,7 +30,10 @@ def embed_size(embed: discord.Embed) -> int:
 
 def test_a_plain_message_is_plain_content() -> None:
     out = render(Message(body="Hello!"), ITEM)
-    assert out.kwargs() == {"content": "Hello!"}
+    kwargs = out.kwargs()
+    mentions = kwargs.pop("allowed_mentions")
+    assert kwargs == {"content": "Hello!"}
+    assert mentions.to_dict() == {"parse": [], "users": []} and not mentions.replied_user  # it may ping nobody
 
 
 def test_a_long_digest_is_split_into_embeds_within_every_limit() -> None:

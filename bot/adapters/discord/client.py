@@ -31,8 +31,8 @@ def intents() -> discord.Intents:
 
 
 def new_client(sharded: bool) -> discord.Client:
-    """A client (AutoShardedClient when configured) that never pings @everyone or roles."""
-    mentions = discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=True)
+    """A client (AutoShardedClient when configured) that pings nobody unless a message declares whom (render.allowed_mentions)."""
+    mentions = discord.AllowedMentions.none()
     if sharded:
         return discord.AutoShardedClient(intents=intents(), allowed_mentions=mentions)
     return discord.Client(intents=intents(), allowed_mentions=mentions)

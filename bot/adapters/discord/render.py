@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 import discord
 
-from bot.core.message import ButtonStyle, Message, NativePoll
+from bot.core import markup
+from bot.core.message import ButtonStyle, Field, Message, NativePoll
 
 log = logging.getLogger("engagebot.discord")
 
@@ -45,6 +46,22 @@ _STYLES = {
 }
 
 
+def escape(text: str) -> str:
+    """A member's text as typed on Discord: its Markdown shown, its @everyone / @here / <@…> mentions unable to render or ping."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def for_discord(text: str) -> str:
+    """The bot's Markdown as is, members' texts (`markup.verbatim`) escaped."""
+    return markup.render(text, escape)
+
+
+def allowed_mentions(message: Message) -> discord.AllowedMentions:
+    """Exactly the members the message declares may be pinged: never @everyone, @here, a role, or whoever a member's text names."""
+    return discord.AllowedMentions(everyone=False, roles=False, replied_user=False,
+                                   users=[discord.Object(id=int(m)) for m in message.mentions if m.isdigit()])
+
+
 def truncate(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, ending with an ellipsis when it was cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
@@ -77,6 +94,7 @@ class Rendered:
     view: discord.ui.View | None = None
     files: list[discord.File] = field(default_factory=list)
     poll: discord.Poll | None = None
+    allowed_mentions: discord.AllowedMentions | None = None
 
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `send`, leaving out what is absent (discord.py wants MISSING, not None)."""
@@ -91,6 +109,8 @@ class Rendered:
             out["files"] = self.files
         if self.poll is not None:
             out["poll"] = self.poll
+        if self.allowed_mentions is not None:
+            out["allowed_mentions"] = self.allowed_mentions
         return out
 
 
@@ -174,15 +194,22 @@ def render_poll(poll: NativePoll) -> discord.Poll:
     if len(poll.answers) > POLL_ANSWERS_MAX:
         log.warning("poll %r has %d answers; Discord polls take %d", poll.question, len(poll.answers), POLL_ANSWERS_MAX)
     hours = min(max(int(poll.hours), 1), POLL_HOURS_MAX)
-    native = discord.Poll(question=truncate(poll.question, POLL_QUESTION_MAX), duration=timedelta(hours=hours), multiple=poll.multiple)
+    # Discord shows a poll's texts as typed (no Markdown, no mentions): members' texts need no escaping there
+    native = discord.Poll(question=truncate(markup.plain(poll.question), POLL_QUESTION_MAX), duration=timedelta(hours=hours), multiple=poll.multiple)
     for answer in poll.answers[:POLL_ANSWERS_MAX]:
-        native.add_answer(text=truncate(answer, POLL_ANSWER_MAX))
+        native.add_answer(text=truncate(markup.plain(answer), POLL_ANSWER_MAX))
     return native
 
 
 def render(message: Message, button_item: ButtonFactory) -> Rendered:
-    """Everything Discord needs to show a neutral message."""
-    out = Rendered()
+    """Everything Discord needs to show a neutral message: members' texts escaped, only the declared mentions able to ping."""
+    message = replace(
+        message, body=for_discord(message.body), title=markup.plain(message.title) if message.title else None,
+        footer=markup.plain(message.footer) if message.footer else None,
+        fields=tuple(Field(for_discord(f.name), for_discord(f.value), f.inline) for f in message.fields),
+        buttons=tuple(replace(b, label=markup.plain(b.label)) for b in message.buttons),
+    )
+    out = Rendered(allowed_mentions=allowed_mentions(message))
     mentions = " ".join(f"<@{m}>" for m in message.mentions)
     rich = bool(message.title or message.fields or message.footer or message.image) or len(message.body) > CONTENT_MAX
     if message.native_poll is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.adapters.base import AppPort, Capability
@@ -20,7 +20,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.core.message import Message
+from bot.core.message import Message, as_plain
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 
 
@@ -95,6 +95,8 @@ class SimulationAdapter:
         target = action.channel.id if isinstance(action, SendMessage) else action.member.id if isinstance(action, SendDM) else None
         if target in self.unreachable:
             raise SimulationError(f"sending to {target} failed (the platform answered with an error)")
+        if isinstance(action, SendMessage | SendDM):  # a plain-text platform: members see their texts as typed
+            action = replace(action, message=as_plain(action.message))
         if isinstance(action, SendMessage):
             ref = self._new_ref(action.channel, thread=action.reply_to.id if action.reply_to else None)
             self.messages[ref.id] = Posted(ref, None, action.message.plain_text(), action.message)
@@ -226,6 +228,7 @@ class SimulationAdapter:
         member = self.member(member_id)
         reply = await self._app().press(ButtonPressed(custom_id=chosen.custom_id, member=member, message=posted.ref, at=self.clock.now()))
         if reply is not None:
+            reply = replace(reply, message=as_plain(reply.message))
             self._private(member, reply)
         return reply
 
@@ -237,6 +240,7 @@ class SimulationAdapter:
             roles=frozenset(self.roles.get(member_id, set())), is_admin=member_id in self.admins, at=self.clock.now(),
         )
         reply = await self._app().invoke(invocation)
+        reply = replace(reply, message=as_plain(reply.message))
         self._private(member, reply)
         return reply
 

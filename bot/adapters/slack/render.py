@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
+from bot.core import markup
 from bot.core.message import Button, ButtonStyle, Field, Message
 
 Block = dict[str, Any]
@@ -35,12 +36,21 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def mrkdwn(markdown: str) -> str:
-    """Common Markdown (`**bold**`, `[text](url)`, `# heading`, `~~strike~~`) as Slack mrkdwn."""
+def escape(text: str) -> str:
+    """A member's text as typed on Slack: `& < >` escaped, so `<!channel>` or `<@U…>` stays text and pings nobody."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _convert(markdown: str) -> str:
     text = _HEADING.sub(r"**\1**", markdown)
     text = _LINK.sub(r"<\2|\1>", text)
     text = _BOLD.sub(r"*\1*", text)
     return _STRIKE.sub(r"~\1~", text)
+
+
+def mrkdwn(markdown: str) -> str:
+    """Common Markdown (`**bold**`, `[text](url)`, `# heading`, `~~strike~~`) as Slack mrkdwn; members' texts escaped."""
+    return markup.render(markdown, escape, _convert)
 
 
 def chunks(text: str, limit: int) -> list[str]:
@@ -66,7 +76,7 @@ def section(text: str) -> Block:
 
 def button_element(button: Button, action_id: str) -> Block:
     """A Block Kit button; its value carries the neutral custom_id."""
-    label = f"{button.emoji} {button.label}" if button.emoji else button.label or button.custom_id
+    label = markup.plain(f"{button.emoji} {button.label}" if button.emoji else button.label or button.custom_id)
     element: Block = {
         "type": "button",
         "text": {"type": "plain_text", "text": clip(label, BUTTON_TEXT), "emoji": True},
@@ -97,16 +107,16 @@ def blocks_for(message: Message, limit: int = MESSAGE_BLOCKS, more: str = "…")
     """The blocks of a message: header, body sections, fields, poll answers, buttons, footer."""
     blocks: list[Block] = []
     if message.title:
-        blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(message.title, HEADER_TEXT), "emoji": True}})
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(markup.plain(message.title), HEADER_TEXT), "emoji": True}})
     body = " ".join(p for p in (mention_line(message), mrkdwn(message.body)) if p)
     if body:
         blocks.extend(section(piece) for piece in chunks(body, SECTION_TEXT))
-    fields = [{"type": "mrkdwn", "text": clip(f"*{f.name}*\n{mrkdwn(f.value)}", FIELD_TEXT)} for f in message.fields]
+    fields = [{"type": "mrkdwn", "text": clip(mrkdwn(f"**{f.name}**\n{f.value}"), FIELD_TEXT)} for f in message.fields]
     blocks.extend({"type": "section", "fields": fields[i : i + FIELDS_PER_SECTION]} for i in range(0, len(fields), FIELDS_PER_SECTION))
     if message.native_poll and not message.buttons:
         poll = message.native_poll
-        lines = [f"*{poll.question}*", *(f"{i + 1}. {a}" for i, a in enumerate(poll.answers))]
-        blocks.extend(section(piece) for piece in chunks("\n".join(lines), SECTION_TEXT))
+        lines = [f"**{poll.question}**", *(f"{i + 1}. {a}" for i, a in enumerate(poll.answers))]
+        blocks.extend(section(piece) for piece in chunks(mrkdwn("\n".join(lines)), SECTION_TEXT))
     tail: list[Block] = action_blocks(message.buttons)
     if message.footer:
         tail.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(mrkdwn(message.footer), SECTION_TEXT)}]})
@@ -124,7 +134,7 @@ def mention_line(message: Message) -> str:
 
 def fallback_text(message: Message) -> str:
     """The notification / accessibility text of a message."""
-    text = " ".join(p for p in (mention_line(message), mrkdwn(message.plain_text())) if p)
+    text = " ".join(p for p in (mention_line(message), mrkdwn(message.marked_text())) if p)
     return clip(text, FALLBACK_TEXT) or " "
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from bot.commands import Command, Reply
@@ -11,6 +12,8 @@ from storage.privacy import describe_member, erase_member
 
 if TYPE_CHECKING:
     from bot.app import Engagebot
+
+log = logging.getLogger("engagebot.privacy")
 
 ERASE_BUTTON = "privacy:erase"
 
@@ -46,19 +49,26 @@ class Builtins:
         return Reply(Message(self._t(inv, "ping.pong")))
 
     async def mydata(self, inv: CommandInvoked) -> Reply:
-        """Tell a member what is stored about them."""
+        """Tell a member what is stored about them: every table's rows, then each cog's own words."""
+        await self.app.recorder.flush()
         data = await describe_member(self.app.db, inv.member)
         if data is None:
             return Reply(Message(self._t(inv, "privacy.nothing")))
         counts = ", ".join(f"{k}: {n}" for k, n in sorted(data.interactions.items())) or "—"
+        tables = ", ".join(f"{self._table(inv, name)} {n}" for name, n in sorted(data.tables.items()))
         lines = [
             self._t(inv, "privacy.joined", date=data.joined_at.date().isoformat() if data.joined_at else "—"),
             self._t(inv, "privacy.counts", counts=counts),
             self._t(inv, "privacy.text", count=data.text_stored),
+            self._t(inv, "privacy.rows", tables=tables),
         ]
         for cog in self.app.cogs.values():
             lines.extend(await cog.describe_member(inv.member))
         return Reply(Message(title=self._t(inv, "privacy.title"), body="\n".join(lines)))
+
+    def _table(self, inv: CommandInvoked, name: str) -> str:
+        key = f"privacy.table.{name}"
+        return self._t(inv, key) if self.app.catalog.has(key, inv.locale or "en") else name
 
     async def forgetme(self, inv: CommandInvoked) -> Reply:
         """Ask the member to confirm the erasure with a button."""
@@ -66,11 +76,19 @@ class Builtins:
         return Reply(Message(self._t(inv, "privacy.confirm"), buttons=(button,)))
 
     async def erase(self, event: ButtonPressed) -> Reply:
-        """Erase everything stored about the member who pressed the button."""
+        """Erase everything stored about the member who pressed the button, in one transaction (all of it, or nothing)."""
+        locale = self.app.locale_for(event.community)
         await self.app.recorder.flush()
-        for cog in self.app.cogs.values():
-            await cog.forget_member(event.member)
-        await erase_member(self.app.db, event.member)
+        for cog in self.app.cogs.values():  # what the cogs keep in memory; a failure here erases nothing less
+            try:
+                await cog.forget_member(event.member)
+            except Exception:
+                log.exception("cog %s could not forget a member from memory", cog.name)
+        try:
+            await erase_member(self.app.db, event.member)
+        except Exception:
+            log.exception("erasing a member failed in %s (rolled back)", event.community)
+            return Reply(Message(self._t(locale, "privacy.failed")))
         cid = await self.app.directory.community_id(event.community)
         self.app.directory.forget_member(cid, event.member.id)
-        return Reply(Message(self._t(self.app.locale_for(event.community), "privacy.erased")))
+        return Reply(Message(self._t(locale, "privacy.erased")))

@@ -170,10 +170,14 @@ class Cog:
         return []
 
     async def forget_member(self, member: MemberRef) -> None:
-        """Erase what this cog stores about a member (privacy request)."""
+        """Drop what this cog keeps in memory about a member who asked to be erased.
+
+        The rows are the core's to erase (storage/privacy.py: one transaction, whatever cogs are loaded);
+        this hook runs just before, while the member's row still exists, and must not touch the database.
+        """
 
     async def describe_member(self, member: MemberRef) -> list[str]:
-        """Describe what this cog stores about a member (privacy request)."""
+        """Describe, in the member's words, what this cog stores about them (privacy request; the core lists every table's rows too)."""
         return []
 
     async def home_lines(self, member: MemberRef, access: Access) -> list[str]:

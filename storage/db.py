@@ -166,10 +166,38 @@ class Database:
         return self.engine.dialect.name
 
     async def upgrade(self) -> None:
-        """Apply every migration not yet applied (all heads)."""
+        """Apply every migration not yet applied (all heads).
+
+        On SQLite, foreign keys are switched off around the migrations (it cannot alter a constraint: a table
+        is rebuilt, and dropping the old one would otherwise cascade or fail), then checked before the commit.
+        """
         load_all_models()
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_upgrade, self.url)
+        if not self.is_sqlite:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_upgrade, self.url)
+            return
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or SQLite ignores it
+            await conn.commit()  # SQLAlchemy's own: no transaction was open in SQLite for a pragma
+            try:
+                async with conn.begin():
+                    await conn.run_sync(_upgrade, self.url)
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"the migrations left {len(broken)} rows pointing nowhere (first: {tuple(broken[0])})")
+            finally:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
+
+    async def checkpoint(self) -> None:
+        """SQLite: copy the WAL into the database file and empty it, so deleted values leave the WAL too (best effort)."""
+        if not self.is_sqlite:
+            return
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception:  # a reader holding an old snapshot: the next checkpoint will do it
+            log.warning("SQLite WAL checkpoint failed; it will be done by a later one", exc_info=True)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -226,17 +254,26 @@ class Database:
         await self.engine.dispose()
 
 
-def _upgrade(conn: Connection, url: str) -> None:
+def _upgrade(conn: Connection, url: str, targets: tuple[str, ...] = ("heads",)) -> None:
     cfg = alembic_config(url)
     cfg.attributes["connection"] = conn
-    command.upgrade(cfg, "heads")
+    for target in targets:
+        command.upgrade(cfg, target)
+
+
+async def _upgrade_to(db: Database, revisions: list[str]) -> None:
+    """Apply the migrations up to these revisions only (tests: a database as an earlier release left it)."""
+    load_all_models()
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_upgrade, db.url, tuple(revisions))
 
 
 def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    """The pragmas of every SQLite connection: WAL, synchronous=NORMAL, foreign keys, a busy timeout."""
+    """The pragmas of every SQLite connection: WAL, synchronous=NORMAL, foreign keys, a busy timeout, secure delete."""
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA secure_delete=ON")  # erased members and unlinked ballots: their bytes are overwritten, not left in free space
     cursor.close()

@@ -50,7 +50,7 @@ class Newcomer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id")
-    member_id: int = Field(foreign_key="members.id")
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
     joined_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     left_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     rules_accepted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
@@ -70,7 +70,7 @@ class OnboardingMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id")
-    member_id: int = Field(foreign_key="members.id", index=True)
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", index=True)
     kind: str = Field(max_length=32)
     sent_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     delivered: bool = True
@@ -84,7 +84,7 @@ class BuddyConsent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id")
-    member_id: int = Field(foreign_key="members.id")
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
     opted_in_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     opted_out_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
@@ -100,8 +100,8 @@ class BuddyPair(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id")
-    newcomer_id: int = Field(foreign_key="members.id")
-    buddy_id: int = Field(foreign_key="members.id")
+    newcomer_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
+    buddy_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
     period: str = Field(max_length=64)
     paired_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 

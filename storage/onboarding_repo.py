@@ -351,17 +351,6 @@ class OnboardingRepo(BuddyQueries):
         consent = BuddyConsentState(row.opted_in_at, row.opted_out_at) if row else None
         return state, kinds, consent, int(pairs)
 
-    async def forget(self, community_id: int, member_id: int) -> int:
-        """Delete every onboarding row about a member; returns how many rows went."""
-        deleted = 0
-        async with self.db.begin() as conn:
-            for table, cond in (
-                (self.n, self.n.c.member_id == member_id),
-                (self.msg, self.msg.c.member_id == member_id),
-                (self.consent, self.consent.c.member_id == member_id),
-                (self.pair, or_(self.pair.c.newcomer_id == member_id, self.pair.c.buddy_id == member_id)),
-            ):
-                result = await conn.execute(delete(table).where(table.c.community_id == community_id, cond))
-                deleted += int(result.rowcount or 0)
+    def forgotten(self, member_id: int) -> None:
+        """A member is being erased (their rows go with their member row, by the database's cascade): tell the readers."""
         self._changed(member_id)
-        return deleted

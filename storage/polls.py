@@ -45,7 +45,7 @@ class Poll(SQLModel, table=True):
     reveal: str = Field(default="live", max_length=8)  # "live" or "close"
     channel_id: int | None = Field(default=None, foreign_key="channels.id")
     message_external_id: str | None = Field(default=None, max_length=64)
-    created_by: int | None = Field(default=None, foreign_key="members.id")
+    created_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
     recurrence: str | None = Field(default=None, max_length=16)  # "weekly", "monthly"
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     closes_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -68,7 +68,7 @@ class PollVote(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     poll_id: int = Field(foreign_key="polls.id")
     voter: str = Field(max_length=128)
-    member_id: int | None = Field(default=None, foreign_key="members.id")
+    member_id: int | None = Field(default=None, foreign_key="members.id", ondelete="CASCADE")
     value: int  # option index from 0, or the score (0-10 NPS, 1-5 CSAT/Likert)
     text: str | None = None  # open feedback only
     cast_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -1,62 +1,124 @@
-"""What is stored about a member, and erasing it on request."""
+"""What is stored about a member, and erasing all of it on request: one transaction that the core owns.
+
+Every foreign key to `members` declares what happens when the member goes (migrations `*_erasure`):
+their own rows go with them (ON DELETE CASCADE), other members' rows lose the link (ON DELETE SET
+NULL). So one `DELETE FROM members` reaches every table the database holds, whether or not the
+feature that wrote it is loaded. Before it, in the same transaction, the core empties what the member
+wrote in rows that stay (a column declared `info={"written_by": "<fk column>"}`), takes their platform
+id out of the keys of other members' mentions and of the scheduler's claims, and afterwards, on
+SQLite, checkpoints the WAL (with `secure_delete` on, the deleted bytes are overwritten in the file).
+"""
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Column, String, Table, and_, cast, func, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.refs import MemberRef
-from storage.db import Database
-from storage.models import Community, Interaction, Member
+from storage.db import Database, load_all_models
+from storage.models import POST_KINDS, Community, Interaction, InteractionKind, JobRun, Member
+
+log = logging.getLogger("engagebot.storage.privacy")
+
+M = Member.__table__  # type: ignore[attr-defined]
+I = Interaction.__table__  # type: ignore[attr-defined]  # noqa: E741
+J = JobRun.__table__  # type: ignore[attr-defined]
+C = Community.__table__  # type: ignore[attr-defined]
+POSTS = [k.value for k in POST_KINDS]
 
 
 @dataclass(frozen=True, slots=True)
 class MemberData:
-    """The foundation's data about one member."""
+    """What the database holds about one member: dates, interactions by kind, texts, and rows per table."""
 
     joined_at: datetime | None
     left_at: datetime | None
     interactions: dict[str, int]
     text_stored: int
+    tables: dict[str, int]
 
 
-async def _member_row(db: Database, ref: MemberRef) -> tuple[int, int] | None:
-    m, c = Member.__table__, Community.__table__  # type: ignore[attr-defined]
+def member_links() -> list[tuple[Table, Column[int]]]:
+    """Every (table, column) whose foreign key points at a member, across the whole schema."""
+    links: list[tuple[Table, Column[int]]] = []
+    for table in load_all_models().metadata.sorted_tables:
+        for column in table.columns:
+            if any(fk.column.table.name == M.name for fk in column.foreign_keys):
+                links.append((table, column))
+    return links
+
+
+async def member_row(db: Database, ref: MemberRef) -> tuple[int, int] | None:
+    """The member's (row id, community row id), or None when nothing is stored about them."""
     async with db.begin() as conn:
         row = (
             await conn.execute(
-                select(m.c.id, m.c.community_id).join(c, c.c.id == m.c.community_id)
-                .where(c.c.platform == str(ref.community.platform), c.c.external_id == ref.community.id, m.c.external_id == ref.id)
+                select(M.c.id, M.c.community_id).join(C, C.c.id == M.c.community_id)
+                .where(C.c.platform == str(ref.community.platform), C.c.external_id == ref.community.id, M.c.external_id == ref.id)
             )
         ).first()
-    return (row.id, row.community_id) if row else None
+    return (int(row.id), int(row.community_id)) if row else None
+
+
+async def _rows_per_table(conn: AsyncConnection, member_id: int) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for table, column in member_links():
+        n = (await conn.execute(select(func.count()).select_from(table).where(column == member_id))).scalar_one()
+        if n:
+            counts[table.name] += int(n)
+    return dict(counts)
 
 
 async def describe_member(db: Database, ref: MemberRef) -> MemberData | None:
-    """Everything the interactions tables hold about a member, summarised."""
-    found = await _member_row(db, ref)
+    """Everything stored about a member, summarised: the interactions by kind and every table's rows about them."""
+    found = await member_row(db, ref)
     if found is None:
         return None
     mid, _ = found
-    m, i = Member.__table__, Interaction.__table__  # type: ignore[attr-defined]
     async with db.begin() as conn:
-        member = (await conn.execute(select(m.c.joined_at, m.c.left_at).where(m.c.id == mid))).one()
-        counts = (await conn.execute(select(i.c.kind, func.count()).where(i.c.member_id == mid).group_by(i.c.kind))).all()
-        texts = (await conn.execute(select(func.count()).where(i.c.member_id == mid, i.c.text.is_not(None)))).scalar_one()
-    return MemberData(member.joined_at, member.left_at, {k: n for k, n in counts}, texts)
+        member = (await conn.execute(select(M.c.joined_at, M.c.left_at).where(M.c.id == mid))).one()
+        counts = (await conn.execute(select(I.c.kind, func.count()).where(I.c.member_id == mid).group_by(I.c.kind))).all()
+        texts = (await conn.execute(select(func.count()).where(I.c.member_id == mid, I.c.text.is_not(None)))).scalar_one()
+        tables = await _rows_per_table(conn, mid)
+    return MemberData(member.joined_at, member.left_at, {k: n for k, n in counts}, texts, {"members": 1, **tables})
 
 
 async def erase_member(db: Database, ref: MemberRef) -> int:
-    """Delete a member's interactions and row, and unlink them from others' rows; returns rows deleted."""
-    found = await _member_row(db, ref)
+    """Erase everything about a member in one transaction; the number of rows deleted (0 when none was stored)."""
+    found = await member_row(db, ref)
     if found is None:
         return 0
-    mid, _ = found
-    m, i = Member.__table__, Interaction.__table__  # type: ignore[attr-defined]
+    mid, cid = found
     async with db.begin() as conn:
-        deleted = (await conn.execute(delete(i).where(i.c.member_id == mid))).rowcount
-        await conn.execute(update(i).where(or_(i.c.target_member_id == mid)).values(target_member_id=None))
-        await conn.execute(delete(m).where(m.c.id == mid))
-    return int(deleted or 0) + 1
+        cascaded = 0
+        for table, column in member_links():
+            fk = next(iter(column.foreign_keys))
+            if fk.ondelete == "CASCADE":
+                cascaded += int((await conn.execute(select(func.count()).select_from(table).where(column == mid))).scalar_one())
+            for text in (c for c in table.columns if c.info.get("written_by") == column.name):
+                await conn.execute(update(table).where(column == mid).values({text.name: None}))
+        # their id and name out of the stored texts (`database.store_text`) of the posts that answer or mention them
+        name = (await conn.execute(select(M.c.name).where(M.c.id == mid))).scalar()
+        mentioning = select(I.c.parent_external_id).where(I.c.target_member_id == mid, I.c.kind == InteractionKind.MENTION.value)
+        about = and_(I.c.community_id == cid, I.c.text.is_not(None), I.c.kind.in_(POSTS),
+                     or_(I.c.target_member_id == mid, I.c.external_id.in_(mentioning.scalar_subquery())))
+        scrubbed = func.replace(I.c.text, ref.id, "…")
+        if name:
+            scrubbed = func.replace(scrubbed, name, "…")
+        await conn.execute(update(I).where(about).values(text=scrubbed))
+        # their platform id out of other members' mention keys (`<message>:<mentioned id>`)
+        unkeyed = func.coalesce(I.c.parent_external_id, literal("")) + literal(":#") + cast(I.c.id, String)
+        await conn.execute(update(I).where(I.c.target_member_id == mid, I.c.kind == InteractionKind.MENTION.value).values(external_id=unkeyed))
+        # and out of the scheduler's claims that name a member (`digest:dm:<member id>`)
+        suffix = f":{ref.id}"
+        renamed = func.substr(J.c.job, 1, func.length(J.c.job) - len(suffix)) + literal("#") + cast(J.c.id, String)
+        await conn.execute(update(J).where(J.c.scope == str(ref.community), func.substr(J.c.job, func.length(J.c.job) - len(suffix) + 1) == suffix)
+                           .values(job=renamed))
+        await conn.execute(M.delete().where(M.c.id == mid))
+    await db.checkpoint()
+    return cascaded + 1

@@ -55,7 +55,7 @@ class PromptQueued(SQLModel, table=True):
     community_id: int = Field(foreign_key="communities.id")
     text: str = Field(max_length=2000)
     for_date: str | None = Field(default=None, max_length=10)
-    added_by: int | None = Field(default=None, foreign_key="members.id")
+    added_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
     added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     status: str = Field(default="queued", max_length=12)  # "queued", "posted", "skipped"
     done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
@@ -208,11 +208,6 @@ class PromptStore:
             rows = (await conn.execute(select(_posts.c.message_external_id, _posts.c.period).where(
                 _posts.c.community_id == community_id, _posts.c.message_external_id.is_not(None)))).all()
         return {r.message_external_id: r.period for r in rows}
-
-    async def forget_member(self, member_id: int) -> None:
-        """Unlink a member from the prompts they queued (privacy request)."""
-        async with self.db.begin() as conn:
-            await conn.execute(update(_queue).where(_queue.c.added_by == member_id).values(added_by=None))
 
     async def member_row(self, community_id: int, external_id: str) -> int | None:
         """A member's row id, without creating it."""

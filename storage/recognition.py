@@ -30,10 +30,10 @@ class PointsEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id")
-    member_id: int = Field(foreign_key="members.id")
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
     kind: str = Field(max_length=16)
     external_id: str = Field(max_length=160)
-    target_member_id: int | None = Field(default=None, foreign_key="members.id")
+    target_member_id: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     points: int = 0
     removed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
@@ -51,15 +51,15 @@ class BadgeAward(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id")
-    member_id: int = Field(foreign_key="members.id")
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
     badge: str = Field(max_length=48)
     awarded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     manual: bool = False
-    awarded_by: int | None = Field(default=None, foreign_key="members.id")
-    reason: str | None = Field(default=None, max_length=500)
+    awarded_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    reason: str | None = Field(default=None, max_length=500, sa_column_kwargs={"info": {"written_by": "awarded_by"}})
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
-    revoked_by: int | None = Field(default=None, foreign_key="members.id")
-    revoke_reason: str | None = Field(default=None, max_length=500)
+    revoked_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    revoke_reason: str | None = Field(default=None, max_length=500, sa_column_kwargs={"info": {"written_by": "revoked_by"}})
 
 
 class Kudos(SQLModel, table=True):
@@ -74,9 +74,9 @@ class Kudos(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id")
-    giver_id: int | None = Field(default=None, foreign_key="members.id")
-    receiver_id: int = Field(foreign_key="members.id")
-    reason: str | None = Field(default=None, max_length=500)
+    giver_id: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    receiver_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
+    reason: str | None = Field(default=None, max_length=500, sa_column_kwargs={"info": {"written_by": "giver_id"}})
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -91,7 +91,7 @@ class MemberLevel(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id")
-    member_id: int = Field(foreign_key="members.id")
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
     level: int = 0
     reached_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 

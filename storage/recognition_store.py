@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, exists, func, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
@@ -332,14 +332,9 @@ class RecognitionStore(AwardQueries):
         return {"points_entries": int(entries), "badges": int(badges), "kudos_given": given, "kudos_received": received,
                 "points": await self.points_total(member_id), "level": await self.level(member_id)}
 
-    async def forget(self, member_id: int) -> None:
-        """Erase a member's ledger, badges, level and kudos received; unlink them from what others hold."""
-        async with self._flushed() as conn:
-            await conn.execute(delete(P).where(P.c.member_id == member_id))
-            await conn.execute(update(P).where(P.c.target_member_id == member_id).values(target_member_id=None))
-            await conn.execute(delete(B).where(B.c.member_id == member_id))
-            await conn.execute(update(B).where(B.c.awarded_by == member_id).values(awarded_by=None))
-            await conn.execute(update(B).where(B.c.revoked_by == member_id).values(revoked_by=None))
-            await conn.execute(delete(L).where(L.c.member_id == member_id))
-            await conn.execute(delete(K).where(K.c.receiver_id == member_id))
-            await conn.execute(update(K).where(K.c.giver_id == member_id).values(giver_id=None, reason=None))
+    def drop_pending(self, member_id: int) -> None:
+        """Forget the queued entries of a member about to be erased (and unlink them from others' entries)."""
+        self._pending = [e for e in self._pending if e["member_id"] != member_id]
+        for entry in self._pending:
+            if entry["target_member_id"] == member_id:
+                entry["target_member_id"] = None

@@ -10,6 +10,7 @@ from storage.directory import Directory
 from storage.models import Interaction, InteractionKind
 from storage.onboarding import onboarding_funnel
 from storage.onboarding_repo import OnboardingRepo, Progress
+from storage.privacy import erase_member
 from tests.conftest import COMMUNITY
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -62,7 +63,7 @@ async def test_journeys_claims_pairs_and_the_funnel_work_on_both_databases(datab
         funnel = await onboarding_funnel(db, cid, T0 - timedelta(hours=9), T0 + timedelta(days=7))
         assert [s.count for s in funnel.stages] == [3, 1, 1, 1, 1]  # ana was active in her second week, ben in his third
 
-        assert await repo.forget(cid, ids["ana"]) == 2  # her journey and the pair
+        assert await erase_member(db, MemberRef(COMMUNITY, "ana")) == 4  # her row, journey, the pair and a reaction (the database cascades)
         assert await repo.get(cid, ids["ana"]) is None and await repo.pairs(cid) == []
     finally:
         await db.close()

@@ -379,11 +379,11 @@ class Onboarding(Cog):
         return lines
 
     async def forget_member(self, member: MemberRef) -> None:
-        """Erase the member's onboarding rows (journey, messages sent, buddy consent and pairs)."""
+        """Before the core erases a member (their journey, messages, consent and pairs go with their row): forget them here."""
         mid = await self._existing_member(member)
         if mid is not None:
             cid = await self.ctx.directory.community_id(member.community)
-            await self.repo.forget(cid, mid)
+            self.repo.forgotten(mid)
             self._known.pop((cid, mid), None)
 
     async def _existing_member(self, member: MemberRef) -> int | None:

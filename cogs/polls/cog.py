@@ -277,11 +277,6 @@ class Polls(Cog):
         cid = await self.ctx.directory.community_id(member.community)
         return await self.store.member_row(cid, member.id)
 
-    async def forget_member(self, member: MemberRef) -> None:
-        """Delete the member's public ballots (anonymous ones cannot be found, by design)."""
-        if (mid := await self._member_row(member)) is not None:
-            await self.store.forget_member(mid)
-
     async def describe_member(self, member: MemberRef) -> list[str]:
         """How many public ballots the member has."""
         mid = await self._member_row(member)

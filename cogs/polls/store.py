@@ -202,9 +202,4 @@ class PollStore:
         async with self.db.begin() as conn:
             return int((await conn.execute(select(func.count()).where(VOTES.c.member_id == member_id))).scalar_one())
 
-    async def forget_member(self, member_id: int) -> int:
-        """Delete a member's public ballots and unlink the polls they created."""
-        async with self.db.begin() as conn:
-            deleted = (await conn.execute(delete(VOTES).where(VOTES.c.member_id == member_id))).rowcount
-            await conn.execute(update(POLLS).where(POLLS.c.created_by == member_id).values(created_by=None))
-        return int(deleted or 0)
+

@@ -221,12 +221,6 @@ class WeeklyPromptEngine(Cog):
         cid = await self.ctx.directory.community_id(member.community)
         return await self.store.member_row(cid, member.id)
 
-    async def forget_member(self, member: MemberRef) -> None:
-        """Unlink the member from the prompts they queued."""
-        mid = await self._member_id(member)
-        if mid is not None:
-            await self.store.forget_member(mid)
-
     async def describe_member(self, member: MemberRef) -> list[str]:
         """How many prompts the member queued."""
         mid = await self._member_id(member)

@@ -198,12 +198,12 @@ class Recognition(RecognitionCore):
         return [self.ctx.t(member.community, "recognition.privacy.summary", **{**data, **counted})]
 
     async def forget_member(self, member: MemberRef) -> None:
-        """Erase a member's points, badges, level and kudos received; kudos they gave lose their author."""
+        """Before the core erases a member: drop their queued entries and state (their rows go with their member row)."""
         cid = await self.ctx.directory.community_id(member.community)
         info = await self.store.member(cid, member.id)
         if info is not None:
             self.forget_elsewhere(cid, info.id)
-            await self.store.forget(info.id)
+            self.store.drop_pending(info.id)
             self.states.drop(info.id)
 
     async def home_lines(self, member: MemberRef, access: Access) -> list[str]:

@@ -154,7 +154,9 @@ class SlackExportReader:
                         unknown |= m.keys() - MESSAGE_FIELDS
                     yield from self._message(m, chan, joins)
             tally.files_read += 1
-        except (ijson.JSONError, SourceError, OSError) as err:
+        except SourceError as err:
+            tally.problems.append(str(err))
+        except (ijson.JSONError, OSError) as err:
             tally.problems.append(f"{tree.label(name)}: cannot be read after {count} messages ({_short(err)}); those were imported")
         if unknown:
             tally.notes.append(f"{tree.label(name)}: fields not in Slack's export format, ignored: {', '.join(sorted(unknown))}")

@@ -163,7 +163,6 @@ class DceReader:
         if at.tzinfo is None:
             tally.skip("messages whose timestamp has no UTC offset")
             return
-        tally.authors.add((community.id, author.id))
         if kind not in POST_TYPES:
             if kind == "GuildMemberJoin":
                 tally.joins += 1
@@ -188,6 +187,7 @@ class DceReader:
         if m.get("mentions"):
             mentions = self._mentions(community, m["mentions"], author.id)
         self.authors[mid] = author
+        tally.authors.add((community.id, author.id))  # authors of posts, as chat-analytics counts them
         counts = tally.channel(str(community), chan.id, chan.name)
         counts.posts += 1
         yield MessagePosted(

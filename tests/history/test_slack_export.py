@@ -88,3 +88,23 @@ def test_the_tables_are_the_live_adapters() -> None:
     from bot.adapters.slack import translate
 
     assert EMOJI == translate.EMOJI and POST_SUBTYPES == translate.POST_SUBTYPES and USER_MENTION.pattern == translate.USER_MENTION.pattern
+
+
+def test_recognition_is_rebuilt_over_the_imported_history_announcing_nothing(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import main
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'rebuild.db'}"
+    assert main(["import", "--from", "slack-export", "--database", url, str(SLACK)]) == 0
+    capsys.readouterr()
+    assert main(["recognition", "rebuild", "--database", url, "--community", "slack:T0TEAM"]) == 0
+    first = capsys.readouterr().out
+    assert "recognition rebuilt for slack:T0TEAM: 7 contributions scored" in first and "nothing was announced" in first
+    assert main(["recognition", "rebuild", "--database", url, "--community", "slack:T0TEAM"]) == 0
+    assert capsys.readouterr().out.replace("7 contributions", "0 contributions") == first.replace("7 contributions", "0 contributions")
+
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "rebuild.db") as conn:
+        badges = {r[0] for r in conn.execute("select badge from recognition_badges")}
+        points = conn.execute("select count(*) from recognition_points").fetchone()[0]
+    assert "first-post" in badges and points == 7

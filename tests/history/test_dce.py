@@ -102,3 +102,23 @@ def test_emoji_are_named_as_discord_py_prints_them() -> None:
     assert discord_emoji({"id": None, "name": "👍"}) == "👍"
     assert discord_emoji({"id": "555", "name": "party", "isAnimated": False}) == str(discord.PartialEmoji(name="party", id=555))
     assert discord_emoji({"id": "556", "name": "dance", "isAnimated": True}) == str(discord.PartialEmoji(name="dance", id=556, animated=True))
+
+
+async def test_sentiment_is_scored_in_batches_during_the_import(history_db: Database) -> None:
+    from bot.history.dce import DceReader
+    from bot.history.ingest import HistoryIngest, IngestOptions
+    from bot.history.tally import Tally
+
+    batches: list[int] = []
+
+    class Scorer:
+        def score(self, texts: list[str]) -> list[float]:
+            batches.append(len(texts))
+            return [0.5 if "welcome" in t else -0.5 for t in texts]
+
+    tally = Tally()
+    ingest = HistoryIngest(history_db, IngestOptions(scorer=Scorer(), sentiment_batch=2), tally)
+    await ingest.run(DceReader(tally).read(DCE / "general.json"))
+    got = await rows(history_db, "select external_id, sentiment from interactions where kind in ('message', 'reply') order by external_id")
+    assert got == [("3001", 0.5), ("3002", -0.5), ("3003", None), ("3005", -0.5)]  # the bot's post is not scored
+    assert batches == [2, 1] and ingest.scored == 3

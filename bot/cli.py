@@ -55,11 +55,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="print only the summary")
     demo.set_defaults(handler=cmd_demo)
 
-    imp = sub.add_parser("import", parents=[common], help="import event logs (JSON Lines, see EVENTS.md) into the database",
-                         description="Import event logs: every line is checked, bad lines are reported as FILE:LINE and skipped, "
-                                     "events are sorted by time, and importing the same file twice changes nothing.")
-    imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="event log files (.jsonl)")
+    imp = sub.add_parser("import", parents=[common], help="import history: event logs, DiscordChatExporter JSON or a Slack export",
+                         description="Import a community's history. --from events (default): event logs (JSON Lines, EVENTS.md); bad lines "
+                                     "are reported as FILE:LINE and skipped (exit 1 when any). --from dce: DiscordChatExporter JSON files or "
+                                     "folders of them. --from slack-export: a Slack workspace export (the zip, or its folder). Importing the "
+                                     "same history twice, or history the live bot already recorded, changes nothing. For dce and "
+                                     "slack-export, a file that cannot be read is reported in one line and the rest is imported; the exit "
+                                     "code is 2 only when nothing could be read.")
+    imp.add_argument("files", nargs="+", type=Path, metavar="PATH", help="event logs (.jsonl), DCE .json files or folders, or a Slack export zip or folder")
+    imp.add_argument("--from", dest="source", choices=["events", "dce", "slack-export"], default="events", help="the format (default: events)")
+    imp.add_argument("--community", help="slack-export: the workspace id (T…), when users.json does not give it")
+    imp.add_argument("--sentiment", action="store_true", help="score posts with the configured sentiment model while importing (the nlp extra)")
+    imp.add_argument("--max-mentions", type=int, default=50, metavar="N", help="mentions kept per message (default: 50)")
     imp.set_defaults(handler=cmd_import)
+
+    recog = sub.add_parser("recognition", parents=[common], help="recognition maintenance")
+    recog_sub = recog.add_subparsers(dest="recognition_command", metavar="ACTION", required=True)
+    rebuild = recog_sub.add_parser("rebuild", parents=[common], help="recompute points, levels and badges over the whole history, announcing nothing",
+                                   description="Score every recorded contribution of a community in time order (after an import), "
+                                               "awarding the badges and levels it earns, without posting or granting anything.")
+    rebuild.add_argument("--community", required=True, help="the community, PLATFORM:ID (e.g. discord:123456789012345678)")
+    rebuild.set_defaults(handler=cmd_recognition_rebuild)
 
     rep = sub.add_parser("report", parents=[common], help="print a community's KPIs for a week",
                          description="Compute every KPI of a period for one community, with the week before and the goals.")
@@ -183,11 +199,26 @@ def cmd_export_recognition(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_import(args: argparse.Namespace, config: Config) -> int:
-    """`engagebot import FILE...`."""
+    """`engagebot import [--from dce|slack-export] PATH...`."""
+    if args.source != "events":
+        from bot.history.command import run_history_import
+
+        if args.max_mentions < 1:
+            raise ConfigError("import: --max-mentions must be at least 1")
+        return asyncio.run(run_history_import(config, args.source, list(args.files), community=args.community, sentiment=args.sentiment,
+                                              max_mentions=args.max_mentions))
     from bot.kpi_cli import run_import
 
     summary = asyncio.run(run_import(config, list(args.files)))
     return 1 if summary.bad else 0
+
+
+def cmd_recognition_rebuild(args: argparse.Namespace, config: Config) -> int:
+    """`engagebot recognition rebuild --community PLATFORM:ID`."""
+    from cogs.recognition.rebuild import rebuild_command_line
+
+    print(asyncio.run(rebuild_command_line(config, args.community)))
+    return 0
 
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:

@@ -179,6 +179,24 @@ class Directory:
             )
         return found
 
+    async def existing_members(self, conn: AsyncConnection, cids: dict[CommunityRef, int],
+                               refs: list[MemberRef]) -> dict[tuple[CommunityRef, str], tuple[int, bool]]:
+        """Ids of the members among `refs` that already have a row (none is created: mentioned ids)."""
+        table = Member.__table__  # type: ignore[attr-defined]
+        found: dict[tuple[CommunityRef, str], tuple[int, bool]] = {}
+        wanted: dict[int, dict[str, MemberRef]] = {}
+        for ref in refs:
+            wanted.setdefault(cids[ref.community], {})[ref.id] = ref
+        for cid, by_id in wanted.items():
+            idents = list(by_id)
+            for i in range(0, len(idents), 500):
+                rows = (await conn.execute(select(table.c.id, table.c.external_id, table.c.is_bot)
+                                           .where(table.c.community_id == cid, table.c.external_id.in_(idents[i : i + 500])))).all()
+                for row in rows:
+                    ref = by_id[row.external_id]
+                    found[(ref.community, ref.id)] = (int(row.id), bool(row.is_bot))
+        return found
+
     async def channels_in(self, conn: AsyncConnection, cids: dict[CommunityRef, int], channels: list[ChannelRef]) -> dict[tuple[CommunityRef, str], int]:
         """Ids of many channels inside the caller's transaction, creating the new ones in bulk."""
         table = Channel.__table__  # type: ignore[attr-defined]

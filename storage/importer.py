@@ -6,13 +6,14 @@ and re-importing a file changes nothing.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 
 from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
@@ -20,6 +21,7 @@ from storage.anonymity import BallotKey, random_ballot_id
 from storage.db import Database
 from storage.directory import Directory
 from storage.eventlog_parse import BadLine, LineError, LogLine, read_log
+from storage.history import RecentMap, fill_targets, last_interaction_id
 from storage.models import Interaction, InteractionKind
 from storage.polls import Poll, PollKind, PollVote
 from storage.recorder import PendingRow, Recorder
@@ -37,6 +39,7 @@ class ImportSummary:
     bad: list[BadLine] = field(default_factory=list)
     new_rows: int = 0
     communities: set[str] = field(default_factory=set)
+    out_of_order: int = 0
 
     def lines_out(self) -> list[str]:
         """The human summary."""
@@ -45,6 +48,8 @@ class ImportSummary:
                f"new interaction rows: {self.new_rows} (events already imported add none)"]
         if self.bad:
             out.append(f"skipped {len(self.bad)} bad lines (listed above)")
+        if self.out_of_order:
+            out.append(f"{self.out_of_order} lines were further out of time order than the sorting window: imported where they stand")
         return out
 
 
@@ -52,8 +57,8 @@ class ImportSummary:
 class _Known:
     """What the import learned so far: message authors and channels, bots, polls."""
 
-    authors: dict[tuple[CommunityRef, str], MemberRef] = field(default_factory=dict)
-    channels: dict[tuple[CommunityRef, str], ChannelRef] = field(default_factory=dict)
+    authors: RecentMap[tuple[CommunityRef, str], MemberRef] = field(default_factory=RecentMap)
+    channels: RecentMap[tuple[CommunityRef, str], ChannelRef] = field(default_factory=RecentMap)
     bots: set[tuple[CommunityRef, str]] = field(default_factory=set)
     names: dict[tuple[CommunityRef, str], str] = field(default_factory=dict)
     polls: dict[tuple[int, str], tuple[int, str, int, bool]] = field(default_factory=dict)  # (cid, ext) -> id, kind, options, anonymous
@@ -62,8 +67,10 @@ class _Known:
 class EventLogImporter:
     """Imports log files into the database, sorted by time, skipping and reporting bad lines."""
 
-    def __init__(self, db: Database, *, store_text: bool = False, batch_size: int = 2000) -> None:
+    def __init__(self, db: Database, *, store_text: bool = False, batch_size: int = 2000, window: int = 50_000) -> None:
         self.db = db
+        self.window = window
+        self._touched: set[CommunityRef] = set()
         self.directory = Directory(db)
         self.recorder = Recorder(db, self.directory, batch_size=batch_size, store_text=store_text)
         self.known = _Known()
@@ -74,36 +81,54 @@ class EventLogImporter:
 
     async def import_files(self, paths: Iterable[Path], progress: Progress | None = None,
                            on_bad: Callable[[BadLine], None] | None = None) -> ImportSummary:
-        """Read every file, sort all events by time, import them and summarise."""
+        """Stream every file in time order (each sorted within a window, the files merged), import and summarise.
+
+        Memory stays flat in the size of the logs: lines are held only within the window, message authors only
+        for recent posts (older targets are found in the database once the rows are written).
+        """
         summary = ImportSummary()
-        lines: list[LogLine] = []
-        for path in paths:
+        paths = list(paths)
+        total = sum(_count_lines(p) for p in paths)
+
+        def bad(item: BadLine) -> None:
+            summary.bad.append(item)
+            if on_bad:
+                on_bad(item)
+
+        def lines_of(path: Path) -> Iterator[LogLine]:
             for item in read_log(path):
                 summary.lines += 1
                 if isinstance(item, BadLine):
-                    summary.bad.append(item)
-                    if on_bad:
-                        on_bad(item)
+                    bad(item)
                 else:
-                    lines.append(item)
-        lines.sort(key=lambda line: line.at)
+                    yield item
+
         before = await self._count_rows()
-        total = len(lines)
-        for done, line in enumerate(lines, 1):
+        after_id = await last_interaction_id(self.db)
+        latest: datetime | None = None
+        done = 0
+        merged = heapq.merge(*(_in_time_order(lines_of(p), self.window) for p in paths), key=_time_of)
+        for line in merged:
+            done += 1
+            if latest is not None and line.at < latest:
+                summary.out_of_order += 1
+            else:
+                latest = line.at
             try:
                 await self._import(line)
             except LineError as err:
-                bad = BadLine(line.file, line.number, err.field, err.reason)
-                summary.bad.append(bad)
-                if on_bad:
-                    on_bad(bad)
+                bad(BadLine(line.file, line.number, err.field, err.reason))
             else:
                 summary.imported[line.type] += 1
                 summary.communities.add(f"{line.platform}:{line.community}")
-            if progress:
+            if progress and (done % 1000 == 0 or done == total):
                 progress(done, total)
         await self.recorder.flush()
+        for community in self._touched:
+            await fill_targets(self.db, await self.directory.community_id(community), after_id)
         summary.new_rows = await self._count_rows() - before
+        if progress and done != total:
+            progress(total, total)
         return summary
 
     async def _count_rows(self) -> int:
@@ -117,22 +142,23 @@ class EventLogImporter:
 
     async def _import(self, line: LogLine) -> None:
         community = CommunityRef(Platform(line.platform), line.community)
+        self._touched.add(community)
         d, at = line.data, line.at
         if line.type == "member_joined":
             if d.get("bot"):
                 self.known.bots.add((community, d["member"]))
             if d.get("name"):
                 self.known.names[(community, d["member"])] = str(d["name"])
-            await self._record(MemberJoined(member=self._member(community, d["member"]), at=at))
+            await self.recorder.queue_membership(MemberJoined(member=self._member(community, d["member"]), at=at))
         elif line.type == "member_left":
-            await self._record(MemberLeft(member=self._member(community, d["member"]), at=at))
+            await self.recorder.queue_membership(MemberLeft(member=self._member(community, d["member"]), at=at))
         elif line.type == "message":
             await self._message(community, line)
         elif line.type in ("reaction", "reaction_removed"):
             message = self._message_ref(community, d["message"])
             member = self._member(community, d["member"])
             if line.type == "reaction":
-                author = self.known.authors.get((community, d["message"])) or await self._author_in_db(community, d["message"])
+                author = self.known.authors.get((community, d["message"]))  # None: found in the database after the import
                 await self._record(ReactionAdded(message=message, member=member, emoji=d["emoji"], message_author=author, at=at))
             else:
                 await self._record(ReactionRemoved(message=message, member=member, emoji=d["emoji"], at=at))
@@ -148,24 +174,6 @@ class EventLogImporter:
         channel = self.known.channels.get((community, message_id)) or ChannelRef(community, "unknown")
         return MessageRef(channel, message_id)
 
-    async def _author_in_db(self, community: CommunityRef, message_id: str) -> MemberRef | None:
-        """The author of a message imported earlier (None when the message is unknown)."""
-        from storage.models import Member
-
-        i, m = Interaction.__table__, Member.__table__  # type: ignore[attr-defined]
-        cid = await self.directory.community_id(community)
-        await self.recorder.flush()
-        async with self.db.begin() as conn:
-            row = (await conn.execute(
-                select(m.c.external_id, m.c.is_bot).join(i, i.c.member_id == m.c.id)
-                .where(i.c.community_id == cid, or_(i.c.kind == "message", i.c.kind == "reply"), i.c.external_id == message_id)
-            )).first()
-        if row is None:
-            return None
-        ref = MemberRef(community, str(row.external_id), bot=bool(row.is_bot))
-        self.known.authors[(community, message_id)] = ref
-        return ref
-
     async def _message(self, community: CommunityRef, line: LogLine) -> None:
         d = line.data
         channel = ChannelRef(community, d["channel"], d["channel"])
@@ -176,7 +184,7 @@ class EventLogImporter:
         reply_to, reply_author = None, None
         if d.get("reply_to"):
             reply_to = self._message_ref(community, d["reply_to"])
-            reply_author = self.known.authors.get((community, d["reply_to"])) or await self._author_in_db(community, d["reply_to"])
+            reply_author = self.known.authors.get((community, d["reply_to"]))  # None: found in the database after the import
         mentions = tuple(self._member(community, m) for m in dict.fromkeys(d.get("mentions", [])))
         await self._record(MessagePosted(
             message=ref, author=author, text=str(d.get("text") or ""), reply_to=reply_to, reply_to_author=reply_author,
@@ -245,3 +253,27 @@ class EventLogImporter:
                 if result.rowcount:
                     return
             raise RuntimeError("could not store an imported ballot")
+
+
+def _time_of(line: LogLine) -> datetime:
+    return line.at
+
+
+def _in_time_order(lines: Iterator[LogLine], window: int) -> Iterator[LogLine]:
+    """The lines sorted by time within a sliding window of `window` lines (a line further out of order passes where it is)."""
+    heap: list[tuple[datetime, int, LogLine]] = []
+    for n, line in enumerate(lines):
+        heapq.heappush(heap, (line.at, n, line))
+        if len(heap) > window:
+            yield heapq.heappop(heap)[2]
+    while heap:
+        yield heapq.heappop(heap)[2]
+
+
+def _count_lines(path: Path) -> int:
+    """Lines in a file, counted in 1 MiB blocks (the progress bar's total)."""
+    try:
+        with path.open("rb") as fh:
+            return sum(block.count(b"\n") for block in iter(lambda: fh.read(2**20), b""))
+    except OSError:
+        return 0

@@ -170,6 +170,13 @@ class Recorder:
         self._watchers.append((wanted, watcher))
         self._watched |= wanted
 
+    async def queue_membership(self, event: MemberJoined | MemberLeft) -> None:
+        """Queue a join or leave with the rows, written at the next flush in order (bulk imports: no flush of its own)."""
+        self._memberships.append(event)
+        self._rows.append(self._membership_row(event))
+        if len(self._rows) >= self.batch_size:
+            await self._flush_or_keep()
+
     def add(self, row: PendingRow) -> None:
         """Queue one ready-made row (cogs recording their own contributions, importers)."""
         self._rows.append(row)
@@ -312,9 +319,13 @@ class Recorder:
             dict[tuple[CommunityRef, str], tuple[int, bool]], dict[tuple[CommunityRef, str], int]]:
         """Ids of the members (created with the earliest time seen) and channels these rows name."""
         seen: dict[tuple[CommunityRef, str], tuple[MemberRef, datetime]] = {}
+        mentioned: dict[tuple[CommunityRef, str], MemberRef] = {}
         for r in rows:
             for m in (r.member, r.target):
                 if m is None:
+                    continue
+                if m is r.target and r.kind == MENTION:  # a mention never creates a member (looked up below)
+                    mentioned[(m.community, m.id)] = m
                     continue
                 key = (m.community, m.id)
                 known = seen.get(key)
@@ -322,6 +333,9 @@ class Recorder:
                     seen[key] = (m if known is None or m.bot or not known[0].bot else known[0], min(r.at, known[1]) if known else r.at)
         channels = {(r.channel.community, r.channel.id): r.channel for r in rows if r.channel is not None}
         mids = await self.directory.members_in(conn, cids, list(seen.values()))
+        unknown = [ref for key, ref in mentioned.items() if key not in mids]
+        if unknown:
+            mids.update(await self.directory.existing_members(conn, cids, unknown))
         chids = await self.directory.channels_in(conn, cids, list(channels.values()))
         return mids, chids
 
@@ -330,7 +344,7 @@ class Recorder:
         return (
             cids[r.community], str(r.kind), mids[(r.community, r.member.id)][0],
             chids[(r.channel.community, r.channel.id)] if r.channel is not None else None,
-            mids[(r.target.community, r.target.id)][0] if r.target is not None else None,
+            found[0] if r.target is not None and (found := mids.get((r.target.community, r.target.id))) is not None else None,
             r.external_id, r.parent_external_id, self._db_time(r.at), r.sentiment, r.text,
         )
 

@@ -57,7 +57,7 @@ async def test_thread_reply_is_recorded_as_a_reply_to_the_thread_author_with_men
         ("message", "UALICE", None, None),
         ("reply", "UBOB", "UALICE", "1767600300.000200"),
         ("mention", "UBOB", "UALICE", "1767600900.000300"),
-        ("mention", "UBOB", "UCARO", "1767600900.000300"),
+        ("mention", "UBOB", None, "1767600900.000300"),  # UCARO never joined nor posted: no member row (issue #22)
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import shutil
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
@@ -87,6 +88,10 @@ def demo_config(config: Config, database_url: str, locale: str | None, out: Path
     data["database"]["url"] = database_url
     if out is not None:
         data["cogs"] = {**data["cogs"], "digest": {**data["cogs"].get("digest", {}), "chart_dir": str(out)}}
+    # a throwaway community: its anonymous-ballot key is a throwaway too, in the system's temporary folder
+    polls = data["cogs"].get("polls", {})
+    if not polls.get("key_file"):
+        data["cogs"] = {**data["cogs"], "polls": {**polls, "key_file": str(Path(tempfile.gettempdir()) / "engagebot-demo" / "ballot.key")}}
     return Config.model_validate(data)
 
 

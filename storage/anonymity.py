@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -15,22 +16,34 @@ from sqlalchemy.engine import make_url
 log = logging.getLogger("engagebot.storage.anonymity")
 
 SECRET_ENV = "ENGAGEBOT_SECRET"
-KEY_FILE = "engagebot.key"
+KEY_FILE = "ballot.key"
+LEGACY_KEY_FILE = "engagebot.key"
 RANDOM_ID_LOW = 2**30
 RANDOM_ID_HIGH = 2**31 - 1
 """Anonymous ballots get random ids in the upper half of a 32-bit key, far from the sequence's ids."""
 
 
-def default_key_path(database_url: str) -> Path:
-    """`engagebot.key` next to the SQLite file, else in the working directory (next to the configuration)."""
+def default_key_path(env: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_CONFIG_HOME/engagebot/ballot.key` (`~/.config/engagebot/ballot.key`): never beside the database.
+
+    A backup of the database alone then holds no key, and whoever has the database alone cannot link a ballot.
+    """
+    env = os.environ if env is None else env
+    base = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "engagebot" / KEY_FILE
+
+
+def legacy_key_path(database_url: str) -> Path:
+    """Where earlier releases created the key: `engagebot.key` next to the SQLite file, else in the working directory."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).expanduser().resolve().parent / KEY_FILE
-    return Path.cwd() / KEY_FILE
+        return Path(url.database).expanduser().resolve().parent / LEGACY_KEY_FILE
+    return Path.cwd() / LEGACY_KEY_FILE
 
 
 def load_or_create_key(path: Path) -> bytes:
     """Read the key file, or create it (mode 0600) with 32 random bytes."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -44,7 +57,7 @@ def load_or_create_key(path: Path) -> bytes:
     key = secrets.token_bytes(32)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(key.hex() + "\n")
-    log.info("created the anonymous-ballot key %s (keep it out of backups of the database)", path)
+    log.warning("created the anonymous-ballot key %s: back it up apart from the database (see SECURITY.md)", path)
     return key
 
 
@@ -65,8 +78,16 @@ class BallotKey:
             if secret:
                 self._key = hashlib.sha256(secret.encode()).digest()
             else:
-                self._key = load_or_create_key(self._key_file or default_key_path(self._database_url))
+                self._key = load_or_create_key(self._key_file or self._default_path(env))
         return self._key
+
+    def _default_path(self, env: Mapping[str, str]) -> Path:
+        path, legacy = default_key_path(env), legacy_key_path(self._database_url)
+        if not path.exists() and legacy.exists():  # an earlier install: its open polls need the same key
+            log.warning("the anonymous-ballot key %s sits beside the database: move it to %s (or set [cogs.polls] key_file), "
+                        "when no anonymous poll is open", legacy, path)
+            return legacy
+        return path
 
     def voter(self, poll_id: int, community: str, member_id: str) -> str:
         """The voter code of a member in one poll: the same for their every click, unlinkable across polls."""

@@ -22,6 +22,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def config_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A configuration folder of the test's own (the anonymous-ballot key goes there, never in the home folder)."""
+    home = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    monkeypatch.delenv("ENGAGEBOT_SECRET", raising=False)
+    return home
 COMMUNITY = CommunityRef(Platform.SIMULATION, "sim")
 
 

@@ -16,7 +16,7 @@ from cogs.polls.closing import Deadlines
 from cogs.polls.model import CHOICE_KINDS, PollDraft, native_hours, next_occurrence
 from cogs.polls.render import Texts, chart_series, poll_message, results_message
 from cogs.polls.settings import PollsSettings
-from cogs.polls.store import PollStore
+from cogs.polls.store import PollStore, Tally
 from storage.polls import Poll, PollKind
 
 log = logging.getLogger("engagebot.cogs.polls")
@@ -70,22 +70,26 @@ class PollLifecycle:
             await self.close_poll(poll)
 
     async def close_poll(self, poll: Poll) -> bool:
-        """Close once: results with a chart in the poll's channel, anonymous codes unlinked, the next of a series posted."""
+        """Close once: results with a chart in the poll's channel, anonymous codes unlinked, the next of a series posted.
+
+        Closing, counting and unlinking are one transaction that holds the poll's row (see PollStore): a vote
+        racing the deadline is either counted or refused, never written after the unlinking with its code.
+        """
         assert poll.id is not None
         now = self.ctx.clock.now()
-        if not await self.store.close(poll.id, now):
+        tally = await self.store.close_and_tally(poll.id, now, unlink=poll.anonymous)
+        if tally is None:
             return False
+        if poll.anonymous:
+            await self.ctx.db.checkpoint()  # SQLite: the codes' old bytes leave the WAL too (secure_delete clears the file's)
         self.deadlines.forget(poll.id)
         poll.closed_at = now
         channel = await self.store.channel_of(poll)
         if channel is not None and poll.message_external_id and now < poll.closes_at and self._native(poll, channel.community):
             await self.ctx.messenger.end_poll(MessageRef(channel, poll.message_external_id))  # closed early: the platform's poll too
-        results = await self.results(poll, self.texts(channel.community), final=True) if channel else None
-        if poll.anonymous:
-            await self.store.unlink(poll.id)  # before anything that may fail: the codes must not outlive the poll
-        if channel is None or results is None:
+        if channel is None:
             return True
-        await self.ctx.messenger.say(channel, results)
+        await self.ctx.messenger.say(channel, self.results_of(poll, tally, self.texts(channel.community), final=True))
         if poll.recurrence:
             await self._next_of(poll, channel, now)
         return True
@@ -109,9 +113,13 @@ class PollLifecycle:
         await self.publish(draft, channel, None, now)
 
     async def results(self, poll: Poll, t: Texts, *, final: bool) -> Message:
-        """The results message, with its bar chart (drawn in a thread when it is first sent)."""
+        """The results message as counted now, with its bar chart (drawn in a thread when it is first sent)."""
         assert poll.id is not None
-        tally = await self.store.tally(poll.id)
+        return self.results_of(poll, await self.store.tally(poll.id), t, final=final)
+
+    @staticmethod
+    def results_of(poll: Poll, tally: Tally, t: Texts, *, final: bool) -> Message:
+        """The results message of a tally, with its bar chart."""
         chart = None
         if poll.kind != PollKind.OPEN and tally.voters:
             labels, counts, colors = chart_series(poll, tally)

@@ -129,24 +129,42 @@ class PollStore:
         return ChannelRef(CommunityRef(Platform(row.platform), row.community), row.external_id, row.name)
 
     # --- ballots --------------------------------------------------------------------------
+    # Every change of a ballot checks, in its own transaction, that the poll is still open, and holds the
+    # poll's row while it writes (PostgreSQL: FOR UPDATE; SQLite: the write lock its first statement takes),
+    # so no ballot is ever written after the close, its tally and its unlinking, which take the same lock.
+    async def _open(self, conn: AsyncConnection, poll_id: int, now: datetime) -> bool:
+        """Inside a ballot's transaction: whether the poll takes votes, the poll's row held until the transaction ends."""
+        still_open = (POLLS.c.id == poll_id, POLLS.c.closed_at.is_(None), POLLS.c.closes_at > now)
+        if self.db.is_sqlite:  # a write first: it takes the database's write lock (a read first could not upgrade after a close)
+            return bool((await conn.execute(update(POLLS).where(*still_open).values(closed_at=None))).rowcount)
+        return (await conn.execute(select(POLLS.c.id).where(*still_open).with_for_update())).first() is not None
+
     async def values_of(self, poll_id: int, voter: Voter) -> list[int]:
         """The values a voter currently has on a poll."""
         async with self.db.begin() as conn:
-            rows = (await conn.execute(select(VOTES.c.value).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code))).all()
+            return await self._values(conn, poll_id, voter)
+
+    @staticmethod
+    async def _values(conn: AsyncConnection, poll_id: int, voter: Voter) -> list[int]:
+        rows = (await conn.execute(select(VOTES.c.value).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code))).all()
         return sorted(r.value for r in rows)
 
-    async def replace(self, poll_id: int, voter: Voter, values: list[int], text: str | None = None) -> list[int]:
-        """Make `values` the voter's whole ballot (a changed vote replaces the previous one); returns the ballot."""
+    async def replace(self, poll_id: int, voter: Voter, values: list[int], now: datetime, text: str | None = None) -> list[int] | None:
+        """Make `values` the voter's whole ballot (a changed vote replaces the previous one); None once the poll is closed."""
         async with self.db.begin() as conn:
+            if not await self._open(conn, poll_id, now):
+                return None
             await conn.execute(delete(VOTES).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code))
             for value in values:
                 await self._insert(conn, poll_id, voter, value, text)
         return sorted(values)
 
-    async def toggle(self, poll_id: int, voter: Voter, value: int, *, on: bool | None = None) -> list[int]:
-        """Add or remove one value of a multiple-choice ballot (`on` forces a side); returns the ballot."""
+    async def toggle(self, poll_id: int, voter: Voter, value: int, now: datetime, *, on: bool | None = None) -> list[int] | None:
+        """Add or remove one value of a multiple-choice ballot (`on` forces a side); None once the poll is closed."""
         async with self.db.begin() as conn:
-            current = {r.value for r in (await conn.execute(select(VOTES.c.value).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code))).all()}
+            if not await self._open(conn, poll_id, now):
+                return None
+            current = set(await self._values(conn, poll_id, voter))
             if value in current and on is not True:
                 await conn.execute(delete(VOTES).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code, VOTES.c.value == value))
                 current.discard(value)
@@ -155,9 +173,11 @@ class PollStore:
                 current.add(value)
         return sorted(current)
 
-    async def remove(self, poll_id: int, voter: Voter, value: int) -> bool:
-        """Take one value back (a removed reaction or native vote); True when there was one."""
+    async def remove(self, poll_id: int, voter: Voter, value: int, now: datetime) -> bool:
+        """Take one value back (a removed reaction or native vote); True when there was one and the poll was open."""
         async with self.db.begin() as conn:
+            if not await self._open(conn, poll_id, now):
+                return False
             result = await conn.execute(delete(VOTES).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == voter.code, VOTES.c.value == value))
         return bool(result.rowcount)
 
@@ -176,17 +196,36 @@ class PollStore:
     async def tally(self, poll_id: int) -> Tally:
         """Ballots per value, distinct voters and the feedback texts (in random order for anonymous polls)."""
         async with self.db.begin() as conn:
-            rows = (await conn.execute(select(VOTES.c.voter, VOTES.c.value, VOTES.c.text).where(VOTES.c.poll_id == poll_id).order_by(VOTES.c.id))).all()
+            return await self._tally(conn, poll_id)
+
+    @staticmethod
+    async def _tally(conn: AsyncConnection, poll_id: int) -> Tally:
+        rows = (await conn.execute(select(VOTES.c.voter, VOTES.c.value, VOTES.c.text).where(VOTES.c.poll_id == poll_id).order_by(VOTES.c.id))).all()
         counts = Counter(r.value for r in rows)
         texts = tuple(sorted(r.text for r in rows if r.text))
         return Tally(dict(counts), len({r.voter for r in rows}), texts)
 
-    async def unlink(self, poll_id: int) -> int:
-        """Replace every voter code of a closed anonymous poll by a random one: not even the key links ballots back."""
+    async def close_and_tally(self, poll_id: int, at: datetime, *, unlink: bool) -> Tally | None:
+        """Close a poll, count it and (anonymous polls) unlink its ballots, in one transaction; None when it was closed already.
+
+        The close takes the poll's row first: a ballot still being written is counted, a later one is refused,
+        and no ballot keeps a voter code after the unlinking.
+        """
         async with self.db.begin() as conn:
-            codes = [r.voter for r in (await conn.execute(select(VOTES.c.voter).where(VOTES.c.poll_id == poll_id).distinct())).all()]
-            for code in codes:
-                await conn.execute(update(VOTES).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == code).values(voter=random_voter()))
+            closed = await conn.execute(update(POLLS).where(POLLS.c.id == poll_id, POLLS.c.closed_at.is_(None)).values(closed_at=at))
+            if not closed.rowcount:
+                return None
+            tally = await self._tally(conn, poll_id)
+            if unlink:
+                await self._unlink(conn, poll_id)
+        return tally
+
+    @staticmethod
+    async def _unlink(conn: AsyncConnection, poll_id: int) -> int:
+        """Replace every voter code of the poll by a random one: not even the key links a ballot back."""
+        codes = [r.voter for r in (await conn.execute(select(VOTES.c.voter).where(VOTES.c.poll_id == poll_id).distinct())).all()]
+        for code in codes:
+            await conn.execute(update(VOTES).where(VOTES.c.poll_id == poll_id, VOTES.c.voter == code).values(voter=random_voter()))
         return len(codes)
 
     # --- privacy --------------------------------------------------------------------------

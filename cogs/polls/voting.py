@@ -48,7 +48,7 @@ class Ballots:
         self.recorder.add(row)
 
     async def click(self, poll: Poll, member: MemberRef, value: int, now: datetime, channel: ChannelRef | None = None) -> list[int]:
-        """A button click: the member's ballot afterwards (values selected)."""
+        """A button click: the member's ballot afterwards (values selected); refused once the poll is closed."""
         assert poll.id is not None
         if value not in values_of(poll):
             raise CommandError("polls.errors.bad_value")
@@ -57,9 +57,11 @@ class Ballots:
         async with self._lock:
             voter = await self.voter(poll, member, now)
             if poll.kind == PollKind.MULTIPLE:
-                ballot = await self.store.toggle(poll.id, voter, value)
+                ballot = await self.store.toggle(poll.id, voter, value, now)
             else:
-                ballot = await self.store.replace(poll.id, voter, [value])
+                ballot = await self.store.replace(poll.id, voter, [value], now)
+        if ballot is None:  # closed meanwhile: the store checks again, in the ballot's own transaction
+            raise CommandError("polls.errors.closed", id=poll.id)
         await self.participation(poll, member, now, channel)
         return ballot
 
@@ -74,12 +76,13 @@ class Ballots:
         async with self._lock:
             voter = await self.voter(poll, member, now)
             if removed:
-                await self.store.remove(poll.id, voter, value)
-                return True
+                return await self.store.remove(poll.id, voter, value, now)
             if poll.kind == PollKind.MULTIPLE:
-                await self.store.toggle(poll.id, voter, value, on=True)
+                ballot = await self.store.toggle(poll.id, voter, value, now, on=True)
             else:
-                await self.store.replace(poll.id, voter, [value])
+                ballot = await self.store.replace(poll.id, voter, [value], now)
+        if ballot is None:
+            return False
         await self.participation(poll, member, now, channel)
         return True
 
@@ -91,12 +94,12 @@ class Ballots:
         async with self._lock:
             voter = await self.voter(poll, member, now)
             if removed:
-                await self.store.remove(poll.id, voter, choice)
-            elif poll.kind == PollKind.MULTIPLE:
-                await self.store.toggle(poll.id, voter, choice, on=True)
+                return await self.store.remove(poll.id, voter, choice, now)
+            if poll.kind == PollKind.MULTIPLE:
+                ballot = await self.store.toggle(poll.id, voter, choice, now, on=True)
             else:
-                await self.store.replace(poll.id, voter, [choice])
-        return True
+                ballot = await self.store.replace(poll.id, voter, [choice], now)
+        return ballot is not None
 
     async def answer(self, poll: Poll, member: MemberRef, text: str, now: datetime) -> None:
         """An open-feedback answer: only here is text stored, and a new answer replaces the previous one."""
@@ -111,5 +114,7 @@ class Ballots:
         if len(text) > MAX_ANSWER:
             raise CommandError("polls.errors.answer_too_long", length=len(text), max=MAX_ANSWER)
         async with self._lock:
-            await self.store.replace(poll.id, await self.voter(poll, member, now), [0], text=text)
+            ballot = await self.store.replace(poll.id, await self.voter(poll, member, now), [0], now, text=text)
+        if ballot is None:
+            raise CommandError("polls.errors.closed", id=poll.id)
         await self.participation(poll, member, now)

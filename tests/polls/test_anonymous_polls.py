@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 from datetime import timedelta
 from pathlib import Path
@@ -25,8 +24,7 @@ async def _every_row(h: Harness) -> dict[str, list[dict[str, object]]]:
     return out
 
 
-async def test_anonymous_survey_rows_reveal_no_voter(start_bot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    os.environ.pop("ENGAGEBOT_SECRET", None)
+async def test_anonymous_survey_rows_reveal_no_voter(start_bot, config_home: Path) -> None:  # type: ignore[no-untyped-def]
     h: Harness = await start_bot()
     await h.sim.command("admin", "survey start nps duration=2d")  # surveys are anonymous by default
     msg = last_post(h)
@@ -61,9 +59,10 @@ async def test_anonymous_survey_rows_reveal_no_voter(start_bot, tmp_path: Path) 
             flat = repr(table_rows)
             assert not any(name in flat for name in votes), table
 
-    # the key is outside the database, readable only by the bot's user
-    key_file = Path(h.db_url.split("///", 1)[1]).parent / "engagebot.key"
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    # the key is outside the database and not beside it (a backup of the database folder holds no key), readable only by the bot's user
+    assert not (Path(h.db_url.split("///", 1)[1]).parent / "engagebot.key").exists()
+    key_file = config_home / "engagebot" / "ballot.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600 and stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
     key_hex = key_file.read_text().strip()
     assert key_hex not in repr(rows)
     # with the key, the voter codes could be recomputed while the poll is open…
@@ -79,12 +78,12 @@ async def test_anonymous_survey_rows_reveal_no_voter(start_bot, tmp_path: Path) 
     assert not codes & {key.voter(1, str(h.sim.community), m) for m in votes}
 
 
-async def test_secret_from_the_environment_means_no_key_file(start_bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_secret_from_the_environment_means_no_key_file(start_bot, monkeypatch, config_home: Path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("ENGAGEBOT_SECRET", "a long secret from the environment")
     h: Harness = await start_bot()
     await h.sim.command("admin", 'poll create "Secret ballot?" "Yes, No" anonymous=yes duration=1d')
     await h.sim.press("alice", last_post(h).ref.id, "Yes")
-    assert not (Path(h.db_url.split("///", 1)[1]).parent / "engagebot.key").exists()
+    assert not (Path(h.db_url.split("///", 1)[1]).parent / "engagebot.key").exists() and not (config_home / "engagebot").exists()
     assert await h.scalar("select count(*) from poll_votes where member_id is null and voter like 'a:%'") == 1
 
 

@@ -32,10 +32,10 @@ async def test_ballots_tallies_and_closing_work_on_every_database(database_url: 
                                     channel_id=await directory.channel_id(ChannelRef(COMMUNITY, "general", "general")), created_by=alice, now=NOW)
         assert public.id is not None and public.options == ["A", "B", "C"] and public.closes_at == NOW + timedelta(days=1)
         voter = Voter("alice", alice, NOW)
-        assert await store.toggle(public.id, voter, 0) == [0]
-        assert await store.toggle(public.id, voter, 2) == [0, 2]
-        assert await store.toggle(public.id, voter, 0) == [2]
-        assert await store.replace(public.id, Voter("bob", None, NOW), [1]) == [1]
+        assert await store.toggle(public.id, voter, 0, NOW) == [0]
+        assert await store.toggle(public.id, voter, 2, NOW) == [0, 2]
+        assert await store.toggle(public.id, voter, 0, NOW) == [2]
+        assert await store.replace(public.id, Voter("bob", None, NOW), [1], NOW) == [1]
         tally = await store.tally(public.id)
         assert tally.counts == {1: 1, 2: 1} and tally.voters == 2
 
@@ -43,15 +43,17 @@ async def test_ballots_tallies_and_closing_work_on_every_database(database_url: 
                                     channel_id=None, created_by=None, now=NOW)
         assert secret.id is not None
         for n, score in enumerate((10, 9, 3)):
-            await store.replace(secret.id, Voter(f"a:{n}", None, None), [score])
+            await store.replace(secret.id, Voter(f"a:{n}", None, None), [score], NOW)
         assert (await store.tally(secret.id)).counts == {10: 1, 9: 1, 3: 1}
         ids = [r.id for r in await raw(db, "select id from poll_votes where poll_id = :p", p=secret.id)]
         assert all(RANDOM_ID_LOW <= i < 2**31 for i in ids)  # fits PostgreSQL's integer, far from the sequence
-        assert await store.replace(public.id, Voter("carol", None, NOW), [0]) == [0]  # the sequence still works after random ids
+        assert await store.replace(public.id, Voter("carol", None, NOW), [0], NOW) == [0]  # the sequence still works after random ids
+        assert await store.replace(public.id, Voter("late", None, NOW), [0], NOW + timedelta(days=1)) is None  # at the deadline: refused
 
-        assert await store.close(secret.id, NOW) is True
-        assert await store.close(secret.id, NOW) is False
-        assert await store.unlink(secret.id) == 3
+        closed = await store.close_and_tally(secret.id, NOW, unlink=True)
+        assert closed is not None and closed.counts == {10: 1, 9: 1, 3: 1}
+        assert await store.close_and_tally(secret.id, NOW, unlink=True) is None  # closed once
+        assert await store.replace(secret.id, Voter("a:9", None, None), [7], NOW) is None  # and no ballot after the close
         assert not {r.voter for r in await raw(db, "select voter from poll_votes where poll_id = :p", p=secret.id)} & {"a:0", "a:1", "a:2"}
         assert [p.id for p in await store.open_polls()] == [public.id]
         assert [p.id for p in await store.recent(cid)] == [public.id, secret.id]

@@ -99,3 +99,24 @@ async def test_a_display_name_is_text_too(start_bot, db_url) -> None:  # type: i
     assert said and "<!channel> **Boss**" in said[-1].text  # the console shows the name as typed
     rendered = json.dumps(blocks_for(Message(f"🙌 {verbatim('<!channel> **Boss**')}")))
     assert "&lt;!channel&gt; **Boss**" in rendered
+
+
+async def test_a_prompt_an_animator_wrote_goes_out_as_typed(start_bot) -> None:  # type: ignore[no-untyped-def]
+    from bot.adapters.discord.render import render as discord_render
+    from bot.adapters.slack.render import blocks_for, fallback_text
+    from storage.prompts import Choice
+
+    h: Harness = await start_bot()
+    h.sim.roles["camille"] = {"animator"}
+    await h.sim.command("camille", "prompt add <!channel> @everyone what is **your** favourite tool?")
+    cog = h.app.cogs["prompts"]
+    community = h.app.communities[0]
+    choice = await cog.next_choice(community, h.clock.now().date())
+    assert isinstance(choice, Choice) and choice.source == "queue"
+    message = cog.render(community, choice)
+    slack = json.dumps(blocks_for(message)) + fallback_text(message)
+    assert "<!channel>" not in slack and "&lt;!channel&gt; @everyone what is **your** favourite tool?" in slack
+    discord = discord_render(message, object())
+    shown = "".join(e.description or "" for e in discord.embeds) + (discord.content or "")
+    assert "@everyone" not in shown and "\\*\\*your\\*\\*" in shown
+    assert plain(message.body) == "<!channel> @everyone what is **your** favourite tool?"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import re
 from collections import OrderedDict
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +55,7 @@ class Engagebot:
         self.clock: Clock = clock or RealClock()
         # on a virtual clock (demo, console, script) nothing real waits on the loop: SQLite is called in it
         self.db = database or Database(config.database.url, in_loop=isinstance(self.clock, VirtualClock))
-        self.directory = Directory(self.db)
+        self.directory = Directory(self.db, self.clock.now)
         self.recorder = Recorder(
             self.db, self.directory, batch_size=config.database.batch_size,
             flush_seconds=config.database.flush_seconds, store_text=config.database.store_text,
@@ -61,7 +63,7 @@ class Engagebot:
         self.bus = EventBus()
         self.commands = CommandRegistry()
         self.messenger = Messenger()
-        self.scheduler = Scheduler(self.clock, JobRuns(self.db))
+        self.scheduler = Scheduler(self.clock, JobRuns(self.db), since=self._first_seen)
         self.catalog = Catalog()
         self.cogs: dict[str, Cog] = {}
         self.disabled: dict[str, str] = {}
@@ -72,6 +74,8 @@ class Engagebot:
         self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
         self._states: OrderedDict[tuple[str, ...], bool] = OrderedDict()  # reactions: set or unset, last seen
         self.started = False
+        self.ready_timeout = 60.0
+        """How long `start` waits for the platforms to be ready before the scheduler catches up."""
 
     # --- wiring ---------------------------------------------------------------------------
     def add_adapter(self, adapter: Adapter, communities: list[CommunityRef] = ()) -> None:  # type: ignore[assignment]
@@ -134,6 +138,13 @@ class Engagebot:
         self.scheduler.remove_owner(name)
         self._buttons = [b for b in self._buttons if b[2] != name]
 
+    async def _first_seen(self, scope: str) -> datetime | None:
+        """When the bot first knew the community a job's scope names (None for other scopes)."""
+        platform, _, ident = scope.partition(":")
+        if platform not in {p.value for p in Platform} or not ident:
+            return None
+        return await self.directory.first_seen(CommunityRef(Platform(platform), ident))
+
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         """Migrate the database, load cogs, start adapters and the scheduler (catching up missed runs)."""
@@ -148,6 +159,7 @@ class Engagebot:
         self._check_commands()
         for adapter in self.adapters:
             await adapter.start(self)
+        await self._wait_until_ready()
         await self._resolve_staff()
         for name, cog in list(self.cogs.items()):
             try:
@@ -157,6 +169,17 @@ class Engagebot:
         await self.scheduler.start()
         self.started = True
         log.info("engagebot started: cogs %s, adapters %s", sorted(self.cogs), [a.platform.value for a in self.adapters])
+
+    async def _wait_until_ready(self) -> None:
+        """Let each platform finish connecting (Discord's gateway) before jobs catch up: a channel named in a job must be found."""
+        for adapter in self.adapters:
+            ready = getattr(adapter, "ready", None)
+            if ready is None:
+                continue
+            try:
+                await asyncio.wait_for(ready(), self.ready_timeout)
+            except TimeoutError:
+                log.warning("%s is not ready after %.0f s: starting anyway (jobs that fail are retried)", adapter.platform, self.ready_timeout)
 
     async def _resolve_staff(self) -> None:
         """Every served community's staff ids; a role given by name is looked up now, once (ConfigError if unknown or ambiguous)."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,8 +18,9 @@ from storage.types import UTCDateTime
 class Directory:
     """Maps platform references to row ids; one database round trip per new thing, none after."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, now: Callable[[], datetime] | None = None) -> None:
         self.db = db
+        self.now = now or (lambda: datetime.now(UTC))  # the bot's clock: when a community is first seen
         self._communities: dict[CommunityRef, int] = {}
         self._members: dict[tuple[int, str], tuple[int, bool]] = {}
         self._channels: dict[tuple[int, str], int] = {}
@@ -40,10 +42,16 @@ class Directory:
             return cid
         async with self._lock, self.db.begin() as conn:
             table = Community.__table__  # type: ignore[attr-defined]
-            await conn.execute(self.db.insert_ignore(table).values(platform=str(ref.platform), external_id=ref.id, name=name))
+            await conn.execute(self.db.insert_ignore(table).values(platform=str(ref.platform), external_id=ref.id, name=name, first_seen_at=self.now()))
             cid = int((await conn.execute(select(table.c.id).where(table.c.platform == str(ref.platform), table.c.external_id == ref.id))).scalar_one())
         self._communities[ref] = cid
         return cid
+
+    async def first_seen(self, ref: CommunityRef) -> datetime | None:
+        """When the bot first knew a community (None for one of an earlier release, or one it never saw)."""
+        table = Community.__table__  # type: ignore[attr-defined]
+        async with self.db.begin() as conn:
+            return (await conn.execute(select(table.c.first_seen_at).where(table.c.platform == str(ref.platform), table.c.external_id == ref.id))).scalar()
 
     async def member_id(self, ref: MemberRef, seen_at: datetime) -> int:
         """The id of a member, creating the row (joined_at = first time seen) the first time."""

@@ -1,40 +1,80 @@
-"""Job runs: claiming a scheduled job's period exactly once, even across processes."""
+"""Job runs: claiming a scheduled job's period (or one part of it) under a lease, then marking it done.
+
+One policy for every job: a run claims its period with a lease (an INSERT on a unique key, so two
+processes never both win it), does its work, then marks the claim done. A run that fails gives the
+period back at once (it is retried); a run cut short by a crash or a shutdown leaves its lease, which
+expires: the period is claimed again and run again. So nothing is lost; what a crash between a send
+and its mark can do is send that one part twice (README: "What a crash can duplicate").
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select, update
 
 from storage.db import Database
 from storage.models import JobRun
 
+LEASE = timedelta(minutes=10)
+
 
 class JobRuns:
-    """Exactly-once claims of `(scope, job, period)`: an INSERT on a unique key."""
+    """Claims of `(scope, job, period)`: a lease while the run works, done once it has."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._table = JobRun.__table__  # type: ignore[attr-defined]
-        self._claim = db.insert_ignore(self._table).values(scope=bindparam("s"), job=bindparam("j"), period=bindparam("p"), claimed_at=bindparam("at"))
+        self._table = t = JobRun.__table__  # type: ignore[attr-defined]
+        self._claim = db.insert_ignore(t).values(scope=bindparam("s"), job=bindparam("j"), period=bindparam("p"), claimed_at=bindparam("at"),
+                                                 lease_until=bindparam("until"))
 
-    async def claim(self, scope: str, job: str, period: str, at: datetime) -> bool:
-        """True when this call claimed the period; False when it had already run."""
+    def _key(self, scope: str, job: str, period: str) -> tuple[ColumnElement[bool], ...]:
+        t = self._table
+        return t.c.scope == scope, t.c.job == job, t.c.period == period
+
+    async def claim(self, scope: str, job: str, period: str, at: datetime, lease: timedelta = LEASE) -> bool:
+        """True when this call claimed the period: it was free, or its last claim's lease ran out before the run was done."""
+        t = self._table
         async with self.db.begin() as conn:
-            result = await conn.execute(self._claim, {"s": scope, "j": job, "p": period, "at": at})
-        return bool(result.rowcount)
+            if (await conn.execute(self._claim, {"s": scope, "j": job, "p": period, "at": at, "until": at + lease})).rowcount:
+                return True
+            taken = await conn.execute(
+                update(t).where(*self._key(scope, job, period), t.c.done_at.is_(None), t.c.lease_until < at)
+                .values(claimed_at=at, lease_until=at + lease)
+            )
+        return bool(taken.rowcount)
+
+    async def done(self, scope: str, job: str, period: str, at: datetime) -> None:
+        """The claimed run has done its work: the period is never run again."""
+        t = self._table
+        async with self.db.begin() as conn:
+            await conn.execute(update(t).where(*self._key(scope, job, period)).values(done_at=at, lease_until=None))
 
     async def release(self, scope: str, job: str, period: str) -> None:
-        """Forget a claim (the run failed before doing anything visible)."""
+        """Give a claim back (the run failed before doing anything visible): the period may be claimed again at once."""
         t = self._table
         async with self.db.begin() as conn:
-            await conn.execute(t.delete().where(t.c.scope == scope, t.c.job == job, t.c.period == period))
+            await conn.execute(t.delete().where(*self._key(scope, job, period), t.c.done_at.is_(None)))
+
+    async def lease_of(self, scope: str, job: str, period: str) -> datetime | None:
+        """When the current claim's lease runs out, if the period is claimed and not done."""
+        t = self._table
+        async with self.db.begin() as conn:
+            row = (await conn.execute(select(t.c.lease_until).where(*self._key(scope, job, period), t.c.done_at.is_(None)))).first()
+        return row.lease_until if row is not None else None
 
     async def has_run(self, scope: str, job: str, period: str) -> bool:
-        """Whether the period was already claimed."""
+        """Whether the period was claimed (done, or its run still holds the lease)."""
         t = self._table
         async with self.db.begin() as conn:
-            found = (await conn.execute(select(t.c.id).where(t.c.scope == scope, t.c.job == job, t.c.period == period))).first()
+            found = (await conn.execute(select(t.c.id).where(*self._key(scope, job, period)))).first()
+        return found is not None
+
+    async def is_done(self, scope: str, job: str, period: str) -> bool:
+        """Whether the period's run has done its work."""
+        t = self._table
+        async with self.db.begin() as conn:
+            found = (await conn.execute(select(t.c.id).where(*self._key(scope, job, period), t.c.done_at.is_not(None)))).first()
         return found is not None
 
     async def periods(self, scope: str, job: str) -> list[str]:

@@ -44,6 +44,8 @@ class Community(SQLModel, table=True):
     platform: str = Field(max_length=32)
     external_id: str = Field(max_length=64)
     name: str | None = Field(default=None, max_length=200)
+    first_seen_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    """When the bot first knew the community (installed, or history imported); unknown for communities of earlier releases."""
 
 
 class Member(SQLModel, table=True):
@@ -104,7 +106,11 @@ class Interaction(SQLModel, table=True):
 
 
 class JobRun(SQLModel, table=True):
-    """A scheduled job's run for one period; the unique key makes every period run exactly once."""
+    """A scheduled job's run for one period (or one part of it): claimed under a lease, then marked done.
+
+    The unique key means one claim per period; a claim whose run neither finished (`done_at`) nor came
+    back before `lease_until` (the process died mid-run) can be claimed again.
+    """
 
     __tablename__ = "job_runs"
     __table_args__ = (UniqueConstraint("scope", "job", "period", name="uq_job_runs_period"),)
@@ -114,3 +120,5 @@ class JobRun(SQLModel, table=True):
     job: str = Field(max_length=120)
     period: str = Field(max_length=64)
     claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -164,19 +164,28 @@ class PromptStore:
                 community_id=community_id, pack=choice.pack, prompt_id=choice.prompt_id, cycle=choice.cycle, used_at=at, skipped=skipped))
 
     # --- posts ----------------------------------------------------------------------------
-    async def reserve(self, community_id: int, period: str, scheduled_for: datetime, choice: Choice, channel: str, at: datetime) -> int | None:
-        """Write the period's prompt before sending it; None when the period already has one."""
+    async def reserve(self, community_id: int, period: str, scheduled_for: datetime, choice: Choice, channel: str,
+                      at: datetime) -> tuple[int, Choice] | None:
+        """Write the period's prompt before sending it: its id and the prompt to send; None when the period's prompt went out.
+
+        A prompt still "sending" was left by a run that died mid-send (the scheduler's lease on the period ran out):
+        it is sent again, the same one (the queue or the pack moved on when it was reserved).
+        """
         async with self.db.begin() as conn:
             result = await conn.execute(self.db.insert_ignore(_posts).values(
                 community_id=community_id, period=period, scheduled_for=scheduled_for, source=choice.source, pack=choice.pack,
                 prompt_id=choice.prompt_id, cycle=choice.cycle, queue_id=choice.queue_id, theme=choice.theme, text=choice.text,
                 status="sending", channel_external_id=channel))
             if not result.rowcount:
-                return None
+                left = (await conn.execute(select(_posts).where(_posts.c.community_id == community_id, _posts.c.period == period,
+                                                                _posts.c.status == "sending"))).first()
+                if left is None:
+                    return None
+                return int(left.id), Choice(left.text, left.source, left.pack, left.prompt_id, left.theme, left.cycle, left.queue_id)
             await self._consume(conn, community_id, choice, at, skipped=False)
             post_id = (await conn.execute(select(_posts.c.id).where(
                 _posts.c.community_id == community_id, _posts.c.period == period))).scalar_one()
-        return int(post_id)
+        return int(post_id), choice
 
     async def confirm(self, post_id: int, message_external_id: str, at: datetime) -> None:
         """Record the platform's id of the posted prompt."""

@@ -24,12 +24,16 @@ async def test_a_period_holds_one_prompt_and_answers_are_counted_per_prompt(data
     store = PromptStore(db)
     cid = await directory.community_id(HOME)
     first = Choice("What went well?", "pack", pack="default/en", prompt_id="wins-01", theme="wins")
-    post = await store.reserve(cid, "2026-03-02T09:00", T0, first, "general", T0)
-    assert post is not None
+    reserved = await store.reserve(cid, "2026-03-02T09:00", T0, first, "general", T0)
+    assert reserved is not None and reserved[1] == first
+    post = reserved[0]
     again = Choice("Something else?", "pack", pack="default/en", prompt_id="wins-02", theme="wins")
-    assert await store.reserve(cid, "2026-03-02T09:00", T0, again, "general", T0) is None  # the period is taken
+    # a run that died while "sending": the next run of the period (the scheduler's lease having run out) sends the same prompt
+    taken_over = await store.reserve(cid, "2026-03-02T09:00", T0, again, "general", T0)
+    assert taken_over is not None and taken_over[0] == post and taken_over[1].text == "What went well?"
     assert await store.rotation(cid, "default/en") == (0, {"wins-01"})
     await store.confirm(post, "m1", T0)
+    assert await store.reserve(cid, "2026-03-02T09:00", T0, again, "general", T0) is None  # sent: the period is taken
     assert await store.post_messages(cid) == {"m1": "2026-03-02T09:00"}
 
     alice = MemberRef(HOME, "alice")
@@ -39,7 +43,7 @@ async def test_a_period_holds_one_prompt_and_answers_are_counted_per_prompt(data
     choice = Choice("Queued question?", "queue", queue_id=queued)
     failed = await store.reserve(cid, "2026-03-09T09:00", T0 + timedelta(weeks=1), choice, "general", T0)
     assert failed is not None and len(await store.queued(cid)) == 1
-    await store.cancel(failed, cid, choice)  # sending failed: the period and the question are free again
+    await store.cancel(failed[0], cid, choice)  # sending failed: the period and the question are free again
     assert len(await store.queued(cid)) == 2 and len(await store.posts(cid)) == 1
     assert await store.queued_by(await directory.member_id(alice, T0)) == 1
 

@@ -134,9 +134,17 @@ async def test_prompts_follow_the_community_schedule_and_language(start_bot: Any
 
 
 async def test_a_clock_that_only_starts_later_does_not_post_old_weeks(start_bot: Any) -> None:
-    clock = VirtualClock(MONDAY + timedelta(weeks=10, hours=12))
-    h: Harness = await start_bot(clock=clock)
+    first: Harness = await start_bot(clock=VirtualClock(MONDAY - timedelta(days=1)))
+    await first.app.stop()
+    h: Harness = await start_bot(clock=VirtualClock(MONDAY + timedelta(weeks=10, hours=12)))  # down for ten weeks
     assert len(bot_posts(h)) == 1  # only the latest slot within grace, never a backlog
+
+
+async def test_a_brand_new_install_does_not_post_for_a_slot_before_it_existed(start_bot: Any) -> None:
+    h: Harness = await start_bot(clock=VirtualClock(MONDAY + timedelta(hours=12)))  # installed Monday noon; the prompt was at 09:00
+    assert bot_posts(h) == []
+    await h.app.scheduler.advance_to(MONDAY + timedelta(weeks=1, hours=12))
+    assert len(bot_posts(h)) == 1  # the next Monday's
 
 
 def test_the_example_script_shows_the_weekly_prompt_on_the_console(tmp_path: Path, capsys: Any) -> None:

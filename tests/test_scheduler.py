@@ -11,7 +11,7 @@ import pytest
 from bot.core.clock import VirtualClock
 from bot.scheduler import CronError, JobRun, JobSpec, Scheduler, cron_trigger, last_fire_time
 from storage.db import Database
-from storage.jobs import JobRuns
+from storage.jobs import LEASE, JobRuns
 from tests.conftest import Harness, make_config
 from tests.fixture_cogs.counter import Counter
 
@@ -49,9 +49,9 @@ async def test_weekly_job_runs_on_monday_9_paris_time_across_daylight_saving(sta
     h: Harness = await start_bot(config, start=datetime(2026, 3, 10, tzinfo=UTC))
     await h.app.scheduler.advance_to(datetime(2026, 4, 7, tzinfo=UTC))
     local = [r.scheduled_for.astimezone(PARIS) for r in Counter.runs]
-    # started on a Tuesday: Monday's run is within the 2-day grace, so it is caught up first
-    assert [t.strftime("%Y-%m-%d %H:%M") for t in local] == ["2026-03-09 09:00", "2026-03-16 09:00", "2026-03-23 09:00", "2026-03-30 09:00", "2026-04-06 09:00"]
-    assert [r.caught_up for r in Counter.runs] == [True, False, False, False, False]
+    # a brand-new install on a Tuesday: Monday's run, before the bot knew the community, is not caught up
+    assert [t.strftime("%Y-%m-%d %H:%M") for t in local] == ["2026-03-16 09:00", "2026-03-23 09:00", "2026-03-30 09:00", "2026-04-06 09:00"]
+    assert [r.caught_up for r in Counter.runs] == [False, False, False, False]
     assert [t.utcoffset() for t in local][-2:] == [timedelta(hours=2)] * 2  # summer time after 29 March
 
 
@@ -126,7 +126,8 @@ async def test_stop_lets_a_running_job_finish_and_a_job_cut_short_gives_its_peri
     assert await running is True and done == [weekly.period(fired)]
     assert await runs.has_run("sim", "weekly", weekly.period(fired))
 
-    # a job still running when the grace runs out is cancelled: its period is given back, and the next start runs it
+    # a job still running when the grace runs out is cancelled: it keeps its lease (it may have done part of its work),
+    # and once the lease runs out the next start runs the period again
     gate.clear()
     started.clear()
     scheduler = Scheduler(VirtualClock(fired), runs)
@@ -138,8 +139,11 @@ async def test_stop_lets_a_running_job_finish_and_a_job_cut_short_gives_its_peri
     running.cancel()  # what APScheduler's shutdown does to a job still running
     with pytest.raises(asyncio.CancelledError):
         await running
-    assert not await runs.has_run("sim", "digest", digest.period(fired))
+    assert await runs.lease_of("sim", "digest", digest.period(fired)) == fired + LEASE
     gate.set()
+    soon = Scheduler(VirtualClock(fired + timedelta(minutes=5)), runs)
+    soon.add(digest)
+    assert await soon.catch_up() == 0  # the lease still holds
     again = Scheduler(VirtualClock(fired + timedelta(hours=1)), runs)
     again.add(digest)
     assert await again.catch_up() == 1 and done[-1] == digest.period(fired)

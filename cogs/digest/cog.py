@@ -104,8 +104,8 @@ class DigestCog(Cog):
         """The weekly job: send the reported week's digest to the managers and the channel.
 
         Each recipient is claimed for the period before its send: when one send fails, the others still
-        go, the job fails (it is retried at the next start, within `grace_days`) and the retry sends only
-        what did not go out (no manager gets it twice).
+        go, the job fails (it is retried with backoff within `grace_days`) and the retry sends only what did
+        not go out.
         """
         settings, tz = self.settings(community), self.timezone(community)
         period = Period.parse(run.period, tz)
@@ -129,13 +129,14 @@ class DigestCog(Cog):
     async def _send_once(self, community: CommunityRef, run: JobRun, part: str, send: Callable[[], Awaitable[object]]) -> bool:
         """Send one part of a period's digest unless an earlier try did; False when it did not go out.
 
-        The adapters log a platform's refusal and return None (an exception is a transport error): both
-        give the claim back, so the retry sends this part. A send cut short (shutdown) keeps its claim:
-        the digest may already be on its way, and a manager never gets it twice.
+        The part is claimed under a lease and marked done once sent (storage/jobs.py). The adapters log a
+        platform's refusal and return None (an exception is a transport error): both give the claim back,
+        so a retry sends this part. A send cut short (a crash, a shutdown) keeps its lease: once it expires
+        the part is sent again, so a manager may get the digest twice, never not at all.
         """
         runs, scope, job = self.ctx.scheduler.runs, str(community), f"digest:{part}"
         if not await runs.claim(scope, job, run.period, self.ctx.clock.now()):
-            return True  # went out in an earlier try of this period
+            return await runs.is_done(scope, job, run.period)  # sent by an earlier try, or still held by one
         try:
             sent = await send()
         except Exception:
@@ -144,6 +145,7 @@ class DigestCog(Cog):
         if sent is None:
             await runs.release(scope, job, run.period)
             return False
+        await runs.done(scope, job, run.period, self.ctx.clock.now())
         return True
 
     @command("kpi", {"en": "Show this community's key figures (only you will see them)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.scheduler import JobRun, JobSpec, Scheduler
 from storage.polls import Poll
@@ -33,21 +33,15 @@ class Deadlines:
         self.scheduler, self.close, self.owner = scheduler, close, owner
 
     def spec(self, poll: Poll) -> JobSpec:
-        """A cron job at the poll's deadline (UTC day and minute; it would come back yearly, so it is dropped once closed).
-
-        The start-up catch-up may find last year's fire time: `close` ignores a run scheduled before the deadline.
-        """
+        """A one-off job at the poll's deadline (rounded up to the minute); closing claims the poll itself, once."""
         assert poll.id is not None
-        at = fire_minute(poll.closes_at)
         poll_id = poll.id
 
         async def run(job: JobRun) -> None:
             await self.close(poll_id, job.scheduled_for)
 
-        return JobSpec(
-            id=job_id(poll_id), scope=JOB_SCOPE, cron=f"{at.minute} {at.hour} {at.day} {at.month} *", timezone="UTC",
-            func=run, grace=timedelta(days=366), period_of=lambda when: when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"), owner=self.owner,
-        )
+        return JobSpec(id=job_id(poll_id), scope=JOB_SCOPE, cron="", timezone="UTC", func=run, grace=timedelta(days=366),
+                       owner=self.owner, at=fire_minute(poll.closes_at))
 
     def schedule(self, poll: Poll) -> None:
         """Close this poll at its deadline (called at creation and for every open poll at start)."""

@@ -152,16 +152,17 @@ class WeeklyPromptEngine(Cog):
         local_day = run.scheduled_for.astimezone(self.timezone_of(community)).date()
         choice = await self.next_choice(community, local_day)
         now = self.ctx.clock.now()
-        post_id = await self.store.reserve(cid, run.period, run.scheduled_for, choice, channel.id, now)
-        if post_id is None:
+        reserved = await self.store.reserve(cid, run.period, run.scheduled_for, choice, channel.id, now)
+        if reserved is None:
             self.ctx.log.info("the prompt of %s for %s was already posted", community, run.period)
             return
+        post_id, choice = reserved
         try:
             ref = await self.ctx.messenger.say(channel, self.render(community, choice))
             if ref is None:
                 raise RuntimeError(f"no adapter connected for {community}")
-        except BaseException:
-            await self.store.cancel(post_id, cid, choice)
+        except Exception:  # failed: the period and its prompt are free again (retried). Cut short: it stays "sending"
+            await self.store.cancel(post_id, cid, choice)  # and is sent again once the scheduler's lease runs out
             raise
         await self.store.confirm(post_id, ref.id, self.ctx.clock.now())
         self._answers_to.setdefault(community, {})[ref.id] = run.period

@@ -12,7 +12,8 @@ What dpytest 0.7.0 lacks against discord.py 2.7, and what this module adds:
 - every message the bot sends is captured with its raw JSON payload (dpytest drops polls and
   components from its fake messages), and a DM to a member in `World.closed_dms` is refused with
   Discord's 403 / 50007 "Cannot send messages to this user";
-- the guild, channels and members get fixed ids, so a second client (a restart) sees the same world.
+- the guild, channels and members get fixed ids, so a second client (a restart) sees the same world;
+- the client is marked ready once the world is built, as the gateway's READY event would.
 """
 
 from __future__ import annotations
@@ -213,6 +214,7 @@ def connector(world: World) -> Callable[[DiscordAdapter], Awaitable[None]]:
         await adapter.client._async_setup_hook()
         build_world(adapter.client, world)
         await adapter.setup_hook()
+        adapter.client._handle_ready()  # what the gateway's READY does: dpytest's world is all there
 
     return connect
 

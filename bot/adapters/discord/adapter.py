@@ -97,6 +97,17 @@ class DiscordAdapter:
         self.app = app
         await self.connector(self)
 
+    async def ready(self) -> None:
+        """Wait until the gateway is ready (servers, channels and roles cached), or has closed: `start` returns right after logging in."""
+        waiting = asyncio.ensure_future(self.client.wait_until_ready())
+        watched: set[asyncio.Future[Any]] = {waiting}
+        if self.gateway is not None:
+            watched.add(self.gateway)
+        try:
+            await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting.cancel()
+
     async def stop(self) -> None:
         """Let the event handlers and commands still running finish (up to `stop_grace`), then close the connection.
 

@@ -21,7 +21,7 @@ def common_options() -> argparse.ArgumentParser:
     """--config and --database, accepted by every command."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="configuration file (default: ./config.toml if present, or $ENGAGEBOT_CONFIG)")
-    parent.add_argument("--database", metavar="URL", default=argparse.SUPPRESS, help="database URL, overriding the configuration (sqlite+aiosqlite:///FILE or postgresql+asyncpg://…)")
+    parent.add_argument("--database", metavar="URL", default=argparse.SUPPRESS, help="database URL, overriding the configuration (sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB)")
     parent.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more")
     return parent
 

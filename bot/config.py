@@ -35,6 +35,18 @@ def check_timezone(value: str) -> str:
     return value
 
 
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+
+
+def async_database_url(value: str) -> str:
+    """A database URL as typed (`sqlite:///file.db`, `postgresql://user@host/db`) with the async driver engagebot uses."""
+    scheme, sep, rest = value.strip().partition("://")
+    backend = scheme.split("+", 1)[0].lower()
+    if not sep or backend not in _ASYNC_DRIVERS:
+        raise ValueError("use sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB")
+    return f"{_ASYNC_DRIVERS[backend]}://{rest}"
+
+
 class BotSettings(Strict):
     """Process-wide settings."""
 
@@ -57,9 +69,7 @@ class DatabaseSettings(Strict):
     @field_validator("url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
-        return value
+        return async_database_url(value)
 
 
 class CommunityConfig(Strict):

@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.adapters.console.session import ConsoleSession
 from bot.adapters.simulation.adapter import SimulationAdapter
 from bot.app import Engagebot
-from bot.config import Config, Secrets
+from bot.config import Config, ConfigError, Secrets
 from bot.core.clock import VirtualClock
 from bot.core.refs import CommunityRef, Platform
 
@@ -145,7 +145,10 @@ async def run_platforms(config: Config, adapters: list[object]) -> None:
         await stop.wait()
     finally:
         log.info("stopping: flushing what is queued")
+        failures = [f for a in adapters if (f := getattr(a, "failure", None))]
         await app.stop()
+    if failures:  # a platform refused the bot for good (e.g. Discord's 4014): a supervisor must see it
+        raise ConfigError(failures[0])
 
 
 def _on_signals(stop: asyncio.Event) -> None:

@@ -16,13 +16,14 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, update
+from sqlalchemy import and_, bindparam, delete, exists, or_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.events import (
     Event,
     MemberJoined,
     MemberLeft,
+    MessageDeleted,
     MessagePosted,
     PollVoted,
     ReactionAdded,
@@ -42,6 +43,8 @@ MESSAGE, REPLY, MENTION, REACTION, POLL_VOTE, JOIN, LEAVE = (k.value for k in (
     InteractionKind.MESSAGE, InteractionKind.REPLY, InteractionKind.MENTION, InteractionKind.REACTION, InteractionKind.POLL_VOTE,
     InteractionKind.JOIN, InteractionKind.LEAVE))
 
+POSTS_AND_ANSWERS = (MESSAGE, REPLY, InteractionKind.PROMPT_ANSWER.value)
+DELETED = "#post:"  # a queued removal of a deleted post (reaction keys never start with it)
 COLUMNS = ("community_id", "kind", "member_id", "channel_id", "target_member_id", "external_id", "parent_external_id", "at", "sentiment", "text")
 
 
@@ -95,7 +98,8 @@ class Recorder:
         self.flush_seconds = flush_seconds
         self.store_text = store_text
         self._rows: list[PendingRow] = []
-        # a removal remembers how many rows were queued before it: a reaction removed then given again is written in that order
+        # a removal remembers how many rows were queued before it: a reaction removed then given again is written in that order;
+        # a deleted post's id is marked `#post:ID` (its rows keep their keys)
         self._removals: list[tuple[int, CommunityRef, str, datetime]] = []
         self._memberships: list[MemberJoined | MemberLeft] = []
         self._lock = asyncio.Lock()
@@ -122,6 +126,13 @@ class Recorder:
         self._remove = (
             update(table).where(*same, c.external_id == bindparam("xid"), c.removed_at.is_(None))
             .values(removed_at=bindparam("removed", type_=UTCDateTime()), external_id=bindparam("gone"))
+        )
+        # a deleted post: its rows (and the prompt answer and mentions it made) are kept, marked removed, like a reaction
+        self._delete_post = (
+            update(table).where(c.community_id == bindparam("cid"), c.removed_at.is_(None), or_(
+                and_(c.kind.in_(POSTS_AND_ANSWERS), c.external_id == bindparam("xid")),
+                and_(c.kind == InteractionKind.MENTION.value, c.parent_external_id == bindparam("xid"))))
+            .values(removed_at=bindparam("removed", type_=UTCDateTime()))
         )
 
     @property
@@ -155,6 +166,8 @@ class Recorder:
         self._rows.extend(self.rows_of(event))
         if isinstance(event, ReactionRemoved):
             self._removals.append((len(self._rows), event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
+        elif isinstance(event, MessageDeleted):
+            self._removals.append((len(self._rows), event.community, DELETED + event.message.id, event.at))
         if len(self._rows) >= self.batch_size:
             await self._flush_or_keep()
 
@@ -272,9 +285,14 @@ class Recorder:
                 if before > written:
                     await conn.exec_driver_sql(self._insert_sql, params[written:before])
                     written = before
-                changes = [{"cid": cids[c], "xid": x, "removed": at, "gone": _removed_key(x, at)} for _, c, x, at in group]
-                await conn.execute(self._replayed, changes)
-                await conn.execute(self._remove, changes)
+                batch = list(group)
+                posts = [{"cid": cids[c], "xid": x.removeprefix(DELETED), "removed": at} for _, c, x, at in batch if x.startswith(DELETED)]
+                changes = [{"cid": cids[c], "xid": x, "removed": at, "gone": _removed_key(x, at)} for _, c, x, at in batch if not x.startswith(DELETED)]
+                if changes:
+                    await conn.execute(self._replayed, changes)
+                    await conn.execute(self._remove, changes)
+                if posts:
+                    await conn.execute(self._delete_post, posts)
             if len(params) > written:
                 await conn.exec_driver_sql(self._insert_sql, params[written:] if written else params)
             created: list[tuple[int, str, tuple[int, bool]]] = []

@@ -49,4 +49,4 @@ def test_a_bad_start_time_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_a_bad_database_url_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade", "--database", "mysql://localhost/x"]) == 2
-    assert "database.url: use sqlite+aiosqlite:///FILE" in capsys.readouterr().err
+    assert "database.url: use sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB" in capsys.readouterr().err

@@ -29,7 +29,7 @@ def test_the_example_configuration_is_valid() -> None:
     [
         ('[[communities]]\nplatform = "discord"\nid = "1"\ntimezone = "Europe/Pariss"\n', "communities.0.timezone: unknown timezone 'Europe/Pariss'"),
         ('[bot]\nlocale = "de"\n', "bot.locale: Input should be 'en' or 'fr'"),
-        ('[database]\nurl = "mysql://x"\n', "database.url: use sqlite+aiosqlite:///FILE"),
+        ('[database]\nurl = "mysql://x"\n', "database.url: use sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB"),
         ('[databse]\nurl = "x"\n', "databse: unknown key (typo?)"),
         ('[database]\nbatch_size = 0\n', "database.batch_size: Input should be greater than or equal to 1"),
         ('[[communities]]\nplatform = "irc"\nid = "1"\n', "communities.0.platform: Input should be"),

@@ -85,6 +85,21 @@ class MessagePosted(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDeleted(Event):
+    """A post was deleted (by its author or a moderator): it no longer counts, like a reaction taken back."""
+
+    message: MessageRef
+
+    @property
+    def community(self) -> CommunityRef:
+        return self.message.channel.community
+
+    @property
+    def dedupe_key(self) -> tuple[str, ...]:
+        return ("message_deleted", self.message.id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionAdded(Event):
     """A member reacted to a message with an emoji."""
 

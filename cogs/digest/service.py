@@ -47,12 +47,18 @@ async def chart_attachment(db: Database, ref: CommunityRef, last: Period, t: Tra
     return Attachment.drawn_later(f"digest-{last.label}.png", draw, t("chart_alt", weeks=weeks))
 
 
-def sentiment_on(config: Config, ref: CommunityRef) -> bool:
-    """Whether the sentiment cog scores this community's posts (loaded, enabled, a backend chosen)."""
+def sentiment_on(config: Config, ref: CommunityRef) -> bool | str:
+    """True when the sentiment cog scores this community's posts; else the reason code: `sentiment_off` (turned off
+    in the configuration) or `sentiment_no_extra` (a model is wanted, but the nlp extra is not installed)."""
     from cogs.sentiment.digest import spec_of  # light: no torch import
 
     settings = config.cog_settings("sentiment", ref)
-    return "sentiment" in config.bot.cogs and bool(settings.get("enabled", True)) and spec_of(config).resolved() != "off"
+    if "sentiment" not in config.bot.cogs or not settings.get("enabled", True):
+        return "sentiment_off"
+    spec = spec_of(config)
+    if spec.resolved() != "off":
+        return True
+    return "sentiment_off" if spec.backend == "off" else "sentiment_no_extra"
 
 
 async def funnel_counts(db: Database, ref: CommunityRef, period: Period) -> list[tuple[str, int]]:
@@ -66,7 +72,7 @@ async def funnel_counts(db: Database, ref: CommunityRef, period: Period) -> list
 
 
 async def build_digest(db: Database, ref: CommunityRef, period: Period, *, locale: str, t: Translate, goals: list[str],
-                       chart: bool = True, weeks: int = CHART_WEEKS, name: str | None = None, sentiment: bool = True,
+                       chart: bool = True, weeks: int = CHART_WEEKS, name: str | None = None, sentiment: bool | str = True,
                        onboarding: bool = False) -> Digest:
     """Compute, evaluate the goals, draw the chart and render the digest (`name`: the configured community name).
 

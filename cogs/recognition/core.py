@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.cog import Cog, CogContext, listen
-from bot.core.events import Event, MessagePosted, PollVoted, ReactionAdded, ReactionRemoved
+from bot.core.events import Event, MessageDeleted, MessagePosted, PollVoted, ReactionAdded, ReactionRemoved
 from bot.core.refs import CommunityRef, MemberRef
 from bot.scheduler import JobRun, JobSpec
 from cogs.recognition.announce import Announcer
@@ -118,6 +118,15 @@ class RecognitionCore(Cog):
     async def on_vote(self, event: PollVoted) -> None:
         """A native poll vote scores points and may complete badges."""
         await self.contribution(event)
+
+    @listen(MessageDeleted)
+    async def on_message_deleted(self, event: MessageDeleted) -> None:
+        """A deleted post no longer scores (its points are taken back, like a reaction's)."""
+        cid = await self.ctx.directory.community_id(event.community)
+        for kind in ("message", "reply"):
+            member_id = await self.store.remove_entry(cid, kind, event.message.id, event.at)
+            if member_id is not None:
+                self.states.drop(member_id)
 
     @listen(ReactionRemoved)
     async def on_reaction_removed(self, event: ReactionRemoved) -> None:

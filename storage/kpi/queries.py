@@ -36,14 +36,14 @@ def sql(statement: str, *times: str, expanding: Sequence[str] = ()) -> TextClaus
 
 
 def valid_reaction(bounds: Sequence[str], alias: str = "i") -> str:
-    """SQL: the row is no reaction, or a reaction not removed before the end of its own period.
+    """SQL: the row was not removed (a reaction taken back, a post deleted) before the end of its own period.
 
     `bounds` names the parameters b0 < b1 < … cutting the scanned range into periods.
     """
     own = " OR ".join(
         f"({alias}.at >= :{a} AND {alias}.at < :{b} AND {alias}.removed_at >= :{b})" for a, b in zip(bounds, bounds[1:], strict=False)
     )
-    return f"({alias}.kind <> 'reaction' OR {alias}.removed_at IS NULL OR {own})"
+    return f"({alias}.removed_at IS NULL OR {own})"
 
 
 async def bot_ids(conn: AsyncConnection, cid: int) -> set[int]:
@@ -129,14 +129,14 @@ async def activity(conn: AsyncConnection, cid: int, periods: Sequence[Period]) -
     n = len(periods)
     bounds = [f"b{k}" for k in range(n + 1)]
     params: dict[str, Any] = {"c": cid, **{f"b{k}": p.start for k, p in enumerate(periods)}, f"b{n}": periods[-1].end}
-    removed_early = f"i.kind = 'reaction' AND i.removed_at IS NOT NULL AND i.removed_at < {bucket_of(bounds, ends=True)}"
+    removed_early = f"i.removed_at IS NOT NULL AND i.removed_at < {bucket_of(bounds, ends=True)}"
     # one row per member: whether they contributed in each period, and their posts, replies and reactions
     # in the last two (the only ones a report counts); each row's period is computed once
     cols = [f"MAX(CASE WHEN x.bucket = {k} THEN x.live ELSE 0 END)" for k in range(n)]
     for k in (n - 2, n - 1):
         cols += [
-            f"SUM(CASE WHEN x.bucket = {k} AND x.kind IN ('message','reply') THEN 1 ELSE 0 END)",
-            f"SUM(CASE WHEN x.bucket = {k} AND x.kind = 'reply' THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN x.bucket = {k} AND x.kind IN ('message','reply') THEN x.live ELSE 0 END)",
+            f"SUM(CASE WHEN x.bucket = {k} AND x.kind = 'reply' THEN x.live ELSE 0 END)",
             f"SUM(CASE WHEN x.bucket = {k} AND x.kind = 'reaction' THEN x.live ELSE 0 END)",
         ]
     statement = sql(
@@ -182,7 +182,9 @@ async def responsiveness(conn: AsyncConnection, cid: int, period: Period, bots: 
         "SELECT r.at, MIN(x.at) FROM interactions r"
         " LEFT JOIN interactions x ON x.community_id = r.community_id AND x.parent_external_id = r.external_id"
         "  AND x.kind = 'reply' AND x.at >= :s AND x.at < :e AND x.at >= r.at AND x.member_id <> r.member_id AND x.member_id NOT IN :bots"
+        "  AND (x.removed_at IS NULL OR x.removed_at >= :e)"
         " WHERE r.community_id = :c AND r.kind = 'message' AND r.at >= :s AND r.at < :e AND r.member_id NOT IN :bots"
+        "  AND (r.removed_at IS NULL OR r.removed_at >= :e)"
         " GROUP BY r.id, r.at",
         "s", "e", expanding=["bots"],
     )
@@ -203,7 +205,7 @@ async def edges(conn: AsyncConnection, cid: int, period: Period) -> set[tuple[in
         "SELECT DISTINCT i.member_id, COALESCE(i.target_member_id, (SELECT MIN(p.member_id) FROM interactions p"
         "  WHERE p.community_id = i.community_id AND p.kind IN ('message','reply') AND p.external_id = i.parent_external_id))"
         " FROM interactions i WHERE i.community_id = :c AND i.kind IN ('reply','reaction','mention') AND i.at >= :s AND i.at < :e"
-        "  AND (i.kind <> 'reaction' OR i.removed_at IS NULL OR i.removed_at >= :e)",
+        "  AND (i.removed_at IS NULL OR i.removed_at >= :e)",
         "s", "e",
     )
     rows = await conn.execute(statement, {"c": cid, "s": period.start, "e": period.end})
@@ -249,7 +251,8 @@ async def weekly_series(conn: AsyncConnection, cid: int, periods: Sequence[Perio
     cols = []
     for k in range(n):
         inside = f"i.at >= :b{k} AND i.at < :b{k + 1}"
-        cols += [f"COUNT(DISTINCT CASE WHEN {inside} AND {valid} THEN i.member_id END)", f"SUM(CASE WHEN {inside} AND i.kind IN {POSTS} THEN 1 ELSE 0 END)"]
+        cols += [f"COUNT(DISTINCT CASE WHEN {inside} AND {valid} THEN i.member_id END)",
+                 f"SUM(CASE WHEN {inside} AND i.kind IN {POSTS} AND {valid} THEN 1 ELSE 0 END)"]
     statement = sql(
         f"SELECT {', '.join(cols)} FROM interactions i"
         f" WHERE i.community_id = :c AND i.at >= :b0 AND i.at < :b{n} AND i.kind IN {CONTRIBUTIONS} AND i.member_id NOT IN :bots",

@@ -123,10 +123,11 @@ async def _first_contributions(conn: AsyncConnection, cid: int, ids: list[int], 
     return {int(m): q.utc(at) for m, at in await conn.execute(statement, params)}
 
 
-async def compute_report(db: Database, ref: CommunityRef, period: Period, *, sentiment: bool = True) -> KpiReport:
+async def compute_report(db: Database, ref: CommunityRef, period: Period, *, sentiment: bool | str = True) -> KpiReport:
     """Every KPI of `period` for a community, with W-1's report for `previous` and the deltas.
 
-    `sentiment=False` (the sentiment model is off for this community) makes `sentiment` null with that reason.
+    `sentiment` not True (the sentiment model is off for this community) makes `sentiment` null, with that reason
+    code when it is one (`sentiment_no_extra`), else `sentiment_off`.
     """
     cid, name = await community_row(db, ref)
     periods = [period.shift(k - W) for k in range(HISTORY)]
@@ -143,7 +144,8 @@ async def compute_report(db: Database, ref: CommunityRef, period: Period, *, sen
         before, before_reasons = await _period_kpis(conn, cid, loaded, W1, full=False)
         named = [int(m) for key in ("hubs", "isolated", "at_risk") for m in now.pop(f"_{key}_ids")]
         names = await q.member_names(conn, sorted(set(named)))
-    now["sentiment"], reason = await sentiment_of(db, cid, period) if sentiment else (None, "sentiment_off")
+    off = sentiment if isinstance(sentiment, str) else "sentiment_off"
+    now["sentiment"], reason = await sentiment_of(db, cid, period) if sentiment is True else (None, off)
     if now["sentiment"] is None:
         now_reasons["sentiment"] = reason
     for key in ("hubs", "isolated", "at_risk"):

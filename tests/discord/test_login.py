@@ -163,3 +163,11 @@ async def test_a_role_name_that_matches_no_role_or_two_stops_start_up_with_one_l
     await app.stop()
     assert str(raised.value).startswith("test: communities.0.animator_roles: ") and message in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+async def test_a_4014_close_stops_the_bot_with_its_advice_and_a_non_zero_exit(fake_discord: FakeDiscord, db_url: str) -> None:
+    from bot.runner import run_platforms
+
+    config = discord_config(db_url)
+    with pytest.raises(ConfigError, match="close code 4014.*MESSAGE CONTENT INTENT"):  # `engagebot run` prints it in one line, exit 2
+        await asyncio.wait_for(run_platforms(config, [build_discord_adapter(config, Secrets(discord_token=TOKEN))]), timeout=20)

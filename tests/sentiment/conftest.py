@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.nlp.sentiment import MODELS, BackendSpec, SharedBackend
+from bot.nlp.sentiment import MODELS, BackendSpec, SharedBackend, nlp_installed
+
+needs_nlp = pytest.mark.skipif(not nlp_installed(), reason="the nlp extra is not installed: pip install torch==2.13.0 'engagebot[nlp]' "
+                                                           "(scripts/test installs it)")
+"""For the tests that load a model, or run the cog with a model configured."""
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *"thanks great awful broken the meeting is at merci nul super".split()]
 

@@ -14,7 +14,7 @@ from bot.nlp.embedding import LinearHead
 from bot.nlp.hf import TransformersBackend, label_mapping, polarity_of
 from bot.nlp.sentiment import BackendSpec, BackendUnavailable, SharedBackend, label_of, load_backend, score_from_probabilities
 from tests.conftest import make_config
-from tests.sentiment.conftest import tiny_classifier
+from tests.sentiment.conftest import needs_nlp, tiny_classifier
 
 
 def test_a_local_transformers_model_is_loaded_with_the_real_pipeline_and_scores_in_range(tiny_model: Path) -> None:
@@ -26,6 +26,7 @@ def test_a_local_transformers_model_is_loaded_with_the_real_pipeline_and_scores_
     assert backend.score([]) == []
 
 
+@needs_nlp
 def test_star_ratings_and_indexed_labels_are_mapped_to_polarities(tmp_path: Path) -> None:
     stars = {i: f"{i + 1} star{'s' if i else ''}" for i in range(5)}
     backend = TransformersBackend(str(tiny_classifier(tmp_path / "stars", stars)))
@@ -35,6 +36,7 @@ def test_star_ratings_and_indexed_labels_are_mapped_to_polarities(tmp_path: Path
     assert polarity_of("joyful?", 0, 4) is None
 
 
+@needs_nlp
 def test_a_model_whose_labels_mean_nothing_is_refused_unless_mapped(tmp_path: Path) -> None:
     folder = tiny_classifier(tmp_path / "emotions", {0: "anger", 1: "joy"})
     with pytest.raises(BackendUnavailable, match="anger"):
@@ -43,12 +45,14 @@ def test_a_model_whose_labels_mean_nothing_is_refused_unless_mapped(tmp_path: Pa
     assert backend.mapping == {"anger": "negative", "joy": "positive"}
 
 
+@needs_nlp
 def test_a_hub_name_not_in_the_cache_is_refused_offline_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(BackendUnavailable, match="HF_HUB_OFFLINE"):
         TransformersBackend("cardiffnlp/twitter-xlm-roberta-base-sentiment-not-cached")
 
 
+@needs_nlp
 def test_a_broken_model_folder_is_unavailable_with_the_reason(tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
@@ -105,6 +109,7 @@ def test_the_bundled_minilm_tells_praise_from_complaints_in_english_and_french(m
     assert minilm.name == "embedding" and minilm.encoder is not None
 
 
+@needs_nlp
 async def test_a_broken_model_turns_sentiment_off_with_one_log_line_and_the_bot_runs_on(  # type: ignore[no-untyped-def]
     start_bot, db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from cogs.sentiment import SentimentCog
 from storage.kpi.period import Period
 from tests.conftest import make_config
-from tests.sentiment.conftest import GatedBackend, scoring_with, sentiment_on
+from tests.sentiment.conftest import GatedBackend, needs_nlp, scoring_with, sentiment_on
 
 
+@needs_nlp
 async def test_managers_read_the_mood_and_where_to_step_in_in_the_digest(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]
     h = await start_bot(make_config(db_url, cogs=sentiment_on()))
     cog: SentimentCog = await scoring_with(h, gated)

@@ -10,7 +10,7 @@ from cogs.sentiment import SentimentCog
 from cogs.sentiment.queue import Job, ScoringQueue
 from storage.sentiment import ScoreRow
 from tests.conftest import make_config
-from tests.sentiment.conftest import GatedBackend, scoring_with, sentiment_on
+from tests.sentiment.conftest import GatedBackend, needs_nlp, scoring_with, sentiment_on
 
 
 async def test_posts_are_scored_in_batches_and_only_the_score_is_kept(start_bot, db_url: str, minilm: SharedBackend) -> None:  # type: ignore[no-untyped-def]
@@ -31,6 +31,7 @@ async def test_posts_are_scored_in_batches_and_only_the_score_is_kept(start_bot,
     assert cog.queue.queue.empty()
 
 
+@needs_nlp
 async def test_under_load_scoring_is_dropped_but_every_message_is_recorded(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]
     h = await start_bot(make_config(db_url, cogs=sentiment_on(queue_size=4, batch_size=2)))
     cog: SentimentCog = await scoring_with(h, gated, open_gate=False)  # a model that is busy until the gate opens
@@ -47,6 +48,7 @@ async def test_under_load_scoring_is_dropped_but_every_message_is_recorded(start
     assert await h.scalar("select count(*) from interactions where sentiment is not null") == stats.scored
 
 
+@needs_nlp
 async def test_a_score_waits_for_the_recorder_to_write_its_row(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]
     config = make_config(db_url, database={"flush_seconds": 60}, cogs=sentiment_on())
     h = await start_bot(config)
@@ -83,6 +85,7 @@ async def test_scores_whose_row_is_late_are_retried_and_never_coming_ones_given_
     assert impatient.pending_retries == 0 and impatient.stats.unmatched == 1
 
 
+@needs_nlp
 async def test_animators_see_the_mood_of_the_week_and_where_to_step_in(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]
     h = await start_bot(make_config(db_url, cogs=sentiment_on()))
     cog: SentimentCog = await scoring_with(h, gated)
@@ -120,6 +123,7 @@ async def test_sentiment_off_reports_null_with_its_reason_in_both_languages(star
     assert "désactivée dans la configuration" in fields[0].value
 
 
+@needs_nlp
 async def test_a_simulation_lets_scoring_finish_before_it_skips_ahead(start_bot, db_url: str, gated: GatedBackend) -> None:  # type: ignore[no-untyped-def]
     h = await start_bot(make_config(db_url, cogs=sentiment_on()))
     cog: SentimentCog = await scoring_with(h, gated, open_gate=False)

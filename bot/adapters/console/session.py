@@ -24,6 +24,7 @@ CONSOLE_KEYS = """console commands:
   /as alice              play alice from now on          /join bob    bob joins (and you play bob)
   /leave [name]          the current member (or name) leaves
   /reply m3 text         reply to message m3             /react m3 👍 · /unreact m3 👍
+  /delete m3             delete message m3 (it no longer counts)
   /press m5 2            click button 2 (or its label) on m5
   /in intros             post in #intros from now on     /role alice animator · /unrole alice animator
   /dms alice off|on      close or open alice's DMs       /wait 3d (2h, 30m)   let time pass
@@ -76,8 +77,8 @@ class ConsoleSession:
             self.out(_block(f"{t} {e.ref.id if e.ref else ''} 🤖 → {who} (DM)", e.message or Message(e.text)))
         elif e.kind == "ephemeral":
             self.out(_block(f"{t} 🤖 (only {who} {'see' if who == 'you' else 'sees'})", e.message or Message(e.text)))
-        elif e.kind in ("join", "leave", "react", "role", "notice"):
-            detail = f"{who} {e.text}" if e.kind in ("react", "role") else e.text
+        elif e.kind in ("join", "leave", "react", "role", "notice", "delete"):
+            detail = f"{who} {e.text}" if e.kind in ("react", "role", "delete") else e.text
             self.out(f"{t} ✦ {detail}")
 
     def say(self, text: str) -> None:
@@ -132,6 +133,9 @@ class ConsoleSession:
         elif word in ("react", "unreact"):
             self._need(args, 2, f"/{word} MESSAGE_ID EMOJI")
             await sim.react(self.actor, args[0], args[1], remove=word == "unreact")
+        elif word == "delete":
+            self._need(args, 1, "/delete MESSAGE_ID")
+            await sim.delete(self.actor, args[0])
         elif word in ("press", "click"):
             self._need(args, 2, "/press MESSAGE_ID BUTTON")
             await sim.press(self.actor, args[0], rest.split(None, 1)[1])

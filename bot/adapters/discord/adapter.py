@@ -83,7 +83,7 @@ class DiscordAdapter:
         self._busy = Running()  # discord.py's tasks running one of our handlers (it does not keep them)
         self.button_item = make_button_item(self._tracked(self._on_press))
         self.tree: app_commands.CommandTree[Any] | None = None
-        self.gateway: asyncio.Task[None] | None = None
+        self.gateway: asyncio.Task[str | None] | None = None
         self.app: AppPort | None = None
         self.outbox = Outbox(self.client, self.button_item)
         self._wire()
@@ -142,6 +142,12 @@ class DiscordAdapter:
         if self.gateway is not None:
             await asyncio.shield(self.gateway)
 
+    @property
+    def failure(self) -> str | None:
+        """Why the connection ended for good (Discord refused it), if it did: the bot must then exit non-zero."""
+        task = self.gateway
+        return task.result() if task is not None and task.done() and not task.cancelled() and task.exception() is None else None
+
     def _wire(self) -> None:
         handlers: dict[str, Callable[..., Awaitable[None]]] = {
             "setup_hook": self.setup_hook,
@@ -149,6 +155,8 @@ class DiscordAdapter:
             "on_member_join": self.on_member_join,
             "on_raw_member_remove": self.on_raw_member_remove,
             "on_message": self.on_message,
+            "on_raw_message_delete": self.on_raw_message_delete,
+            "on_raw_bulk_message_delete": self.on_raw_bulk_message_delete,
             "on_raw_reaction_add": self.on_raw_reaction,
             "on_raw_reaction_remove": self.on_raw_reaction,
             "on_raw_poll_vote_add": self.on_raw_poll_vote_add,
@@ -234,6 +242,16 @@ class DiscordAdapter:
     async def on_message(self, message: discord.Message) -> None:
         """A message was posted."""
         await self._dispatch(translate.message_posted(message, self.clock.now(), self.client.user))
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A post was deleted (cached or not)."""
+        for event in translate.messages_deleted(self.client, payload.guild_id, payload.channel_id, [payload.message_id], self.clock.now()):
+            await self._dispatch(event)
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        """Posts deleted at once by a moderator."""
+        for event in translate.messages_deleted(self.client, payload.guild_id, payload.channel_id, sorted(payload.message_ids), self.clock.now()):
+            await self._dispatch(event)
 
     async def on_raw_reaction(self, payload: discord.RawReactionActionEvent) -> None:
         """A reaction was added or removed (cached message or not)."""

@@ -38,15 +38,19 @@ def new_client(sharded: bool) -> discord.Client:
     return discord.Client(intents=intents(), allowed_mentions=mentions)
 
 
-async def run_gateway(client: discord.Client) -> None:
-    """Stay connected (discord.py reconnects and waits on rate limits); explain a refusal in one line."""
+async def run_gateway(client: discord.Client) -> str | None:
+    """Stay connected (discord.py reconnects and waits on rate limits); a refusal is explained in one line, and returned."""
     try:
         await client.connect(reconnect=True)
     except discord.PrivilegedIntentsRequired:
         log.error(PRIVILEGED_INTENTS_ADVICE)
+        return PRIVILEGED_INTENTS_ADVICE
     except discord.LoginFailure:
         log.error(BAD_TOKEN_ADVICE)
+        return BAD_TOKEN_ADVICE
     except asyncio.CancelledError:
         raise
     except Exception as err:
         log.error("the Discord connection stopped: %s: %s", type(err).__name__, err)
+        return f"the Discord connection stopped: {type(err).__name__}: {err}"
+    return None

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import discord
 
-from bot.core.events import ButtonPressed, CommandInvoked, MemberJoined, MemberLeft, MessagePosted, PollVoted, ReactionAdded, ReactionRemoved
+from bot.core.events import (
+    ButtonPressed,
+    CommandInvoked,
+    MemberJoined,
+    MemberLeft,
+    MessageDeleted,
+    MessagePosted,
+    PollVoted,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 
 _POSTS = (discord.MessageType.default, discord.MessageType.reply)
@@ -75,6 +86,14 @@ def message_posted(message: discord.Message, at: datetime, me: discord.abc.User 
         message=ref, author=member_ref(guild.id, message.author), text=message.content, at=at,
         reply_to=reply_to, reply_to_author=reply_author, mentions=mentions,
     )
+
+
+def messages_deleted(client: discord.Client, guild_id: int | None, channel_id: int, message_ids: Iterable[int], at: datetime) -> list[MessageDeleted]:
+    """Posts deleted in a server (MESSAGE_DELETE, MESSAGE_DELETE_BULK: raw events, cached or not)."""
+    if guild_id is None:
+        return []
+    chan, thread = channel_ref_by_id(client, guild_id, channel_id)
+    return [MessageDeleted(message=MessageRef(chan, str(i), thread), at=at) for i in message_ids]
 
 
 def member_joined(member: discord.Member, at: datetime) -> MemberJoined:

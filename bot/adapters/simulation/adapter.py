@@ -16,6 +16,7 @@ from bot.core.events import (
     CommandInvoked,
     MemberJoined,
     MemberLeft,
+    MessageDeleted,
     MessagePosted,
     ReactionAdded,
     ReactionRemoved,
@@ -213,6 +214,12 @@ class SimulationAdapter:
         else:
             author = posted.author or self._bot_ref()
             await self._app().dispatch(ReactionAdded(message=posted.ref, member=member, emoji=emoji, message_author=author, at=now))
+
+    async def delete(self, member_id: str, message_id: str) -> None:
+        """A member deletes a post (theirs, or any as a moderator)."""
+        posted = self.find(message_id)
+        self._emit(Entry("delete", self.clock.now(), f"deleted {message_id}", ref=posted.ref, member=self.member(member_id)))
+        await self._app().dispatch(MessageDeleted(message=posted.ref, at=self.clock.now()))
 
     async def press(self, member_id: str, message_id: str, which: str) -> Reply | None:
         """A member clicks a button (by number from 1, label or custom_id) on a bot message."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.events import ButtonPressed, Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import ButtonPressed, Event, MemberJoined, MemberLeft, MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 
 Payload = Mapping[str, Any]
@@ -103,6 +103,8 @@ def event_of(body: Payload, ws: Workspace, now: datetime) -> Event | None:
             return MemberLeft(member=member(ws, user["id"], None, bool(user.get("is_bot"))), at=at)
         return None
     if kind == "message":
+        if event.get("subtype") == "message_deleted" and event.get("deleted_ts") and event.get("channel"):
+            return MessageDeleted(message=MessageRef(ChannelRef(ws.community, str(event["channel"])), str(event["deleted_ts"])), at=at)
         return message_of(event, ws, now)
     if kind in ("reaction_added", "reaction_removed"):
         return reaction_of(event, ws, at)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
@@ -29,61 +28,35 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.refs import CommunityRef, MemberRef
 from bot.core.tasks import cancel_and_wait
 from storage.db import Database
 from storage.directory import Directory
 from storage.models import Interaction, InteractionKind
+from storage.recorder_faults import MAX_PENDING, Backoff, bad_data, good_rows
+from storage.recorder_rows import (
+    COLUMNS,
+    DELETED,
+    JOIN,
+    LEAVE,
+    MENTION,
+    MESSAGE,
+    POLL_VOTE,
+    POSTS_AND_ANSWERS,
+    REACTION,
+    REPLY,
+    PendingRow,
+    Watcher,
+    WrittenRow,
+    positions,
+    reaction_key,
+    removed_key,
+)
 from storage.types import UTCDateTime, to_db_time
 
+__all__ = ["PendingRow", "Recorder", "Watcher", "WrittenRow"]  # the rows are defined in recorder_rows, imported from here too
+
 log = logging.getLogger("engagebot.recorder")
-
-# the kinds as plain strings: the driver binds a `str` faster than a `StrEnum` member
-MESSAGE, REPLY, MENTION, REACTION, POLL_VOTE, JOIN, LEAVE = (k.value for k in (
-    InteractionKind.MESSAGE, InteractionKind.REPLY, InteractionKind.MENTION, InteractionKind.REACTION, InteractionKind.POLL_VOTE,
-    InteractionKind.JOIN, InteractionKind.LEAVE))
-
-POSTS_AND_ANSWERS = (MESSAGE, REPLY, InteractionKind.PROMPT_ANSWER.value)
-DELETED = "#post:"  # a queued removal of a deleted post (reaction keys never start with it)
-COLUMNS = ("community_id", "kind", "member_id", "channel_id", "target_member_id", "external_id", "parent_external_id", "at", "sentiment", "text")
-
-
-@dataclass(slots=True)
-class PendingRow:
-    """An interaction waiting to be written; references are resolved to ids at flush time.
-
-    Not frozen: building one is on the hot path, and a frozen dataclass pays for every field.
-    """
-
-    community: CommunityRef
-    kind: str
-    member: MemberRef
-    external_id: str
-    at: datetime
-    channel: ChannelRef | None = None
-    target: MemberRef | None = None
-    parent_external_id: str | None = None
-    text: str | None = None
-    sentiment: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class WrittenRow:
-    """An interaction row as committed, with its member ids resolved (what watchers are told)."""
-
-    community_id: int
-    kind: str
-    member_id: int
-    member_is_bot: bool
-    external_id: str
-    at: datetime
-    target_member_id: int | None
-    target_is_bot: bool
-
-
-Watcher = Callable[[list[WrittenRow]], None]
-"""Told, after each commit, the rows of the kinds it watches (it must not await: it only queues them)."""
-
 
 class Recorder:
     """Queues interaction rows and writes them every `flush_seconds` or `batch_size` rows, and on close.
@@ -91,7 +64,8 @@ class Recorder:
     The unique key `(community, kind, external_id)` turns a redelivered event into a no-op.
     """
 
-    def __init__(self, db: Database, directory: Directory, *, batch_size: int = 500, flush_seconds: float = 0.5, store_text: bool = False) -> None:
+    def __init__(self, db: Database, directory: Directory, *, batch_size: int = 500, flush_seconds: float = 0.5, store_text: bool = False,
+                 max_pending: int = MAX_PENDING, backoff: Backoff | None = None) -> None:
         self.db = db
         self.directory = directory
         self.batch_size = batch_size
@@ -107,11 +81,15 @@ class Recorder:
         self._watchers: list[tuple[frozenset[str], Watcher]] = []
         self._watched: frozenset[str] = frozenset()
         self.written = 0
+        self.max_pending = max_pending
+        self.dropped = 0  # rows not queued: the database was failing and the queue was full
+        self.rejected = 0  # rows the database refused (bad data), set aside so the others get written
+        self.backoff = backoff or Backoff(first=flush_seconds)
         table = Interaction.__table__  # type: ignore[attr-defined]
         compiled = db.insert_ignore(table).values({c: bindparam(c) for c in COLUMNS}).compile(dialect=db.engine.dialect)
         self._insert_sql = str(compiled).split(" RETURNING ")[0]  # executemany wants no result rows
-        if _positions(compiled) != COLUMNS:
-            raise RuntimeError(f"unexpected parameter order {_positions(compiled)}")
+        if positions(compiled) != COLUMNS:
+            raise RuntimeError(f"unexpected parameter order {positions(compiled)}")
         self._time_text = db.is_sqlite
         c = table.c
         # a removed reaction keeps its row (KPIs read removal times) under a key of its own, `KEY#removal time`, so that
@@ -165,17 +143,41 @@ class Recorder:
             return
         self._rows.extend(self.rows_of(event))
         if isinstance(event, ReactionRemoved):
-            self._removals.append((len(self._rows), event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
+            self._removals.append((len(self._rows), event.community, reaction_key(event.message.id, event.member.id, event.emoji), event.at))
         elif isinstance(event, MessageDeleted):
             self._removals.append((len(self._rows), event.community, DELETED + event.message.id, event.at))
         if len(self._rows) >= self.batch_size:
             await self._flush_or_keep()
 
     async def _flush_or_keep(self) -> None:
+        """Flush unless the database is failing and the pause after the last failure is not over (rows stay queued)."""
+        if not self.backoff.ready():
+            self._bound()
+            return
         try:
             await self.flush()
-        except Exception:
-            log.exception("writing %d interaction rows failed; they stay queued for the next flush", self.pending)
+        except Exception as err:
+            pause = self.backoff.failed()
+            if self.backoff.failures == 1:
+                log.exception("writing %d interaction rows failed; they stay queued, next try in %.1f s", self.pending, pause)
+            else:
+                log.warning("writing %d interaction rows failed again (%d times: %s); next try in %.0f s",
+                            self.pending, self.backoff.failures, type(err).__name__, pause)
+            self._bound()
+        else:
+            if self.backoff.failures:
+                log.warning("the database takes interaction rows again: the queue is written")
+            self.backoff.succeeded()
+
+    def _bound(self) -> None:
+        """Keep the queue within `max_pending` rows while the database fails: the newest rows past it are dropped and counted."""
+        extra = len(self._rows) - self.max_pending
+        if extra <= 0:
+            return
+        del self._rows[self.max_pending:]
+        if not self.dropped:
+            log.error("the database has been failing and %d rows wait: new interaction rows are dropped (counted) until it recovers", self.max_pending)
+        self.dropped += extra
 
     def watch(self, kinds: Iterable[str], watcher: Watcher) -> None:
         """Tell `watcher` about every committed row of `kinds` (redelivered rows included: watchers dedupe)."""
@@ -218,7 +220,7 @@ class Recorder:
             return rows
         if isinstance(event, ReactionAdded):
             return [
-                PendingRow(event.community, REACTION, event.member, _reaction_key(event.message.id, event.member.id, event.emoji),
+                PendingRow(event.community, REACTION, event.member, reaction_key(event.message.id, event.member.id, event.emoji),
                            event.at, event.message.channel, event.message_author, event.message.id)
             ]
         if isinstance(event, PollVoted) and not event.removed:
@@ -234,7 +236,17 @@ class Recorder:
                 return 0
             self._rows, self._removals, self._memberships = [], [], []
             try:
-                await self._write(rows, removals, memberships)
+                try:
+                    await self._write(rows, removals, memberships)
+                except Exception as err:
+                    if not bad_data(err):
+                        raise
+                    kept = await good_rows(rows, lambda row: self._write([row], [], []), err)
+                    self.rejected += len(rows) - len(kept)
+                    # each removal stays after the rows that came before it
+                    removals = [(sum(1 for i in kept if i < before), c, x, at) for before, c, x, at in removals]
+                    rows = [rows[i] for i in kept]
+                    await self._write(rows, removals, memberships)
             except BaseException:  # a cancelled flush too (shutdown stops the flusher): written again later, idempotently
                 self._removals = removals + [(before + len(rows), c, x, at) for before, c, x, at in self._removals]
                 self._rows[:0] = rows
@@ -287,7 +299,7 @@ class Recorder:
                     written = before
                 batch = list(group)
                 posts = [{"cid": cids[c], "xid": x.removeprefix(DELETED), "removed": at} for _, c, x, at in batch if x.startswith(DELETED)]
-                changes = [{"cid": cids[c], "xid": x, "removed": at, "gone": _removed_key(x, at)} for _, c, x, at in batch if not x.startswith(DELETED)]
+                changes = [{"cid": cids[c], "xid": x, "removed": at, "gone": removed_key(x, at)} for _, c, x, at in batch if not x.startswith(DELETED)]
                 if changes:
                     await conn.execute(self._replayed, changes)
                     await conn.execute(self._remove, changes)
@@ -376,20 +388,3 @@ class Recorder:
         await cancel_and_wait(self._task)
         self._task = None
         await self.flush()
-
-
-def _positions(compiled: Any) -> tuple[str, ...]:
-    """The column names in the order the driver expects the parameters."""
-    order = getattr(compiled, "positiontup", None)
-    if order:
-        return tuple(order)
-    return tuple(compiled.params)
-
-
-def _reaction_key(message_id: str, member_id: str, emoji: str) -> str:
-    return f"{message_id}:{member_id}:{emoji}"
-
-
-def _removed_key(key: str, removed_at: datetime) -> str:
-    """The key a reaction's row takes once removed: its natural key and the removal time (UTC, to the microsecond)."""
-    return f"{key}#{to_db_time(removed_at).isoformat(timespec='microseconds')}"

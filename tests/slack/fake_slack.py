@@ -59,6 +59,8 @@ class FakeSlack:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
+    held: dict[str, asyncio.Event] = field(default_factory=dict)
+    """Methods whose answer waits until their event is set (a slow or hanging Web API call)."""
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1."""
@@ -110,6 +112,8 @@ class FakeSlack:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append(Call(method, params))
+        if method in self.held:
+            await self.held[method].wait()
         queued = self.failures.get(method)
         if queued:
             status, headers, body = queued.pop(0)

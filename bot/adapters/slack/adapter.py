@@ -35,6 +35,16 @@ from bot.staff import is_platform_id
 log = logging.getLogger("engagebot.slack")
 
 SEEN_EVENTS = 5_000
+STOP_GRACE = 10.0  # seconds `stop()` lets the events being handled finish
+
+
+def order_key(body: dict[str, Any]) -> str:
+    """Whose events must be handled in turn: the member's (a join before their first post), else the channel's."""
+    event = body.get("event") or {}
+    user = event.get("user")
+    if isinstance(user, dict):  # team_join, user_change
+        user = user.get("id")
+    return str(user or event.get("channel") or "")
 
 
 class SlackAdapter:
@@ -63,7 +73,8 @@ class SlackAdapter:
         self.port: int | None = None
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._last_event: asyncio.Task[None] | None = None
+        self._last_event: dict[str, asyncio.Task[None]] = {}  # per member (or channel): the last event handled in order
+        self.stop_grace = STOP_GRACE
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._wire()
@@ -96,9 +107,10 @@ class SlackAdapter:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _spawn_in_order(self, work: Coroutine[Any, Any, None], what: str) -> None:
-        """Like `_spawn`, but each event is handled after the previous one (a join before the newcomer's first post)."""
-        previous = self._last_event
+    def _spawn_in_order(self, work: Coroutine[Any, Any, None], what: str, key: str) -> None:
+        """Like `_spawn`, but each event of one member (or channel) is handled after their previous one (a join before the
+        newcomer's first post); other members' events go on meanwhile: one slow Web API call stalls nobody else."""
+        previous = self._last_event.get(key)
 
         async def in_turn() -> None:
             if previous is not None and not previous.done():
@@ -107,8 +119,14 @@ class SlackAdapter:
 
         task = asyncio.create_task(in_turn(), name=f"slack-{what}")
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        self._last_event = task
+        self._last_event[key] = task
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._tasks.discard(finished)
+            if self._last_event.get(key) is finished:
+                del self._last_event[key]
+
+        task.add_done_callback(done)
 
     @staticmethod
     async def _guard(work: Coroutine[Any, Any, None], what: str) -> None:
@@ -119,8 +137,12 @@ class SlackAdapter:
         except Exception:
             log.exception("slack %s failed", what)
 
-    async def idle(self) -> None:
-        """Wait until the work started by incoming requests is done (tests, shutdown)."""
+    async def idle(self, key: str | None = None) -> None:
+        """Wait until the work started by incoming requests is done (all of it, or one member's or channel's events)."""
+        if key is not None:
+            if (task := self._last_event.get(key)) is not None:
+                await asyncio.gather(task, return_exceptions=True)
+            return
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
@@ -189,7 +211,13 @@ class SlackAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        await self.idle()
+        if self._tasks:  # the work in progress gets `stop_grace` seconds; a call stuck longer is cut short
+            _, late = await asyncio.wait(list(self._tasks), timeout=self.stop_grace)
+            if late:
+                log.warning("%d Slack event(s) still being handled after %.0f s: cut short", len(late), self.stop_grace)
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
 
     # --- incoming -----------------------------------------------------------------------
     async def _on_event(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any]) -> None:
@@ -198,7 +226,7 @@ class SlackAdapter:
         if kind == "app_home_opened":
             self._spawn(self._handle_event(body), "app home")
         else:
-            self._spawn_in_order(self._handle_event(body), f"event {kind}")
+            self._spawn_in_order(self._handle_event(body), f"event {kind}", order_key(body))
 
     async def _handle_event(self, body: dict[str, Any]) -> None:
         ws = self.workspace(body.get("team_id"))

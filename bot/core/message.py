@@ -29,6 +29,21 @@ class Button:
     emoji: str | None = None
 
 
+SCOPE = "~"
+"""Between a DM button's own custom_id and the community it belongs to (a DM carries no server or workspace)."""
+
+
+def scoped(custom_id: str, community_id: str) -> str:
+    """A DM button's custom_id that says its community, so a press after a restart still finds it (`poll:3:1~123…`)."""
+    return f"{custom_id}{SCOPE}{community_id}"
+
+
+def unscoped(custom_id: str) -> tuple[str, str | None]:
+    """A custom_id without its community, and that community's id (None for a button of an earlier release or a channel post)."""
+    own, sep, community = custom_id.rpartition(SCOPE)
+    return (own, community) if sep and own and community else (custom_id, None)
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
     """A labelled value shown under the body (embed field, Slack section field)."""

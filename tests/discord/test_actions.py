@@ -6,7 +6,7 @@ from bot.core.actions import GrantRole, RemoveRole
 from bot.core.message import Button, Message
 from bot.core.refs import ChannelRef, MemberRef
 from tests.discord import shim
-from tests.discord.conftest import COMMUNITY, DiscordHarness
+from tests.discord.conftest import COMMUNITY, DiscordHarness, discord_config
 
 
 def ref(h: DiscordHarness, name: str) -> MemberRef:
@@ -21,7 +21,7 @@ async def test_a_dm_reaches_a_member_whose_dms_are_open(discord_bot) -> None:  #
     assert sent is not None and sent.channel.name == "DM"
     [dm] = h.world.sent
     assert dm.channel_id == int(sent.channel.id) and dm.content == "Welcome! Tell us about you."
-    assert dm.payload["components"][0]["components"][0]["custom_id"] == "sample:later"
+    assert dm.payload["components"][0]["components"][0]["custom_id"] == f"sample:later~{COMMUNITY.id}"  # a DM button says its server
     assert h.world.sent_to("welcome") == []
 
 
@@ -78,10 +78,34 @@ async def test_a_button_in_a_dm_counts_for_the_server_the_dm_was_sent_for(discor
     sent = await h.app.messenger.dm(ref(h, "alice"), Message(body="Ready?", buttons=(Button("Yes", "sample:ready"),)))
     assert sent is not None
     components = h.world.sent[-1].payload["components"]
-    await shim.press_in_dm("sample:ready", h.world.members["alice"]._user, int(sent.channel.id), int(sent.id), components)
+    custom_id = components[0]["components"][0]["custom_id"]
+    assert custom_id == f"sample:ready~{COMMUNITY.id}"  # a DM has no server: the button says which
+    await shim.press_in_dm(custom_id, h.world.members["alice"]._user, int(sent.channel.id), int(sent.id), components)
     [event] = h.cog.presses
+    assert event.custom_id == "sample:ready"  # the cog sees its own id
     assert event.community == COMMUNITY and event.member.id == str(h.world.members["alice"].id)
     assert event.message is not None and event.message.id == sent.id
+
+
+async def test_after_a_restart_a_dm_button_still_belongs_to_the_server_it_was_sent_for(discord_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import parse_config
+    from bot.core.refs import CommunityRef, MemberRef, Platform
+
+    data = discord_config(db_url).model_dump(mode="json")
+    other = "900000000000000999"  # a second server of the same bot, where alice is a member too
+    data["communities"].insert(0, {**data["communities"][0], "id": other, "animator_roles": []})
+    config = parse_config(data, "test")
+    first: DiscordHarness = await discord_bot(config)
+    alice = first.world.members["alice"]
+    sent = await first.app.messenger.dm(MemberRef(CommunityRef(Platform.DISCORD, other), str(alice.id)), Message(body="Ready?", buttons=(Button("Yes", "sample:ready"),)))
+    assert sent is not None
+    components = first.world.sent[-1].payload["components"]
+    await first.app.stop()
+    second: DiscordHarness = await discord_bot(config)  # a new process: nothing remembered about the DMs it sent
+    await shim.press_in_dm(components[0]["components"][0]["custom_id"], second.world.members["alice"]._user, int(sent.channel.id),
+                           int(sent.id), components)
+    [event] = second.cog.presses
+    assert event.community.id == other and event.custom_id == "sample:ready"
 
 
 async def test_an_image_is_uploaded_with_the_message(discord_bot) -> None:  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ from bot.config import Config, ConfigError, Secrets
 from bot.core.actions import Action
 from bot.core.clock import Clock, RealClock
 from bot.core.events import Event
-from bot.core.message import with_content
+from bot.core.message import unscoped, with_content
 from bot.core.refs import CommunityRef, MessageRef, Platform
 from bot.core.tasks import Running, cancel_and_wait
 from bot.i18n import Catalog
@@ -273,17 +273,20 @@ class DiscordAdapter:
         await self._answer(interaction, self._app().invoke(invocation), component=False)
 
     async def _on_press(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
-        guild_id = self._guild_of(interaction)
+        guild_id = self._guild_of(interaction, custom_id)
         if guild_id is None:
             await interaction.response.defer()
             return
-        event = translate.button_pressed(interaction, custom_id, guild_id, self.clock.now())
+        event = translate.button_pressed(interaction, unscoped(custom_id)[0], guild_id, self.clock.now())
         await self._answer(interaction, self._app().press(event), component=True)
 
-    def _guild_of(self, interaction: discord.Interaction[Any]) -> int | None:
-        """The server a press belongs to; for a button in a DM, the server the DM was sent for."""
+    def _guild_of(self, interaction: discord.Interaction[Any], custom_id: str = "") -> int | None:
+        """The server a press belongs to; for a button in a DM, the server its custom_id names (or the DM was sent for)."""
         if interaction.guild_id is not None:
             return interaction.guild_id
+        _, named = unscoped(custom_id)
+        if named is not None and named.isdigit():
+            return int(named)
         if interaction.message is not None and interaction.message.id in self.outbox.dm_guilds:
             return self.outbox.dm_guilds[interaction.message.id]
         configured = [int(c.id) for c in self.config.communities if c.platform == Platform.DISCORD and c.id.isdigit()]

@@ -12,7 +12,7 @@ import discord
 from bot.adapters.discord import translate
 from bot.adapters.discord.render import ButtonFactory, render
 from bot.core.actions import Action, EndPoll, GrantRole, RemoveRole, SendDM, SendMessage
-from bot.core.message import with_content
+from bot.core.message import scoped, with_content
 from bot.core.refs import ChannelRef, MemberRef, MessageRef
 
 log = logging.getLogger("engagebot.discord")
@@ -104,7 +104,10 @@ class Outbox:
         try:
             if user is None:
                 raise LookupError(action.member.id)
-            sent = await user.send(**render(action.message, self.button_item).kwargs())
+            message = action.message
+            if message.buttons and action.member.community.id.isdigit():  # a DM has no server: its buttons say which one
+                message = replace(message, buttons=tuple(replace(b, custom_id=scoped(b.custom_id, action.member.community.id)) for b in message.buttons))
+            sent = await user.send(**render(message, self.button_item).kwargs())
         except (discord.Forbidden, LookupError):
             if action.fallback is None:
                 log.info("DM to member %s not delivered (DMs closed) and no fallback channel", action.member.id)

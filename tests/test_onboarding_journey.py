@@ -245,7 +245,7 @@ async def test_animators_see_who_is_stuck_at_which_step(start_bot, db_url) -> No
     h.sim.roles["camille"] = {"animator"}
     reply = await h.sim.command("camille", "onboarding stuck")
     fields = {f.name: f.value for f in reply.message.fields}
-    assert fields == {"Accept the rules (1)": "Oscar (2 d)", "Introduce yourself in #introductions (1)": "Paul (2 d)"}
+    assert fields == {"Accept the rules (1)": "@Oscar (2 d)", "Introduce yourself in #introductions (1)": "@Paul (2 d)"}
 
 
 async def test_a_mistake_in_the_settings_stops_start_up(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from bot.core.markup import plain
+from bot.core.markup import named, plain
 
 
 class ButtonStyle(StrEnum):
@@ -117,6 +117,11 @@ class Message:
     native_poll: NativePoll | None = None
     mentions: tuple[str, ...] = field(default=())
     """The members (platform ids) this message may ping, and the only ones: member text never adds one (see markup.py)."""
+
+    def unnamed_mentions(self) -> tuple[str, ...]:
+        """The declared mentions the text does not already name (a platform puts these in front of the message)."""
+        inline = named(self.marked_text())
+        return tuple(m for m in dict.fromkeys(self.mentions) if m not in inline)
 
     def plain_text(self) -> str:
         """A plain-text rendering (console, simulation): members' texts as typed (see `markup.verbatim`)."""

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import markup
-from bot.core.markup import verbatim
 from bot.core.message import Attachment, Field, Message
 from storage.kpi.goals import GoalResult
 from storage.kpi.keys import RATE_KEYS
@@ -89,7 +88,7 @@ def names(report: KpiReport, ids: Sequence[str], t: Translate) -> str:
     """Display names of listed members, at most ten."""
     if not ids:
         return str(t("line.nobody"))
-    shown = [verbatim(report.name(m)) for m in ids[:MAX_NAMES]]  # display names are the members' own text
+    shown = [markup.member(m, report.name(m) if report.name(m) != m else None) for m in ids[:MAX_NAMES]]  # a name, or a mention
     more = len(ids) - MAX_NAMES
     return ", ".join(shown) + (f" (+{more})" if more > 0 else "")
 

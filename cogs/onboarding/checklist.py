@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.markup import verbatim
+from bot.core import markup
 from bot.core.message import Field, Message
 from cogs.onboarding.texts import Texts
 from storage.onboarding import OnboardingStep
@@ -40,7 +40,7 @@ def stuck_message(texts: Texts, journeys: Sequence[NewcomerState], steps: Sequen
             done += 1
             continue
         waited = max(0, (now - state.joined_at).days)
-        by_step[step].append(texts.ui("stuck_member", member=verbatim(state.name or state.external_id), days=waited))
+        by_step[step].append(texts.ui("stuck_member", member=markup.member(state.external_id, state.name), days=waited))
     fields = tuple(
         Field(f"{texts.ui(f'step_{s.value}', **texts.params())} ({len(names)})", ", ".join(names[:25]) + (" …" if len(names) > 25 else ""))
         for s, names in by_step.items() if names

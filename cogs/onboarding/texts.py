@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.cog import CogContext
-from bot.core.markup import verbatim
+from bot.core import markup
 from bot.core.message import Button, ButtonStyle, Field, Message
 from bot.core.refs import CommunityRef, MemberRef
 from cogs.onboarding.settings import OnboardingSettings
@@ -57,12 +57,12 @@ class Texts:
         name = self.ctx.config.community(self.community).name or self.ctx.t(self.locale, "onboarding.our_community")
         out: dict[str, Any] = {
             "community": name,
-            "rules_channel": f"#{s.rules_channel.lstrip('#')}",
-            "introductions_channel": f"#{s.introductions_channel.lstrip('#')}",
-            "welcome_channel": f"#{s.welcome_channel.lstrip('#')}",
+            "rules_channel": markup.channel(s.rules_channel.lstrip("#"), s.rules_channel),
+            "introductions_channel": markup.channel(s.introductions_channel.lstrip("#"), s.introductions_channel),
+            "welcome_channel": markup.channel(s.welcome_channel.lstrip("#"), s.welcome_channel),
         }
         if member is not None:
-            out["member"] = verbatim(f"@{member.display}")  # a display name is the member's own text
+            out["member"] = markup.member(member.id, member.name)  # @name on the console, a mention on the platforms
         out.update(extra)
         return out
 
@@ -120,13 +120,13 @@ class Texts:
 
     def buddy_for_newcomer(self, newcomer: MemberRef, buddy: MemberRef) -> Message:
         """The DM telling a newcomer who their buddy is."""
-        return Message(body=self.get("buddy_newcomer", newcomer, buddy=verbatim(f"@{buddy.display}"), newcomer=verbatim(f"@{newcomer.display}")),
-                       mentions=(buddy.id,))
+        return Message(body=self.get("buddy_newcomer", newcomer, buddy=markup.member(buddy.id, buddy.name),
+                                newcomer=markup.member(newcomer.id, newcomer.name)), mentions=(buddy.id,))
 
     def buddy_for_buddy(self, buddy: MemberRef, newcomer: MemberRef) -> Message:
         """The DM asking a buddy to welcome a newcomer."""
-        return Message(body=self.get("buddy_buddy", buddy, buddy=verbatim(f"@{buddy.display}"), newcomer=verbatim(f"@{newcomer.display}")),
-                       mentions=(newcomer.id,))
+        return Message(body=self.get("buddy_buddy", buddy, buddy=markup.member(buddy.id, buddy.name),
+                                newcomer=markup.member(newcomer.id, newcomer.name)), mentions=(newcomer.id,))
 
     def completed(self, member: MemberRef) -> Message:
         """The thanks sent once every step is passed, with an invitation to become a buddy."""

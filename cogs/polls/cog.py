@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.cog import Cog, CogContext, button, command, listen
 from bot.commands import Access, CommandError, Option, OptionType, Reply
+from bot.core import markup
 from bot.core.events import ButtonPressed, CommandInvoked, PollVoted, ReactionAdded, ReactionRemoved
 from bot.core.markup import verbatim
 from bot.core.message import Message
@@ -127,7 +128,7 @@ class Polls(Cog):
         t = self.texts(inv.locale or inv.community)
         if poll is None:
             return Reply(Message(t("errors.not_posted")))
-        created = t("created", id=poll.id, channel=verbatim(channel.name or channel.id), closes=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+        created = t("created", id=poll.id, channel=markup.channel(channel.id, channel.name), closes=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
         return Reply(Message("\n".join([created, *([t(note)] if note else [])])))
 
     @command("poll close", _d("Close a poll now and post its results", "Clore un sondage maintenant et publier ses résultats"),

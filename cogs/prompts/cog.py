@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from bot.cog import command
 from bot.commands import Access, CommandError, Option, OptionType, Reply
+from bot.core import markup
 from bot.core.events import CommandInvoked
 from bot.core.markup import verbatim
 from bot.core.message import Message
@@ -118,7 +119,7 @@ class WeeklyPrompts(WeeklyPromptEngine):
             return Reply(Message(self._t(inv, "prompts.off")))
         choice = await self.next_choice(inv.community, when.astimezone(self.timezone_of(inv.community)).date())
         source = self._t(inv, f"prompts.source_{choice.source}", pack=choice.pack or "", theme=choice.theme or "")
-        lines = [self._t(inv, "prompts.preview", when=self._when(inv.community, when), channel=channel.name or channel.id, source=source), "",
+        lines = [self._t(inv, "prompts.preview", when=self._when(inv.community, when), channel=markup.channel(channel.id, channel.name), source=source), "",
                  f"> {verbatim(choice.text)}"]
         if choice.restarted:
             lines += ["", self._t(inv, "prompts.restart_ahead")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.adapters.base import Capability
 from bot.cog import CogContext
+from bot.core import markup
 from bot.core.actions import GrantRole, RemoveRole
 from bot.core.markup import verbatim
 from bot.core.message import Message
@@ -25,11 +26,12 @@ class Announcer:
     async def badge(self, community: CommunityRef, settings: Settings, member: MemberRef, rule: BadgeRule, *, reason: str | None = None) -> None:
         """Announce a new badge publicly and to its holder, and grant its role."""
         t, locale = self.ctx.t, self.ctx.locale(community)
-        params = {"member": verbatim(member.display), "emoji": rule.emoji, "badge": rule.title(locale), "description": rule.explain(locale)}
+        params = {"member": markup.member(member.id, member.name), "emoji": rule.emoji, "badge": rule.title(locale), "description": rule.explain(locale)}
         why = "\n" + t(community, "recognition.badge.reason", reason=verbatim(reason)) if reason else ""
         channel = self.channel(community, settings)
         if channel is not None and rule.announce:
-            await self.ctx.messenger.say(channel, Message(title=t(community, "recognition.badge.title"), body=t(community, "recognition.badge.announce", **params) + why))
+            await self.ctx.messenger.say(channel, Message(title=t(community, "recognition.badge.title"), body=t(community, "recognition.badge.announce", **params) + why,
+                                                          mentions=(member.id,)))
         if settings.dm and (rule.dm or reason):
             await self.ctx.messenger.dm(member, Message(t(community, "recognition.badge.dm", **params) + why))
         if rule.role:
@@ -50,7 +52,8 @@ class Announcer:
         """Announce a new level and grant the roles of every level crossed."""
         channel = self.channel(community, settings)
         if settings.levels.announce and channel is not None:
-            await self.ctx.messenger.say(channel, Message(self.ctx.t(community, "recognition.level.announce", member=verbatim(member.display), level=level)))
+            await self.ctx.messenger.say(channel, Message(self.ctx.t(community, "recognition.level.announce", member=markup.member(member.id, member.name), level=level),
+                                                          mentions=(member.id,)))
         for reached in range(before + 1, level + 1):
             role = settings.levels.roles.get(reached)
             if role:

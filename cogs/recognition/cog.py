@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.cog import command
 from bot.commands import Access, CommandError, Option, OptionType, Reply
+from bot.core import markup
 from bot.core.events import CommandInvoked
 from bot.core.markup import verbatim
 from bot.core.message import Attachment, Message
@@ -119,14 +120,14 @@ class Recognition(RecognitionCore):
         reason = self.reason(inv)
         kudos_id = await self.store.add_kudos(cid, giver.id, receiver.id, reason, inv.at)
         await self.give_points(community, NewEntry(receiver.id, KUDOS_KIND, f"kudos:{kudos_id}", inv.at, giver.id))
-        params = {"giver": verbatim(inv.member.display if inv.member.name else giver.display), "receiver": verbatim(receiver.display),
+        params = {"giver": markup.member(inv.member.id, inv.member.name or giver.name), "receiver": markup.member(receiver.external_id, receiver.name),
                   "reason": verbatim(reason or "")}
         key = "recognition.kudos.public" if reason else "recognition.kudos.public_plain"
         if settings.dm:
             dm_key = "recognition.kudos.dm" if reason else "recognition.kudos.dm_plain"
             await self.ctx.messenger.dm(MemberRef(community, receiver.external_id, receiver.name), Message(self.ctx.t(community, dm_key, **params)))
-        await self.ctx.messenger.say(inv.channel, Message(self.ctx.t(community, key, **params)))
-        return Reply(Message(self.ctx.t(locale, "recognition.kudos.sent", receiver=verbatim(receiver.display))))
+        await self.ctx.messenger.say(inv.channel, Message(self.ctx.t(community, key, **params), mentions=(receiver.external_id,)))
+        return Reply(Message(self.ctx.t(locale, "recognition.kudos.sent", receiver=markup.member(receiver.external_id, receiver.name))))
 
     # --- animators' commands --------------------------------------------------------
     @command("badge award", {"en": "Award a badge by hand, with a reason", "fr": "Décerner un badge à la main, avec une raison"},
@@ -141,7 +142,7 @@ class Recognition(RecognitionCore):
             return Reply(Message(self.ctx.t(locale, "recognition.award.bot")))
         _, info = await self.member_info(inv, target)
         _, animator = await self.member_info(inv)
-        params = {"member": verbatim(info.display), "emoji": rule.emoji, "badge": rule.title(locale)}
+        params = {"member": markup.member(info.external_id, info.name), "emoji": rule.emoji, "badge": rule.title(locale)}
         if not await self.award(inv.community, cid, info.id, rule, inv.at, by=animator.id, reason=self.reason(inv)):
             return Reply(Message(self.ctx.t(locale, "recognition.award.already", **params)))
         self.ctx.log.info("%s awarded %s to %s by hand", inv.member.id, rule.id, info.external_id)
@@ -155,7 +156,8 @@ class Recognition(RecognitionCore):
         target: MemberRef = inv.options["member"]
         cid, animator = await self.member_info(inv)
         info = await self.store.member(cid, target.id)
-        params = {"member": verbatim(info.display if info else target.display), "emoji": rule.emoji, "badge": rule.title(locale)}
+        params = {"member": markup.member(info.external_id, info.name) if info else markup.member(target.id, target.name), "emoji": rule.emoji,
+                  "badge": rule.title(locale)}
         reason = self.reason(inv)
         if info is None or not await self.store.revoke(info.id, rule.id, inv.at, by=animator.id, reason=reason):
             return Reply(Message(self.ctx.t(locale, "recognition.revoke.not_held", **params)))

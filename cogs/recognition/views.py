@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.cog import CogContext
-from bot.core.markup import verbatim
+from bot.core import markup
 from bot.core.message import Field, Message
 from bot.core.refs import CommunityRef
 from cogs.recognition.periods import Period
@@ -36,7 +36,7 @@ def board_message(ctx: CogContext, community: CommunityRef | str, period: Period
     if not standings:
         return Message(ctx.t(locale, "recognition.board.empty"), title=title)
     lines = [
-        ctx.t(locale, "recognition.board.line", rank=MEDALS.get(i, f"{i}."), member=verbatim(s.member.display), points=s.value, count=s.value)
+        ctx.t(locale, "recognition.board.line", rank=MEDALS.get(i, f"{i}."), member=markup.member(s.member.external_id, s.member.name), points=s.value, count=s.value)
         for i, s in enumerate(standings[:size], 1)
     ]
     footer = None
@@ -58,7 +58,7 @@ def badges_message(ctx: CogContext, locale: str, settings: Settings, member: Mem
             continue
         lines.append(ctx.t(locale, "recognition.badges.line", emoji=rule.emoji, badge=rule.title(locale), description=rule.explain(locale),
                            date=award.awarded_at.date().isoformat()))
-    title = ctx.t(locale, "recognition.badges.title", member=verbatim(member.display), count=len(held))
+    title = ctx.t(locale, "recognition.badges.title", member=markup.member(member.external_id, member.name), count=len(held))
     body = "\n".join(lines) if lines else ctx.t(locale, "recognition.badges.none")
     to_earn = [f"{r.emoji} {r.title(locale)}" for r in settings.badges if r.id not in {a.badge for a in awards}]
     fields = (Field(ctx.t(locale, "recognition.badges.to_earn"), ", ".join(to_earn)),) if to_earn else ()
@@ -76,4 +76,4 @@ def rank_message(ctx: CogContext, locale: str, settings: Settings, member: Membe
         Field(ctx.t(locale, "recognition.rank.overall"), f"#{overall[0]}" if overall else "—", inline=True),
         Field(ctx.t(locale, "recognition.rank.badges"), str(badges), inline=True),
     )
-    return Message(progress, title=ctx.t(locale, "recognition.rank.title", member=verbatim(member.display)), fields=fields)
+    return Message(progress, title=ctx.t(locale, "recognition.rank.title", member=markup.member(member.external_id, member.name)), fields=fields)

@@ -50,7 +50,7 @@ async def test_managers_get_the_digest_by_dm_once_per_week_with_goals_and_chart(
     assert "Active members: 3 (▲ 3) · activity rate 100%\n" in fields["Key figures"]  # no rate the week before
     assert fields["Goals"] == "✅ Activity rate ≥ 50%: 100% — met\n✅ Response rate ≥ 90%: 100% — met"
     assert "First answer after 20 min (median)" in fields["Responsiveness"]
-    assert "Posted but got no reply, reaction or mention: Bob" in fields["Worth reaching out to"]
+    assert "Posted but got no reply, reaction or mention: @Bob" in fields["Worth reaching out to"]
     assert message.image is not None and (await message.image.content()).startswith(b"\x89PNG")
     assert [e.channel.id for e in digests(h, "bot") if e.channel] == ["staff"]
     await h.app.scheduler.advance_to(datetime(2026, 1, 18, 23, 0, tzinfo=UTC))

@@ -36,7 +36,7 @@ async def test_animators_award_and_revoke_badges_by_hand_with_a_reason(start_bot
     await h.sim.post("alice", "hello")  # a rule badge with a role
     assert h.sim.roles["alice"] == {"Poster"}
     revoked = await h.sim.command("camille", "badge revoke @alice first-post posted spam")
-    assert "taken back from alice" in revoked.message.body
+    assert "taken back from @alice" in revoked.message.body
     assert h.sim.roles["alice"] == set()
     assert "took back your badge" in said(h, "dm", "alice")[-1].text
     await h.sim.post("alice", "another post: the rule does not give it back")
@@ -74,14 +74,14 @@ async def test_weekly_and_monthly_leaderboards_are_kept_for_past_periods(start_b
     def lines(reply) -> list[str]:  # type: ignore[no-untyped-def]
         return [line for line in reply.message.body.splitlines() if line]
 
-    assert lines(await h.sim.command("alice", "leaderboard")) == ["🥇 alice: 1 pt"]
+    assert lines(await h.sim.command("alice", "leaderboard")) == ["🥇 @alice: 1 pt"]
     week2 = await h.sim.command("alice", "leaderboard 2026-W02")
     assert week2.message.title == "🏆 Leaderboard: week 2026-W02"
-    assert lines(week2) == ["🥇 alice: 3 pts", "🥈 bob: 1 pt"]
-    assert lines(await h.sim.command("alice", "leaderboard 2026-W03")) == ["🥇 bob: 5 pts"]
-    assert lines(await h.sim.command("alice", "leaderboard 2026-01")) == ["🥇 bob: 6 pts", "🥈 alice: 3 pts"]
-    assert lines(await h.sim.command("alice", "leaderboard month")) == ["🥇 alice: 1 pt"]
-    assert lines(await h.sim.command("alice", "leaderboard all")) == ["🥇 bob: 6 pts", "🥈 alice: 4 pts"]
+    assert lines(week2) == ["🥇 @alice: 3 pts", "🥈 @bob: 1 pt"]
+    assert lines(await h.sim.command("alice", "leaderboard 2026-W03")) == ["🥇 @bob: 5 pts"]
+    assert lines(await h.sim.command("alice", "leaderboard 2026-01")) == ["🥇 @bob: 6 pts", "🥈 @alice: 3 pts"]
+    assert lines(await h.sim.command("alice", "leaderboard month")) == ["🥇 @alice: 1 pt"]
+    assert lines(await h.sim.command("alice", "leaderboard all")) == ["🥇 @bob: 6 pts", "🥈 @alice: 4 pts"]
     assert "Nobody has earned points" in (await h.sim.command("alice", "leaderboard last-week")).message.body
     assert "don't understand the period `someday`" in (await h.sim.command("alice", "leaderboard someday")).message.body
 

@@ -33,7 +33,7 @@ async def test_points_badges_kudos_and_boards_on_each_database(start_bot, databa
     assert sorted(await awards(h)) == [("alice", "first-post"), ("bob", "first-post"), ("bob", "helper"), ("bob", "regular"),
                                       ("bob", "super"), ("bob", "thanked")]
     board = (await h.sim.command("alice", "leaderboard 2026-W02")).message.body.splitlines()
-    assert board == ["🥇 bob: 9 pts", "🥈 alice: 3 pts"]
+    assert board == ["🥇 @bob: 9 pts", "🥈 @alice: 3 pts"]
     rank = (await h.sim.command("bob", "rank")).message.plain_text()
     assert "#1 (2 pts)" in rank
     export = (await h.sim.command("camille", "recognition export json")).message.image

@@ -14,9 +14,9 @@ async def test_kudos_are_announced_publicly_and_sent_to_the_receiver(start_bot, 
     await h.sim.join("alice")
     await h.sim.join("bob")
     reply = await h.sim.command("alice", "kudos @bob thanks for the tutorial", channel="help")
-    assert reply.ephemeral and "Your kudos to bob are posted" in reply.message.body
+    assert reply.ephemeral and "Your kudos to @bob are posted" in reply.message.body
     [public] = said(h)
-    assert public.channel is not None and public.channel.id == "help" and public.text == "🙌 alice thanks bob: thanks for the tutorial"
+    assert public.channel is not None and public.channel.id == "help" and public.text == "🙌 @alice thanks @bob: thanks for the tutorial"
     assert "thanks for the tutorial" in said(h, "dm", "bob")[0].text
     assert await points(h, "bob") == 5
 

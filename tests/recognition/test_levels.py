@@ -46,10 +46,10 @@ async def test_levels_are_announced_once_and_grant_their_roles(start_bot, db_url
     await h.sim.post("alice", "one")
     assert not [e for e in said(h) if "level" in e.text]
     await h.sim.post("alice", "two")
-    assert [e.text for e in said(h) if "level" in e.text] == ["⬆️ alice reached level 1. Well done!"]
+    assert [e.text for e in said(h) if "level" in e.text] == ["⬆️ @alice reached level 1. Well done!"]
     await h.sim.post("alice", "three")
     await h.sim.post("alice", "four")
-    assert [e.text for e in said(h) if "level" in e.text][-1] == "⬆️ alice reached level 2. Well done!"
+    assert [e.text for e in said(h) if "level" in e.text][-1] == "⬆️ @alice reached level 2. Well done!"
     assert h.sim.roles["alice"] == {"Regular"}
     await h.sim.post("alice", "five")
     assert len([e for e in said(h) if "level" in e.text]) == 2

@@ -53,7 +53,7 @@ async def test_on_discord_a_kudos_reason_pings_nobody_and_its_markdown_is_shown(
     reason = f"<@{carol.id}> @everyone @here **bold** ||spoiler||"
     await shim.slash(h.adapter.client, "kudos", alice, h.world.channels["general"], [shim.option("member", bob), shim.option("reason", reason)])
     [public] = [s for s in h.world.sent_to("general")]
-    assert public.payload["allowed_mentions"] == {"parse": [], "users": []}
+    assert public.payload["allowed_mentions"] == {"parse": [], "users": [bob.id]}  # the receiver, declared; not carol
     content = public.content
     assert f"<@{carol.id}>" not in content and "@everyone" not in content and "@here" not in content
     assert "\\*\\*bold\\*\\*" in content and "\\|\\|spoiler\\|\\|" in content

@@ -51,9 +51,16 @@ def escape(text: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
+def mention(kind: str, ident: str, name: str | None) -> str:
+    """A member or channel named in a message: Discord's own mention (it pings only the members `allowed_mentions` lets it)."""
+    if ident.isdigit():
+        return f"<@{ident}>" if kind == "u" else f"<#{ident}>"
+    return escape(markup.as_text(kind, ident, name))
+
+
 def for_discord(text: str) -> str:
-    """The bot's Markdown as is, members' texts (`markup.verbatim`) escaped."""
-    return markup.render(text, escape)
+    """The bot's Markdown as is, members' texts (`markup.verbatim`) escaped, members and channels named as mentions."""
+    return markup.render(text, escape, mention=mention)
 
 
 def allowed_mentions(message: Message) -> discord.AllowedMentions:
@@ -203,6 +210,7 @@ def render_poll(poll: NativePoll) -> discord.Poll:
 
 def render(message: Message, button_item: ButtonFactory) -> Rendered:
     """Everything Discord needs to show a neutral message: members' texts escaped, only the declared mentions able to ping."""
+    front = message.unnamed_mentions()  # declared, and not named in the text: mentioned in front of it
     message = replace(
         message, body=for_discord(message.body), title=markup.plain(message.title) if message.title else None,
         footer=markup.plain(message.footer) if message.footer else None,
@@ -210,7 +218,7 @@ def render(message: Message, button_item: ButtonFactory) -> Rendered:
         buttons=tuple(replace(b, label=markup.plain(b.label)) for b in message.buttons),
     )
     out = Rendered(allowed_mentions=allowed_mentions(message))
-    mentions = " ".join(f"<@{m}>" for m in message.mentions)
+    mentions = " ".join(f"<@{m}>" for m in front)
     rich = bool(message.title or message.fields or message.footer or message.image) or len(message.body) > CONTENT_MAX
     if message.native_poll is not None:
         out.poll = render_poll(message.native_poll)

@@ -48,9 +48,28 @@ def _convert(markdown: str) -> str:
     return _STRIKE.sub(r"~\1~", text)
 
 
-def mrkdwn(markdown: str) -> str:
-    """Common Markdown (`**bold**`, `[text](url)`, `# heading`, `~~strike~~`) as Slack mrkdwn; members' texts escaped."""
-    return markup.render(markdown, escape, _convert)
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+_SLACK_CHANNEL = re.compile(r"[CG][A-Z0-9]{2,}")
+
+
+def mentioner(pinged: Collection[str] = ()) -> markup.Mention:
+    """How Slack shows a member or channel named in a message: `<@U…>` pings the member, so only the `pinged` ones (and
+    members whose name is unknown) get it; the others show by name. A channel is a `<#C…>` link."""
+
+    def mention(kind: str, ident: str, name: str | None) -> str:
+        if kind == "c":
+            return f"<#{ident}>" if _SLACK_CHANNEL.fullmatch(ident) else escape(markup.as_text(kind, ident, name))
+        if _SLACK_USER.fullmatch(ident) and (ident in pinged or not name):
+            return f"<@{ident}>"
+        return escape(markup.as_text(kind, ident, name))
+
+    return mention
+
+
+def mrkdwn(markdown: str, pinged: Collection[str] = ()) -> str:
+    """Common Markdown (`**bold**`, `[text](url)`, `# heading`, `~~strike~~`) as Slack mrkdwn; members' texts escaped,
+    members and channels named as Slack shows them (see `mentioner`)."""
+    return markup.render(markdown, escape, _convert, mentioner(pinged))
 
 
 def chunks(text: str, limit: int) -> list[str]:
@@ -108,10 +127,10 @@ def blocks_for(message: Message, limit: int = MESSAGE_BLOCKS, more: str = "…")
     blocks: list[Block] = []
     if message.title:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(markup.plain(message.title), HEADER_TEXT), "emoji": True}})
-    body = " ".join(p for p in (mention_line(message), mrkdwn(message.body)) if p)
+    body = " ".join(p for p in (mention_line(message), mrkdwn(message.body, message.mentions)) if p)
     if body:
         blocks.extend(section(piece) for piece in chunks(body, SECTION_TEXT))
-    fields = [{"type": "mrkdwn", "text": clip(mrkdwn(f"**{f.name}**\n{f.value}"), FIELD_TEXT)} for f in message.fields]
+    fields = [{"type": "mrkdwn", "text": clip(mrkdwn(f"**{f.name}**\n{f.value}", message.mentions), FIELD_TEXT)} for f in message.fields]
     blocks.extend({"type": "section", "fields": fields[i : i + FIELDS_PER_SECTION]} for i in range(0, len(fields), FIELDS_PER_SECTION))
     if message.native_poll and not message.buttons:
         poll = message.native_poll
@@ -119,7 +138,7 @@ def blocks_for(message: Message, limit: int = MESSAGE_BLOCKS, more: str = "…")
         blocks.extend(section(piece) for piece in chunks(mrkdwn("\n".join(lines)), SECTION_TEXT))
     tail: list[Block] = action_blocks(message.buttons)
     if message.footer:
-        tail.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(mrkdwn(message.footer), SECTION_TEXT)}]})
+        tail.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(mrkdwn(message.footer, message.mentions), SECTION_TEXT)}]})
     room = limit - len(tail)
     if len(blocks) > room:
         # buttons and footer are kept: they are what members act on
@@ -128,13 +147,13 @@ def blocks_for(message: Message, limit: int = MESSAGE_BLOCKS, more: str = "…")
 
 
 def mention_line(message: Message) -> str:
-    """The members the message mentions (`Message.mentions`), as Slack mentions that notify them."""
-    return " ".join(f"<@{member}>" for member in dict.fromkeys(message.mentions))
+    """The members the message pings (`Message.mentions`) and does not already name in its text, as Slack mentions."""
+    return " ".join(f"<@{member}>" for member in message.unnamed_mentions())
 
 
 def fallback_text(message: Message) -> str:
     """The notification / accessibility text of a message."""
-    text = " ".join(p for p in (mention_line(message), mrkdwn(message.marked_text())) if p)
+    text = " ".join(p for p in (mention_line(message), mrkdwn(message.marked_text(), message.mentions)) if p)
     return clip(text, FALLBACK_TEXT) or " "
 
 

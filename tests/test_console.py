@@ -112,3 +112,22 @@ def test_sigterm_flushes_every_queued_interaction_before_exit(tmp_path: Path) ->
     with sqlite3.connect(db) as conn:
         count = conn.execute("select count(*) from interactions where kind = 'message'").fetchone()[0]
     assert count == 25
+
+
+def test_a_second_script_on_the_same_database_keeps_every_post(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ids restart at m1 in each session; the database must not take the second session's posts for redeliveries."""
+    import sqlite3
+
+    script = """
+        /join alice
+        one
+        two
+        /reply m2 three
+    """
+    for _ in range(2):
+        code, out = play(tmp_path, script, capsys)
+        assert code == 0 and "m3 #general ↳m2 alice: three" in out
+    with sqlite3.connect(tmp_path / "console.db") as conn:
+        posts = conn.execute("select count(*) from interactions where kind in ('message', 'reply')").fetchone()[0]
+        answered = conn.execute("select count(*) from interactions where kind = 'reply' and target_member_id is not null").fetchone()[0]
+    assert posts == 6 and answered == 2

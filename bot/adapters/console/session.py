@@ -7,6 +7,7 @@ The same lines work typed interactively (`engagebot run`) or from a file on the 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -49,6 +50,8 @@ class ConsoleSession:
         self.tz = ZoneInfo(str(app.config.timezone_of(sim.community)))
         self.errors = 0
         self._day: str | None = None
+        if not sim.session:  # ids restart at m1 in every session: the session keeps them apart in the database
+            sim.session = f"c{clock.now():%Y%m%d%H%M}{secrets.token_hex(3)}"
         sim.admins.add(you)
         sim.present.add(you)
         sim.member(you)
@@ -66,14 +69,15 @@ class ConsoleSession:
     def _show(self, e: Entry) -> None:
         t = self._stamp(e.at)
         who = e.member.display if e.member else ""
+        short = self.sim.short_id(e.ref) if e.ref else ""
         if e.kind == "post":
-            reply = f" ↳{e.reply_to.id}" if e.reply_to else ""
-            self.out(f"{t} {e.ref.id if e.ref else ''} #{e.channel.id if e.channel else '?'}{reply} {who}: {e.text}")
+            reply = f" ↳{self.sim.short_id(e.reply_to)}" if e.reply_to else ""
+            self.out(f"{t} {short} #{e.channel.id if e.channel else '?'}{reply} {who}: {e.text}")
         elif e.kind == "bot":
-            head = f"{t} {e.ref.id if e.ref else ''} #{e.channel.id if e.channel else '?'} 🤖"
+            head = f"{t} {short} #{e.channel.id if e.channel else '?'} 🤖"
             self.out(_block(head, e.message or Message(e.text)))
         elif e.kind == "dm":
-            self.out(_block(f"{t} {e.ref.id if e.ref else ''} 🤖 → {who} (DM)", e.message or Message(e.text)))
+            self.out(_block(f"{t} {short} 🤖 → {who} (DM)", e.message or Message(e.text)))
         elif e.kind == "ephemeral":
             self.out(_block(f"{t} 🤖 (only {who} {'see' if who == 'you' else 'sees'})", e.message or Message(e.text)))
         elif e.kind in ("join", "leave", "react", "role", "notice"):

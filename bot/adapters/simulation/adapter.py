@@ -74,6 +74,10 @@ class SimulationAdapter:
     transcript: list[Entry] = field(default_factory=list)
     observers: list[Callable[[Entry], None]] = field(default_factory=list)
     app: AppPort | None = None
+    session: str = ""
+    """Carried in every message's external id (`SESSION.m3`): two console sessions on one database never share an id."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Labels given to posts (`@welcome` → `m4`), so scripts can name a post whatever its number."""
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -99,7 +103,7 @@ class SimulationAdapter:
             action = replace(action, message=as_plain(action.message))
         if isinstance(action, SendMessage):
             ref = self._new_ref(action.channel, thread=action.reply_to.id if action.reply_to else None)
-            self.messages[ref.id] = Posted(ref, None, action.message.plain_text(), action.message)
+            self.messages[self.short_id(ref)] = Posted(ref, None, action.message.plain_text(), action.message)
             self._emit(Entry("bot", now, action.message.plain_text(), ref=ref, channel=action.channel, message=action.message, reply_to=action.reply_to))
             return ref
         if isinstance(action, SendDM):
@@ -113,7 +117,7 @@ class SimulationAdapter:
                 return await self.send(SendMessage(action.fallback, msg))
             channel = ChannelRef(self.community, f"dm-{action.member.id}", f"DM {action.member.display}")
             ref = self._new_ref(channel)
-            self.messages[ref.id] = Posted(ref, None, action.message.plain_text(), action.message)
+            self.messages[self.short_id(ref)] = Posted(ref, None, action.message.plain_text(), action.message)
             self._emit(Entry("dm", now, action.message.plain_text(), ref=ref, member=action.member, channel=channel, message=action.message))
             return ref
         if isinstance(action, GrantRole):
@@ -142,7 +146,12 @@ class SimulationAdapter:
         return self.members[member_id]
 
     def _new_ref(self, channel: ChannelRef, thread: str | None = None) -> MessageRef:
-        return MessageRef(channel, f"m{next(self._ids)}", thread)
+        short = f"m{next(self._ids)}"
+        return MessageRef(channel, f"{self.session}.{short}" if self.session else short, thread)
+
+    def short_id(self, ref: MessageRef) -> str:
+        """The id a person types (`m3`), without the session carried in the external id."""
+        return ref.id.rpartition(".")[2] if self.session else ref.id
 
     def _emit(self, entry: Entry) -> None:
         self.transcript.append(entry)
@@ -156,9 +165,10 @@ class SimulationAdapter:
 
     def find(self, message_id: str) -> Posted:
         """A posted message by its short id."""
-        posted = self.messages.get(message_id)
+        wanted = self.labels.get(message_id.lstrip("@"), message_id) if message_id.startswith("@") else message_id
+        posted = self.messages.get(wanted)
         if posted is None:
-            raise SimulationError(f"no message {message_id}")
+            raise SimulationError(f"no message {message_id}" if wanted == message_id else f"no post labelled {message_id}")
         return posted
 
     # --- members' actions -------------------------------------------------------------
@@ -184,7 +194,7 @@ class SimulationAdapter:
         chan = target.ref.channel if target else self.channel(channel)
         thread = (target.ref.thread or target.ref.id) if target else None
         ref = self._new_ref(chan, thread)
-        self.messages[ref.id] = Posted(ref, author, text)
+        self.messages[self.short_id(ref)] = Posted(ref, author, text)
         mentioned = tuple(self.member(m) for m in mentions) + tuple(
             self.members[w[1:]] for w in text.split() if w.startswith("@") and w[1:] in self.members and w[1:] not in mentions
         )

@@ -123,12 +123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    config: Config | None = None
     try:
         config = load_config(config_path(args), getattr(args, "database", None))
-        quiet_run = args.command in ("demo", "report", "import") or (args.command == "run" and (args.script or args.console or not _has_tokens()))
+        quiet_run = args.command in ("demo", "report", "import", "export") or (args.command == "run" and (args.script or args.console or not _has_tokens()))
         if not getattr(args, "verbose", False):
             # the console's transcript owns the terminal; platform runs log at the configured level
             logging.getLogger().setLevel(logging.WARNING if quiet_run else getattr(logging, config.bot.log_level))
+            if quiet_run:
+                _one_line_logs()
         logging.getLogger("alembic").setLevel(logging.WARNING)
         code = args.handler(args, config)
     except ConfigError as err:
@@ -136,7 +139,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # an unusable database is the user's to fix: one line, not a traceback
+        from bot.failures import database_failure
+
+        line = database_failure(err, config.database.url) if config is not None else None
+        if line is None:
+            raise
+        print(f"engagebot: {line}", file=sys.stderr)
+        return 2
     return int(code or 0)
+
+
+def _one_line_logs() -> None:
+    from bot.failures import OneLineFormatter
+
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(OneLineFormatter("engagebot: %(levelname)s %(name)s: %(message)s"))
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:

@@ -11,7 +11,7 @@ from bot.config import Config, ConfigError
 from bot.core.refs import CommunityRef, Platform
 from bot.i18n import Catalog
 from storage.db import Database
-from storage.eventlog_parse import BadLine
+from storage.eventlog_parse import BadLine, LogFileError
 from storage.importer import EventLogImporter, ImportSummary
 from storage.kpi.export import to_csv, to_json
 from storage.kpi.period import Period, PeriodError
@@ -47,6 +47,8 @@ async def run_import(config: Config, files: list[Path], *, out: TextIO | None = 
     """Import event logs into the configured database and print the summary."""
     out, err = out or sys.stdout, err or sys.stderr
     for path in files:
+        if path.is_dir():
+            raise ConfigError(f"import: {path}: is a folder; give the event log files (e.g. {path}/events.jsonl)")
         if not path.is_file():
             raise ConfigError(f"import: {path}: no such file")
     db = Database(config.database.url, in_loop=True)  # a one-shot command: nothing else waits on the loop
@@ -57,7 +59,10 @@ async def run_import(config: Config, files: list[Path], *, out: TextIO | None = 
             err.write(f"skipped {line}\n")
 
         importer = EventLogImporter(db, store_text=config.database.store_text)
-        summary = await importer.import_files(files, progress=ProgressBar(err), on_bad=bad)
+        try:
+            summary = await importer.import_files(files, progress=ProgressBar(err), on_bad=bad)
+        except LogFileError as error:
+            raise ConfigError(f"import: {error}") from None
     finally:
         await db.close()
     for line in summary.lines_out():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,11 +136,21 @@ def parse_line(raw: str, file: str, number: int) -> LogLine:
 
 def read_log(path: Path) -> Iterator[LogLine | BadLine]:
     """Every line of a log file, parsed or rejected (blank lines are skipped)."""
-    with path.open(encoding="utf-8") as fh:
-        for number, raw in enumerate(fh, 1):
+    with path.open("rb") as fh:
+        for number, data in enumerate(fh, 1):
+            if number == 1 and data.startswith(codecs.BOM_UTF8):  # some editors write one; it is no part of the JSON
+                data = data[len(codecs.BOM_UTF8):]
+            try:
+                raw = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise LogFileError(f"{path}: line {number} is not UTF-8 text (save the file as UTF-8); the lines before it were read") from None
             if not raw.strip():
                 continue
             try:
                 yield parse_line(raw, str(path), number)
             except LineError as err:
                 yield BadLine(str(path), number, err.field, err.reason)
+
+
+class LogFileError(ValueError):
+    """A log file that cannot be read on (not UTF-8 text)."""

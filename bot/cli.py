@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "code is 2 only when nothing could be read.")
     imp.add_argument("files", nargs="+", type=Path, metavar="PATH", help="event logs (.jsonl), DCE .json files or folders, or a Slack export zip or folder")
     imp.add_argument("--from", dest="source", choices=["events", "dce", "slack-export"], default="events", help="the format (default: events)")
-    imp.add_argument("--community", help="slack-export: the workspace id (T…), when users.json does not give it")
+    imp.add_argument("--community", help="slack-export: the workspace, slack:T… (or T…), when users.json does not give it")
     imp.add_argument("--sentiment", action="store_true", help="score posts with the configured sentiment model while importing (the nlp extra)")
     imp.add_argument("--max-mentions", type=int, default=50, metavar="N", help="mentions kept per message (default: 50)")
     imp.set_defaults(handler=cmd_import)
@@ -79,9 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", parents=[common], help="print a community's KPIs for a week",
                          description="Compute every KPI of a period for one community, with the week before and the goals.")
-    rep.add_argument("--platform", required=True, help="discord, slack, console or simulation")
-    rep.add_argument("--community", required=True, help="the guild or workspace id")
-    rep.add_argument("--period", help="ISO week such as 2026-W05 (default: the last complete week)")
+    rep.add_argument("--community", help="the community, PLATFORM:ID (e.g. discord:123456789012345678; not needed when the database holds one)")
+    rep.add_argument("--platform", help=argparse.SUPPRESS)  # before --community took PLATFORM:ID
+    rep.add_argument("--period", help="an ISO week (2026-W05), a month (2026-02) or dates (2026-01-05..2026-01-18); "
+                                      "default: the last complete week that has data")
     rep.add_argument("--format", choices=["text", "markdown", "json", "csv"], default="text", help="output format (default: text)")
     rep.add_argument("--chart", type=Path, metavar="FILE.png", help="also write the 12-week chart to FILE.png")
     rep.add_argument("--locale", choices=["en", "fr"], help="language of the text and Markdown formats (default: the community's)")
@@ -223,7 +224,8 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
 
         if args.max_mentions < 1:
             raise ConfigError("import: --max-mentions must be at least 1")
-        return asyncio.run(run_history_import(config, args.source, list(args.files), community=args.community, sentiment=args.sentiment,
+        community = args.community.removeprefix("slack:") if args.community else None  # PLATFORM:ID, as every command takes it
+        return asyncio.run(run_history_import(config, args.source, list(args.files), community=community, sentiment=args.sentiment,
                                               max_mentions=args.max_mentions))
     from bot.kpi_cli import run_import
 
@@ -243,7 +245,7 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
     """`engagebot report`."""
     from bot.kpi_cli import run_report
 
-    text = asyncio.run(run_report(config, args.platform, args.community, args.period, args.format, chart=args.chart, locale=args.locale))
+    text = asyncio.run(run_report(config, args.community, args.period, args.format, platform=args.platform, chart=args.chart, locale=args.locale))
     sys.stdout.write(text)
     return 0
 

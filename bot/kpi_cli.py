@@ -6,6 +6,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError
 from bot.core.refs import CommunityRef, Platform
@@ -15,7 +16,8 @@ from storage.eventlog_parse import BadLine, LogFileError
 from storage.importer import EventLogImporter, ImportSummary
 from storage.kpi.export import to_csv, to_json
 from storage.kpi.period import Period, PeriodError
-from storage.kpi.report import UnknownCommunity
+from storage.kpi.report import UnknownCommunity, community_row
+from storage.kpi.span import data_span, default_period, known_communities
 
 FORMATS = ("text", "markdown", "json", "csv")
 
@@ -77,31 +79,71 @@ def digest_catalog() -> Catalog:
     return catalog
 
 
-async def run_report(config: Config, platform: str, community: str, period: str | None, fmt: str, *, chart: Path | None = None,
-                     locale: str | None = None, now: datetime | None = None) -> str:
-    """A period's report for a community, in one of FORMATS (and the chart written to `chart`)."""
+def parse_community(value: str, platform: str | None = None) -> CommunityRef:
+    """`platform:id` (or an id with `platform` given apart) as a community; ConfigError naming the problem."""
+    if platform is None:
+        platform, sep, ident = value.partition(":")
+        if not sep or not ident:
+            raise ConfigError(f"--community: {value!r}: write PLATFORM:ID, e.g. discord:123456789012345678 or console:console")
+    else:
+        ident = value.removeprefix(f"{platform}:")
+    try:
+        return CommunityRef(Platform(platform), ident)
+    except ValueError:
+        raise ConfigError(f"--community: unknown platform {platform!r} (one of {', '.join(p.value for p in Platform)})") from None
+
+
+async def _which_community(db: Database, wanted: CommunityRef | None) -> CommunityRef:
+    known = await known_communities(db)
+    if wanted is not None:
+        return wanted
+    if len(known) == 1:
+        return known[0]
+    if not known:
+        raise ConfigError("report: the database holds no community yet (import its event log first: engagebot import FILE)")
+    raise ConfigError(f"report: the database holds {len(known)} communities; choose one with --community ({', '.join(map(str, known))})")
+
+
+async def run_report(config: Config, community: str | None, period: str | None, fmt: str, *, platform: str | None = None,
+                     chart: Path | None = None, locale: str | None = None, now: datetime | None = None,
+                     note: TextIO | None = None) -> str:
+    """A period's report for a community, in one of FORMATS (and the chart written to `chart`).
+
+    Without `period`, the last complete week that has data, said on `note` (stderr).
+    """
     from cogs.digest.render import markdown
     from cogs.digest.service import build_digest, sentiment_on
 
-    try:
-        ref = CommunityRef(Platform(platform), community)
-    except ValueError:
-        raise ConfigError(f"report: --platform: unknown platform {platform!r} (one of {', '.join(p.value for p in Platform)})") from None
-    tz = config.timezone_of(ref).key
-    try:
-        wanted = Period.parse(period, tz) if period else Period.last_complete(now or datetime.now(UTC), tz)
-    except PeriodError as err:
-        raise ConfigError(f"report: --period: {err}") from None
-    locale = locale or config.locale_of(ref)
-    catalog = digest_catalog()
-
-    def t(key: str, **params: object) -> str:
-        return catalog.t(locale, f"digest.{key}", **params)
-
+    wanted = parse_community(community, platform) if community else None
+    now = now or datetime.now(UTC)
     db = Database(config.database.url, in_loop=True)  # a one-shot command: nothing else waits on the loop
     try:
         await db.upgrade()
-        digest = await build_digest(db, ref, wanted, locale=locale, t=t, goals=config.community(ref).goals, chart=chart is not None,
+        ref = await _which_community(db, wanted)
+        tz = config.timezone_of(ref).key
+        if period:
+            try:
+                chosen = Period.parse(period, tz)
+            except PeriodError as err:
+                raise ConfigError(f"report: --period: {err}") from None
+            if chosen.end > now:
+                raise ConfigError(f"report: --period: {chosen.label} is not over yet (it ends {chosen.end.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M})")
+        else:
+            try:
+                span = await data_span(db, (await community_row(db, ref))[0])
+            except UnknownCommunity:
+                span = None
+            chosen = default_period(span, now, tz)
+            if span is not None and chosen != Period.last_complete(now, tz):
+                (note or sys.stderr).write(f"report: {ref}: {chosen.label}, the last complete week with data "
+                                           f"(its data ends {span.last.astimezone(ZoneInfo(tz)):%Y-%m-%d}); choose another with --period\n")
+        locale = locale or config.locale_of(ref)
+        catalog = digest_catalog()
+
+        def t(key: str, **params: object) -> str:
+            return catalog.t(locale, f"digest.{key}", **params)
+
+        digest = await build_digest(db, ref, chosen, locale=locale, t=t, goals=config.community(ref).goals, chart=chart is not None,
                                     name=config.community(ref).name, sentiment=sentiment_on(config, ref))
     except UnknownCommunity as err:
         raise ConfigError(f"report: {err} (import its event log first: engagebot import FILE)") from None

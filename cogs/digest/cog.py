@@ -9,6 +9,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
@@ -110,6 +111,9 @@ class DigestCog(Cog):
         settings, tz = self.settings(community), self.timezone(community)
         period = Period.parse(run.period, tz)
         digest = await self.digest(community, period)
+        if digest.report.no_data:  # a week before the community's first recorded event: nothing to tell, not "0 of 0 members"
+            self.ctx.log.info("digest %s of %s not sent: no data before %s", period.label, community, digest.report.first_event)
+            return
         channel = ChannelRef(community, settings.channel, settings.channel) if settings.channel else None
         sends: list[tuple[str, Callable[[], Awaitable[object]]]] = []
         if settings.dm_managers:
@@ -159,6 +163,9 @@ class DigestCog(Cog):
             period = Period.parse(label, tz) if label else Period.last_complete(self.ctx.clock.now(), tz)
         except PeriodError:
             raise CommandError("digest.bad_period", period=label) from None
+        if period.end > self.ctx.clock.now():
+            end = period.end.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+            raise CommandError("digest.future_period", period=period.label, end=end)
         try:
             digest = await self.digest(community, period, inv.locale)
         except UnknownCommunity:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -129,9 +128,11 @@ def digest_message(report: KpiReport, goals: Sequence[GoalResult], locale: str, 
 
     tz = ZoneInfo(report.period.timezone)
     start = report.period.start.astimezone(tz)
-    end_day = report.period.monday + timedelta(days=6)
     title = t("title", community=report.community.name or report.community.id, week=report.period.label,
-              start=start.strftime("%d/%m"), end=end_day.strftime("%d/%m"))
+              start=start.strftime("%d/%m"), end=report.period.last.strftime("%d/%m"))
+    if report.no_data:
+        first = report.first_event.astimezone(tz).strftime("%d/%m/%Y") if report.first_event else "—"
+        return Message(body=t("before_data", period=report.period.label, date=first), title=title)
     body = t("body", active=k["active_members"], members=k["members_total"], rate=v("activity_rate"), posts=k["posts"])
     fields = [Field(t("field.headline"), "\n".join(_clean(x) for x in (
         t("line.members", members=k["members_total"], delta=n.delta("members_total", d("members_total")), new=k["new_members"], left=k["left_members"]),

@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--locale", choices=["en", "fr"], help="language of the text and Markdown formats (default: the community's)")
     rep.set_defaults(handler=cmd_report)
 
+    exp = sub.add_parser("export", parents=[common], help="write a community's event log (JSON Lines), for import elsewhere",
+                         description="Write every event of a community that the KPIs and recognition read (docs/EVENTS.md): "
+                                     "`engagebot import` of that file into an empty database gives the same reports.")
+    exp.add_argument("--community", help="the community, PLATFORM:ID (not needed when the database holds one)")
+    exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    exp.set_defaults(handler=cmd_export)
+
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = dbsub.add_parser("upgrade", parents=[common], help="apply the database migrations")
@@ -231,6 +238,22 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
 
     summary = asyncio.run(run_import(config, list(args.files)))
     return 1 if summary.bad else 0
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    """`engagebot export [--community PLATFORM:ID] [--out FILE]`."""
+    from bot.kpi_cli import run_export
+
+    if args.out is None:
+        asyncio.run(run_export(config, args.community, sys.stdout))
+        return 0
+    try:
+        with args.out.open("w", encoding="utf-8") as fh:
+            ref, n = asyncio.run(run_export(config, args.community, fh))
+    except OSError as err:
+        raise ConfigError(f"export: --out: cannot write {args.out}: {err.strerror}") from None
+    print(f"{n} events of {ref} written to {args.out}", file=sys.stderr)
+    return 0
 
 
 def cmd_recognition_rebuild(args: argparse.Namespace, config: Config) -> int:

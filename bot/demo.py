@@ -20,11 +20,10 @@ from bot.adapters.simulation.adapter import Entry, SimulationAdapter
 from bot.app import Engagebot
 from bot.config import Config
 from bot.core.clock import VirtualClock
-from bot.core.events import Event
 from bot.core.markup import plain
 from bot.core.refs import CommunityRef, Platform
 from bot.demo_texts import DEMO_TEXTS, INTRODUCTIONS
-from bot.eventlog import EventLogWriter
+from storage.eventlog_export import export_events, write_lines
 
 DEMO = CommunityRef(Platform.SIMULATION, "demo")
 DEMO_TZ = "Europe/Paris"
@@ -291,9 +290,8 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
     sim.member(MANAGER, "Morgan (manager)")
     app.add_adapter(sim, [DEMO])
     events_path = options.out / "events.jsonl"
-    log = EventLogWriter(events_path)
-    app.bus.subscribe(Event, log.on_event, owner="demo")
     result = DemoResult(db_path, events_path)
+    logged = 0
     tz = ZoneInfo(DEMO_TZ)
     actions: dict[str, int] = {}
 
@@ -335,6 +333,9 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
             await app.settle()  # a day of real time lets background work finish (sentiment scoring)
             await app.scheduler.advance_to(day)
         await app.recorder.flush()
+        with events_path.open("w", encoding="utf-8") as fh:
+            # the database's own log: importing it elsewhere gives the same reports (polls, votes and prompt answers included)
+            logged = write_lines(await export_events(app.db, DEMO), fh)
         result.bot_actions = actions
         await print_summary(app, start, options.weeks, tz, actions, out)
         for cog in app.cogs.values():
@@ -344,9 +345,8 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
                 out("\n".join(f"  {plain(line)}" for line in lines))
     finally:
         await app.stop()
-        log.close()
     result.seconds = time.perf_counter() - started
-    out(f"\nevent log: {events_path} ({log.lines} lines)")
+    out(f"\nevent log: {events_path} ({logged} lines)")
     if db_path:
         out(f"database:  {db_path}")
     out(f"simulated {options.weeks} week{'' if options.weeks == 1 else 's'} in {result.seconds:.1f} s (seed {options.seed})")

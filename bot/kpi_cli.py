@@ -12,8 +12,9 @@ from bot.config import Config, ConfigError
 from bot.core.refs import CommunityRef, Platform
 from bot.i18n import Catalog
 from storage.db import Database
+from storage.eventlog_import import FullLogImporter
 from storage.eventlog_parse import BadLine, LogFileError
-from storage.importer import EventLogImporter, ImportSummary
+from storage.importer import ImportSummary
 from storage.kpi.export import to_csv, to_json
 from storage.kpi.period import Period, PeriodError
 from storage.kpi.report import UnknownCommunity, community_row
@@ -60,7 +61,7 @@ async def run_import(config: Config, files: list[Path], *, out: TextIO | None = 
         def bad(line: BadLine) -> None:
             err.write(f"skipped {line}\n")
 
-        importer = EventLogImporter(db, store_text=config.database.store_text)
+        importer = FullLogImporter(db, store_text=config.database.store_text)
         try:
             summary = await importer.import_files(files, progress=ProgressBar(err), on_bad=bad)
         except LogFileError as error:
@@ -70,6 +71,24 @@ async def run_import(config: Config, files: list[Path], *, out: TextIO | None = 
     for line in summary.lines_out():
         out.write(line + "\n")
     return summary
+
+
+async def run_export(config: Config, community: str | None, out: TextIO) -> tuple[CommunityRef, int]:
+    """Write a community's event log (docs/EVENTS.md) to `out`; returns the community and the number of lines."""
+    from storage.eventlog_export import export_events, write_lines
+
+    wanted = parse_community(community) if community else None
+    db = Database(config.database.url, in_loop=True)  # a one-shot command: nothing else waits on the loop
+    try:
+        await db.upgrade()
+        ref = await _which_community(db, wanted, "export")
+        try:
+            lines = await export_events(db, ref)
+        except UnknownCommunity as err:
+            raise ConfigError(f"export: {err}") from None
+    finally:
+        await db.close()
+    return ref, write_lines(lines, out)
 
 
 def digest_catalog() -> Catalog:
@@ -93,15 +112,15 @@ def parse_community(value: str, platform: str | None = None) -> CommunityRef:
         raise ConfigError(f"--community: unknown platform {platform!r} (one of {', '.join(p.value for p in Platform)})") from None
 
 
-async def _which_community(db: Database, wanted: CommunityRef | None) -> CommunityRef:
+async def _which_community(db: Database, wanted: CommunityRef | None, command: str = "report") -> CommunityRef:
     known = await known_communities(db)
     if wanted is not None:
         return wanted
     if len(known) == 1:
         return known[0]
     if not known:
-        raise ConfigError("report: the database holds no community yet (import its event log first: engagebot import FILE)")
-    raise ConfigError(f"report: the database holds {len(known)} communities; choose one with --community ({', '.join(map(str, known))})")
+        raise ConfigError(f"{command}: the database holds no community yet (import its event log first: engagebot import FILE)")
+    raise ConfigError(f"{command}: the database holds {len(known)} communities; choose one with --community ({', '.join(map(str, known))})")
 
 
 async def run_report(config: Config, community: str | None, period: str | None, fmt: str, *, platform: str | None = None,

@@ -22,8 +22,13 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "reaction_removed": ("message", "member", "emoji"),
     "poll": ("id", "kind", "question", "closes_at"),
     "poll_vote": ("poll", "member", "choice"),
+    # written by `engagebot export` (docs/EVENTS.md): a member first seen without a join, answers to weekly prompts, anonymous polls
+    "member": ("member",),
+    "prompt_answer": ("id", "member", "prompt"),
+    "anonymous_vote": ("poll", "member"),
+    "anonymous_ballot": ("poll", "choice"),
 }
-ID_FIELDS = frozenset({"member", "id", "channel", "message", "poll", "reply_to", "community"})
+ID_FIELDS = frozenset({"member", "id", "channel", "message", "poll", "reply_to", "community", "prompt"})
 
 
 class LineError(ValueError):
@@ -107,7 +112,7 @@ def parse_line(raw: str, file: str, number: int) -> LogLine:
     if obj["platform"] not in {p.value for p in Platform}:
         raise LineError("platform", f"unknown platform {obj['platform']!r} (one of {', '.join(p.value for p in Platform)})")
     at = parse_time(obj["at"], "at")
-    if kind == "member_joined" and not isinstance(data.get("bot", False), bool):
+    if kind in ("member_joined", "member") and not isinstance(data.get("bot", False), bool):
         raise LineError("bot", "expected true or false")
     if kind == "message":
         mentions = data.get("mentions", [])
@@ -129,7 +134,9 @@ def parse_line(raw: str, file: str, number: int) -> LogLine:
         if not isinstance(data["question"], str):
             raise LineError("question", "expected a string")
         data["closes_at"] = parse_time(data["closes_at"], "closes_at")
-    if kind == "poll_vote" and (isinstance(data["choice"], bool) or not isinstance(data["choice"], int)):
+    if kind == "message" and data.get("sentiment") is not None and (isinstance(data["sentiment"], bool) or not isinstance(data["sentiment"], int | float)):
+        raise LineError("sentiment", "expected a number from -1 to 1")
+    if kind in ("poll_vote", "anonymous_ballot") and (isinstance(data["choice"], bool) or not isinstance(data["choice"], int)):
         raise LineError("choice", "expected a whole number (option index from 0, or the score)")
     return LogLine(file, number, kind, str(obj["platform"]), data["community"], at, data)
 

@@ -13,6 +13,7 @@ REQUIRED = {
     "member_joined": {"member"}, "member_left": {"member"}, "message": {"id", "channel", "member"},
     "reaction": {"message", "member", "emoji"}, "reaction_removed": {"message", "member", "emoji"},
     "poll": {"id", "kind", "question", "closes_at"}, "poll_vote": {"poll", "member", "choice"},
+    "member": {"member"}, "prompt_answer": {"id", "member", "prompt"}, "anonymous_vote": {"poll", "member"}, "anonymous_ballot": {"poll", "choice"},
 }
 
 

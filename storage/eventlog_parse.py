@@ -28,6 +28,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "anonymous_vote": ("poll", "member"),
     "anonymous_ballot": ("poll", "choice"),
 }
+EXPORT_ONLY = frozenset({"member", "prompt_answer", "anonymous_vote", "anonymous_ballot"})
 ID_FIELDS = frozenset({"member", "id", "channel", "message", "poll", "reply_to", "community", "prompt"})
 
 

@@ -99,6 +99,9 @@ def poll_message(poll: Poll, t: Texts, tz: ZoneInfo, *, native_hours: int | None
                    footer=t("footer_open" if kind == PollKind.OPEN else "footer", id=poll.id))
 
 
+MIN_RESPONDENTS = 3  # like Officevibe: below this, an anonymous answer could be traced back to its author
+
+
 def _bar(share: float, width: int = 12) -> str:
     full = round(share * width)
     return "█" * full + "░" * (width - full)
@@ -139,9 +142,22 @@ def score_line(poll: Poll, tally: Tally, t: Texts) -> str | None:
     return None
 
 
-def results_message(poll: Poll, tally: Tally, t: Texts, *, final: bool, chart: Callable[[], bytes] | None = None) -> Message:
-    """Results of a poll (final at close, or live so far), with the chart image when there is one (`chart` draws its PNG)."""
+def withheld(poll: Poll, tally: Tally, min_respondents: int = MIN_RESPONDENTS) -> bool:
+    """Whether too few people answered an anonymous poll or an open question for its results to be shown (they could be recognised)."""
+    return (poll.anonymous or poll.kind == PollKind.OPEN) and tally.voters < min_respondents
+
+
+def results_message(poll: Poll, tally: Tally, t: Texts, *, final: bool, chart: Callable[[], bytes] | None = None,
+                    min_respondents: int = MIN_RESPONDENTS) -> Message:
+    """Results of a poll (final at close, or live so far), with the chart image when there is one (`chart` draws its PNG).
+
+    An anonymous poll or an open question answered by fewer than `min_respondents` people shows no result, only how many answered.
+    """
     title_key = "results_title" if final else "results_so_far_title"
+    if withheld(poll, tally, min_respondents):
+        body = t("too_few_answers", min=min_respondents, answers=t("answers", count=tally.voters))
+        footer = t("results_footer", voters=t("voters", count=tally.voters)) + (" · " + t("anonymous_short") if poll.anonymous else "")
+        return Message(body=body, title=t(title_key, question=verbatim(poll.question)), footer=footer)
     body = "\n".join(results_lines(poll, tally, t))
     image = Attachment.drawn_later(f"poll-{poll.id}.png", chart, t("chart_description", question=poll.question)) if chart else None
     footer = t("results_footer", voters=t("voters", count=tally.voters)) + (" · " + t("anonymous_short") if poll.anonymous else "")

@@ -36,7 +36,7 @@ async def test_the_demo_writes_an_event_log_and_a_database_that_agree(tmp_path: 
     assert messages == sum(1 for line in lines if line["type"] == "message")
     assert members >= 40
     text = "\n".join(printed)
-    assert "what the bot did" in text and "members now:" in text
+    assert "what the bot did" in text and "members at the end:" in text
 
 
 async def test_the_demo_is_reproducible_with_a_seed(tmp_path: Path) -> None:

@@ -158,7 +158,7 @@ def digest_message(report: KpiReport, goals: Sequence[GoalResult], locale: str, 
     fields.append(Field(t("field.newcomers"), "\n".join(_clean(x) for x in (
         t("line.newcomers", activation=v("newcomer_activation"), retention=v("newcomer_retention")),
         t("line.returning", rate=v("returning_rate"), delta=n.delta("returning_rate", d("returning_rate"))),
-    )) + ("\n" + t("line.funnel", stages=" → ".join(f"{t('funnel.' + key)} {count}" for key, count in funnel)) if funnel else "")))
+    )) + ("\n" + t("line.funnel", stages=" · ".join(f"{t('funnel.' + key)} {count}" for key, count in funnel)) if funnel else "")))
     fields.append(Field(t("field.reach_out"), "\n".join((
         t("line.at_risk", names=names(report, k["at_risk"], t)),
         t("line.isolated", names=names(report, k["isolated"], t)),

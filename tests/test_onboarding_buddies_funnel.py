@@ -138,7 +138,7 @@ async def test_home_view_shows_the_next_step_and_newcomers_on_their_way(start_bo
     member = h.sim.member("xavier")
     assert await cog(h).home_lines(member, Access.MEMBER) == ["Your onboarding: next step, Accept the rules (/onboarding)"]
     staff = await cog(h).home_lines(h.sim.member("camille"), Access.MEMBER | Access.ANIMATOR)
-    assert staff == ["Onboarding: 1 of the 1 newcomers of the last 30 days are still on their way (/onboarding stuck)"]
+    assert staff == ["Onboarding: 1 of the 1 newcomer of the last 30 days is still on their way (/onboarding stuck)"]
 
 
 async def test_completing_every_step_is_thanked_once_and_earns_the_settled_in_badge(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]

@@ -134,7 +134,7 @@ async def test_the_public_key_figures_post_is_off_by_default_and_names_nobody(st
              and (e.message.title or "").startswith("Our community")]
     assert digests(h) == [] and len(posts) == 1 and posts[0].message is not None
     assert posts[0].message.title == "Our community this week (2026-W02)"
-    assert "3 members, 3 of whom took part (100%), 2 posts and 1 reactions." in posts[0].message.body
+    assert "3 members, 3 of whom took part (100%), 2 posts and 1 reaction." in posts[0].message.body
     assert "Alice" not in posts[0].text
 
 

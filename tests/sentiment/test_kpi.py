@@ -64,8 +64,8 @@ async def test_the_sentiment_kpi_matches_the_hand_computed_example(start_bot) ->
 
     fields = sentiment_fields(kpi, COMMUNITY, lambda key, **p: h.app.catalog.t("fr", key, **p))
     text = "\n".join(f"{f.name}: {f.value}" for f in fields)
-    assert "22 % positifs" in text and "44 % négatifs" in text and "positifs -44 pts" in text
-    assert "#support › r1 : 75 % de messages négatifs (3 sur 4)" in text
+    assert "positifs 22 %" in text and "négatifs 44 %" in text and "positifs -44 pts" in text
+    assert "#support › r1\u00a0: 75 % de messages négatifs (3 sur 4)" in text
 
     empty = await sentiment_kpi(h.app.db, cid, W_END + timedelta(days=7), W_END + timedelta(days=14))
     assert empty.value is None and empty.code == "no_scores"

@@ -94,7 +94,7 @@ async def test_animators_see_the_mood_of_the_week_and_where_to_step_in(start_bot
     h.sim.roles["anna"] = {"animator"}
     reply = await h.sim.command("anna", "sentiment")
     text = reply.message.plain_text()
-    assert "Mood" in text and "20 % positive" in text and "80 % negative" in text
+    assert "Mood" in text and "positive 20 %" in text and "negative 80 %" in text
     assert "#support" in text and "4 of 4 posts" in text
     refused = await h.sim.command("bob", "sentiment")
     assert "animators or managers" in refused.message.plain_text()

@@ -54,7 +54,7 @@ class Builtins:
         data = await describe_member(self.app.db, inv.member)
         if data is None:
             return Reply(Message(self._t(inv, "privacy.nothing")))
-        counts = ", ".join(f"{k}: {n}" for k, n in sorted(data.interactions.items())) or "—"
+        counts = ", ".join(self._t(inv, f"privacy.kind.{k}", count=n) for k, n in sorted(data.interactions.items())) or "—"
         tables = ", ".join(f"{self._table(inv, name)} {n}" for name, n in sorted(data.tables.items()))
         lines = [
             self._t(inv, "privacy.joined", date=data.joined_at.date().isoformat() if data.joined_at else "—"),

@@ -97,7 +97,7 @@ class DigestCog(Cog):
         code = None if report.kpis.get("sentiment") is not None else ("off" if reason == "sentiment_off" else reason.removeprefix("sentiment_"))
         cid = await self.ctx.directory.community_id(community)
         fields = await digest_fields(self.ctx.db, self.ctx.config, community, cid, period.start, period.end, report.kpis.get("sentiment"), code,
-                                     lambda key, **params: self.ctx.catalog.t(locale, key, **params))
+                                     lambda key, **params: self.ctx.catalog.t(locale, key, **params), locale)
         message = replace(digest.message, fields=digest.message.fields + tuple(fields))
         return replace(digest, message=message)
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import numbers
 from bot.core import markup
 from bot.core.markup import verbatim
 from bot.core.message import Attachment, Field, Message
@@ -24,17 +25,16 @@ class Numbers:
     """Numbers the way a locale writes them (decimal comma and spaced percent in French)."""
 
     def __init__(self, locale: str, t: Translate) -> None:
-        self.fr = locale == "fr"
+        self.locale = locale
         self.t = t
 
     def num(self, value: float) -> str:
-        """A count or a ratio (one decimal at most)."""
-        text = str(value) if isinstance(value, int) else f"{value:.1f}".removesuffix(".0")
-        return text.replace(".", ",") if self.fr else text
+        """A count or a ratio (one decimal at most), with the locale's decimal mark (Babel)."""
+        return numbers.decimal(value, self.locale, 0 if isinstance(value, int) else 1)
 
     def pct(self, rate: float) -> str:
-        """A rate in [0, 1] as a whole percentage."""
-        return f"{round(rate * 100)}\u202f%" if self.fr else f"{round(rate * 100)}%"
+        """A rate in [0, 1] as a whole percentage (`43 %` in French, `43%` in English)."""
+        return numbers.percent(rate, self.locale)
 
     def minutes(self, value: float) -> str:
         """A duration in minutes."""
@@ -49,9 +49,9 @@ class Numbers:
         if key == "median_first_response_minutes":
             return self.minutes(value)
         if key == "nps":
-            return f"{value:+.0f}"
+            return numbers.signed(value, self.locale, 0)
         if key == "csat":
-            return f"{value:.0f}/100"
+            return f"{numbers.decimal(value, self.locale, 0)}/100"
         return self.num(value)
 
     def gap(self, key: str, gap: float) -> str:
@@ -171,7 +171,7 @@ def digest_message(report: KpiReport, goals: Sequence[GoalResult], locale: str, 
         voice.append(t("line.csat", value=v("csat")))
     fields.append(Field(t("field.voice"), "\n".join(voice)))
     footer = t("footer", end=report.period.end.astimezone(tz).strftime("%d/%m/%Y %H:%M"), timezone=report.period.timezone)
-    return Message(body=body, title=title, fields=tuple(fields), image=image, footer=footer)
+    return Message(body=body, title=title, fields=tuple(fields), image=image, footer=footer, locale=locale)
 
 
 def key_figures_message(report: KpiReport, locale: str, t: Translate) -> Message:

@@ -166,7 +166,7 @@ class Polls(Cog):
             tally = await self.store.tally(poll.id)
             state = t("list_closed", at=(poll.closed_at or poll.closes_at).astimezone(tz).strftime("%Y-%m-%d %H:%M")) if poll.closed_at \
                 else t("list_open", at=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
-            lines.append(t("list_line", id=poll.id, kind=poll.kind, question=verbatim(poll.question[:80]), state=state, voters=t("voters", count=tally.voters)))
+            lines.append(t("list_line", id=poll.id, kind=t(f"kind_label.{poll.kind}"), question=verbatim(poll.question[:80]), state=state, voters=t("voters", count=tally.voters)))
         return Reply(Message("\n".join(lines) or t("list_empty"), title=t("list_title")))
 
     @command("poll answer", _d("Answer an open-feedback survey", "Répondre à une enquête à réponse libre"),

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import numbers
 from bot.core.markup import verbatim
 from bot.core.message import Attachment, Button, ButtonStyle, Field, Message, NativePoll
 from cogs.polls import scores
@@ -121,7 +122,7 @@ def results_lines(poll: Poll, tally: Tally, t: Texts) -> list[str]:
         n = tally.counts.get(v, 0)
         share = n / tally.voters
         prefix = f"{KEYCAPS[v]} " if poll.kind in CHOICE_KINDS else ""
-        lines.append(f"{prefix}{shown(poll, v)} `{_bar(share)}` {n} ({share:.0%})")
+        lines.append(f"{prefix}{shown(poll, v)} `{_bar(share)}` {n} ({numbers.percent(share, getattr(t, 'locale', 'en'))})")
     score = score_line(poll, tally, t)
     if score:
         lines.extend(["", score])
@@ -138,7 +139,8 @@ def score_line(poll: Poll, tally: Tally, t: Texts) -> str | None:
         return t("csat_line", csat=f"{value:.0f}")
     if poll.kind == PollKind.LIKERT and (value := scores.mean(tally.counts)) is not None:
         agree = scores.csat(tally.counts) or 0.0
-        return t("likert_line", mean=f"{value:.2f}", agree=f"{agree:.0f}")
+        locale = getattr(t, "locale", "en")
+        return t("likert_line", mean=numbers.fixed(value, locale), agree=numbers.decimal(agree, locale, 0))
     return None
 
 
@@ -175,10 +177,17 @@ def chart_series(poll: Poll, tally: Tally) -> tuple[list[str], list[int], list[s
     return labels, counts, colors
 
 
+class Bound:
+    """The polls catalog bound to a locale (`t(key, **params)`), which also says which locale it writes."""
+
+    def __init__(self, t_full: Callable[..., str], locale: str) -> None:
+        self.t_full, self.locale = t_full, locale
+
+    def __call__(self, key: str, **params: Any) -> str:
+        """The text of `polls.<key>`."""
+        return self.t_full(self.locale, f"polls.{key}", **params)
+
+
 def bound(t_full: Callable[..., str], locale: str) -> Texts:
     """Bind the catalog to a locale and the `polls.` prefix."""
-
-    def t(key: str, **params: Any) -> str:
-        return t_full(locale, f"polls.{key}", **params)
-
-    return t
+    return Bound(t_full, locale)

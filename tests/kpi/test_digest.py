@@ -146,7 +146,7 @@ async def test_the_digest_speaks_french_for_a_french_community(start_bot, db_url
     dm = [e for e in h.sim.transcript if e.kind == "dm" and e.message and (e.message.title or "").startswith("Bilan")]
     assert len(dm) == 1 and dm[0].message is not None
     assert dm[0].message.title == "Bilan hebdomadaire · sim · semaine 2026-W02 (05/01 – 11/01)"
-    assert "3 membres sur 3 ont participé cette semaine (100\u202f%), avec 2 messages." == dm[0].message.body
+    assert "3 membres sur 3 ont participé cette semaine (100\u00a0%), avec 2 messages."  # Babel: a no-break space before % == dm[0].message.body
 
 
 async def test_the_digest_summary_prints_the_last_week_and_writes_the_chart(start_bot, db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -88,7 +88,7 @@ async def test_animator_lists_and_reads_results_and_closes_early(start_bot) -> N
     await h.sim.command("admin", 'poll create "Best day for the meetup?" "Tuesday, Thursday" duration=3d')
     await h.sim.press("alice", last_post(h).ref.id, "Thursday")
     listing = await h.sim.command("admin", "poll list")
-    assert "#1 [single] Best day for the meetup? — open until" in listing.message.body and listing.message.body.endswith("1 voter")
+    assert "#1 (single choice) Best day for the meetup? — open until" in listing.message.body and listing.message.body.endswith("1 voter")
     results = await h.sim.command("admin", "poll results 1")
     assert results.ephemeral and results.message.image is not None and "Thursday" in results.message.body
     closed = await h.sim.command("admin", "poll close 1")

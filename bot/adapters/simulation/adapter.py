@@ -187,10 +187,17 @@ class SimulationAdapter:
         self._emit(Entry("leave", self.clock.now(), f"{member.display} left", member=member))
         await self._app().dispatch(MemberLeft(member=member, at=self.clock.now()))
 
+    def _visible(self, posted: Posted, member_id: str, message_id: str) -> Posted:
+        """A message the member can see: a direct message is its recipient's alone."""
+        channel = posted.ref.channel.id
+        if channel.startswith("dm-") and channel != f"dm-{member_id}":
+            raise SimulationError(f"{message_id} is a direct message to {channel.removeprefix('dm-')}: only they can see it")
+        return posted
+
     async def post(self, member_id: str, text: str, channel: str = "general", reply_to: str | None = None, mentions: Iterable[str] = ()) -> MessageRef:
         """A member posts (or replies to `reply_to`, in its channel and thread)."""
         author = self.member(member_id)
-        target: Posted | None = self.find(reply_to) if reply_to else None
+        target: Posted | None = self._visible(self.find(reply_to), member_id, reply_to) if reply_to else None
         chan = target.ref.channel if target else self.channel(channel)
         thread = (target.ref.thread or target.ref.id) if target else None
         ref = self._new_ref(chan, thread)
@@ -215,7 +222,7 @@ class SimulationAdapter:
     async def react(self, member_id: str, message_id: str, emoji: str, *, remove: bool = False) -> None:
         """A member adds (or removes) a reaction."""
         member = self.member(member_id)
-        posted = self.find(message_id)
+        posted = self._visible(self.find(message_id), member_id, message_id)
         now = self.clock.now()
         self._emit(Entry("react", now, f"{'-' if remove else '+'}{emoji} on {message_id}", ref=posted.ref, member=member))
         if remove:
@@ -226,7 +233,7 @@ class SimulationAdapter:
 
     async def press(self, member_id: str, message_id: str, which: str) -> Reply | None:
         """A member clicks a button (by number from 1, label or custom_id) on a bot message."""
-        posted = self.find(message_id)
+        posted = self._visible(self.find(message_id), member_id, message_id)
         buttons = posted.message.buttons if posted.message else ()
         chosen = None
         if which.isdigit() and 1 <= int(which) <= len(buttons):
@@ -256,5 +263,9 @@ class SimulationAdapter:
 
     def _private(self, member: MemberRef, reply: Reply) -> None:
         if reply.ephemeral:
-            self._emit(Entry("ephemeral", self.clock.now(), reply.message.plain_text(), member=member, message=reply.message))
+            ref = None
+            if reply.message.buttons:  # its buttons can be pressed (a confirmation): it gets an id, seen by its member alone
+                ref = self._new_ref(ChannelRef(self.community, f"dm-{member.id}", f"DM {member.display}"))
+                self.messages[self.short_id(ref)] = Posted(ref, None, reply.message.plain_text(), reply.message)
+            self._emit(Entry("ephemeral", self.clock.now(), reply.message.plain_text(), ref=ref, member=member, message=reply.message))
 

@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     imp = sub.add_parser("import", parents=[common], help="import history: event logs, DiscordChatExporter JSON or a Slack export",
-                         description="Import a community's history. --from events (default): event logs (JSON Lines, EVENTS.md); bad lines "
+                         description="Import a community's history. --from events (default): event logs (JSON Lines, docs/EVENTS.md); bad lines "
                                      "are reported as FILE:LINE and skipped (exit 1 when any). --from dce: DiscordChatExporter JSON files or "
                                      "folders of them. --from slack-export: a Slack workspace export (the zip, or its folder). Importing the "
                                      "same history twice, or history the live bot already recorded, changes nothing. For dce and "

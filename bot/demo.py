@@ -322,6 +322,7 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
                 when = format_date(day, "d MMM yyyy", locale=locale)
                 out(app.catalog.t(locale, "demo.week", number=number, date=when) if number else app.catalog.t(locale, "demo.week_zero", date=when))
             if day == start - timedelta(days=7):
+                await app.scheduler.advance_to(day + timedelta(hours=8, minutes=30))  # the staff arrive first, in the morning
                 for staff, name in ((ANIMATOR, "Camille (animator)"), (MANAGER, "Morgan (manager)")):
                     await sim.join(staff, name)  # members too: they count among the joined, like everyone the KPIs count
             plan = world.day_plan(day)

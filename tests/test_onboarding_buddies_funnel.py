@@ -105,7 +105,7 @@ async def test_funnel_counts_each_stage_of_the_week_cohort(start_bot, db_url) ->
     assert empty.joined == 0 and empty.stage("introduced").rate is None
     h.sim.roles["camille"] = {"animator"}
     reply = await h.sim.command("camille", "onboarding funnel")
-    assert "joined 4, of whom: accepted the rules 3 (75\u00a0%)" in reply.message.body
+    assert "joined 4, of whom: accepted the rules 3 (75%)" in reply.message.body
     lines = await cog(h).summary(COMMUNITY)
     assert lines[0] == "newcomers followed: 4 (4 still here)"
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import numbers
 from cogs.onboarding.texts import Texts
 from storage.db import Database
 from storage.onboarding import OnboardingFunnel, onboarding_funnel
 
 
-def _pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.0f}\u00a0%"
+def _pct(rate: float | None, locale: str) -> str:
+    return "—" if rate is None else numbers.percent(rate, locale)
 
 
 def funnel_line(texts: Texts, funnel: OnboardingFunnel) -> str:
@@ -19,7 +20,7 @@ def funnel_line(texts: Texts, funnel: OnboardingFunnel) -> str:
     parts = []
     for stage in funnel.stages:
         if stage.key != "joined":
-            parts.append(f"{texts.ui(f'funnel_{stage.key}')} {stage.count} ({_pct(stage.rate)})")
+            parts.append(f"{texts.ui(f'funnel_{stage.key}')} {stage.count} ({_pct(stage.rate, texts.locale)})")
     joined = funnel.stages[0].count if funnel.stages else 0
     line = f"{texts.ui('funnel_joined')} {joined}, {texts.ui('funnel_of_whom')} " + " · ".join(parts)
     if funnel.second_week_pending:

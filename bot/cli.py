@@ -159,10 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line_logs() -> None:
-    from bot.failures import OneLineFormatter
+    from bot.failures import OneLineFormatter, QuietLockRetries
 
     for handler in logging.getLogger().handlers:
         handler.setFormatter(OneLineFormatter("engagebot: %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(QuietLockRetries())
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:

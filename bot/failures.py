@@ -62,3 +62,22 @@ class OneLineFormatter(logging.Formatter):
         """The message, then the one-line exception on the same line."""
         text = super().format(record)
         return text.replace("\n  (", " (")
+
+
+class QuietLockRetries(logging.Filter):
+    """Lets a write that found the database locked retry quietly (its rows stay queued); says so once every `every` tries."""
+
+    def __init__(self, every: int = 10) -> None:
+        super().__init__()
+        self.every, self.seen = every, 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a lock failure that is not the `every`-th in a row; True for anything else."""
+        error = record.exc_info[1] if record.exc_info else None
+        if error is None or not is_lock(error):
+            return True
+        self.seen += 1
+        if self.seen % self.every:
+            return False
+        record.msg = f"{record.msg} (the database has been locked for {self.seen} tries; still retrying)"
+        return True

@@ -87,3 +87,22 @@ def test_a_lock_met_while_running_is_logged_in_one_line() -> None:
         record.exc_info = sys.exc_info()
     text = OneLineFormatter("%(message)s").format(record)
     assert text == "writing 3 rows failed; they stay queued (OperationalError: database is locked)"
+
+
+def test_lock_contention_is_retried_quietly_then_said_once() -> None:
+    from bot.failures import QuietLockRetries
+
+    quiet = QuietLockRetries(every=10)
+    shown = []
+    for _ in range(25):
+        try:
+            raise OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked"))
+        except OperationalError:
+            import sys
+
+            record = logging.LogRecord("engagebot.recorder", logging.ERROR, __file__, 1, "writing rows failed; they stay queued", (), sys.exc_info())
+        if quiet.filter(record):
+            shown.append(record.getMessage())
+    assert shown == [f"writing rows failed; they stay queued (the database has been locked for {n} tries; still retrying)" for n in (10, 20)]
+    other = logging.LogRecord("engagebot", logging.ERROR, __file__, 1, "something else", (), None)
+    assert quiet.filter(other)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.commands import Command, Reply
+from bot.commands import Command, CommandError, Option, OptionType, Reply
 from bot.core.events import ButtonPressed, CommandInvoked
 from bot.core.message import Button, ButtonStyle, Message
+from bot.help import command_help
 from storage.privacy import describe_member, erase_member
 
 if TYPE_CHECKING:
@@ -27,7 +28,9 @@ class Builtins:
     def register(self) -> None:
         """Add the built-in commands and the erase button."""
         add = self.app.commands.add
-        add(Command("help", {"en": "List the commands you can use", "fr": "Lister les commandes que vous pouvez utiliser"}, self.help))
+        add(Command("help", {"en": "List the commands you can use, or how to use one", "fr": "Lister les commandes que vous pouvez utiliser, ou comment en utiliser une"},
+                    self.help, options=(Option("command", OptionType.STRING, {"en": "A command, e.g. poll create", "fr": "Une commande, par ex. poll create"},
+                                               required=False),)))
         add(Command("ping", {"en": "Check that the bot answers", "fr": "Vérifier que le bot répond"}, self.ping))
         add(Command("mydata", {"en": "See what is stored about you", "fr": "Voir ce qui est enregistré sur vous"}, self.mydata))
         add(Command("forgetme", {"en": "Erase what is stored about you", "fr": "Effacer ce qui est enregistré sur vous"}, self.forgetme))
@@ -41,6 +44,14 @@ class Builtins:
         """The commands the caller may run, with descriptions in their locale."""
         access = self.app.access_of(inv)
         locale = inv.locale or "en"
+        wanted = str(inv.options.get("command") or "").strip().lstrip("/")
+        if wanted:
+            found = self.app.commands.split(wanted.split())
+            if found is None or found[1] or not found[0].access & access:
+                raise CommandError("errors.unknown_command", name=wanted)
+            catalog = self.app.catalog
+            return Reply(command_help(found[0], locale, lambda key, **p: catalog.t(locale, key, **p), lambda key: catalog.has(key, locale),
+                                      self.app.config.slack.command))
         lines = [f"`/{c.name}` — {c.describe(locale)}" for c in self.app.commands.all() if c.access & access]
         return Reply(Message(title=self._t(inv, "help.title"), body="\n".join(lines), footer=self._t(inv, "help.footer")))
 
@@ -54,7 +65,7 @@ class Builtins:
         data = await describe_member(self.app.db, inv.member)
         if data is None:
             return Reply(Message(self._t(inv, "privacy.nothing")))
-        counts = ", ".join(f"{k}: {n}" for k, n in sorted(data.interactions.items())) or "—"
+        counts = ", ".join(self._t(inv, f"privacy.kind.{k}", count=n) for k, n in sorted(data.interactions.items())) or "—"
         tables = ", ".join(f"{self._table(inv, name)} {n}" for name, n in sorted(data.tables.items()))
         lines = [
             self._t(inv, "privacy.joined", date=data.joined_at.date().isoformat() if data.joined_at else "—"),

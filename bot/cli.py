@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     imp = sub.add_parser("import", parents=[common], help="import history: event logs, DiscordChatExporter JSON or a Slack export",
-                         description="Import a community's history. --from events (default): event logs (JSON Lines, EVENTS.md); bad lines "
+                         description="Import a community's history. --from events (default): event logs (JSON Lines, docs/EVENTS.md); bad lines "
                                      "are reported as FILE:LINE and skipped (exit 1 when any). --from dce: DiscordChatExporter JSON files or "
                                      "folders of them. --from slack-export: a Slack workspace export (the zip, or its folder). Importing the "
                                      "same history twice, or history the live bot already recorded, changes nothing. For dce and "
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "code is 2 only when nothing could be read.")
     imp.add_argument("files", nargs="+", type=Path, metavar="PATH", help="event logs (.jsonl), DCE .json files or folders, or a Slack export zip or folder")
     imp.add_argument("--from", dest="source", choices=["events", "dce", "slack-export"], default="events", help="the format (default: events)")
-    imp.add_argument("--community", help="slack-export: the workspace id (T…), when users.json does not give it")
+    imp.add_argument("--community", help="slack-export: the workspace, slack:T… (or T…), when users.json does not give it")
     imp.add_argument("--sentiment", action="store_true", help="score posts with the configured sentiment model while importing (the nlp extra)")
     imp.add_argument("--max-mentions", type=int, default=50, metavar="N", help="mentions kept per message (default: 50)")
     imp.set_defaults(handler=cmd_import)
@@ -79,13 +79,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", parents=[common], help="print a community's KPIs for a week",
                          description="Compute every KPI of a period for one community, with the week before and the goals.")
-    rep.add_argument("--platform", required=True, help="discord, slack, console or simulation")
-    rep.add_argument("--community", required=True, help="the guild or workspace id")
-    rep.add_argument("--period", help="ISO week such as 2026-W05 (default: the last complete week)")
+    rep.add_argument("--community", help="the community, PLATFORM:ID (e.g. discord:123456789012345678; not needed when the database holds one)")
+    rep.add_argument("--platform", help=argparse.SUPPRESS)  # before --community took PLATFORM:ID
+    rep.add_argument("--period", help="an ISO week (2026-W05), a month (2026-02) or dates (2026-01-05..2026-01-18); "
+                                      "default: the last complete week that has data")
     rep.add_argument("--format", choices=["text", "markdown", "json", "csv"], default="text", help="output format (default: text)")
     rep.add_argument("--chart", type=Path, metavar="FILE.png", help="also write the 12-week chart to FILE.png")
     rep.add_argument("--locale", choices=["en", "fr"], help="language of the text and Markdown formats (default: the community's)")
     rep.set_defaults(handler=cmd_report)
+
+    exp = sub.add_parser("export", parents=[common], help="write a community's event log (JSON Lines), for import elsewhere",
+                         description="Write every event of a community that the KPIs and recognition read (docs/EVENTS.md): "
+                                     "`engagebot import` of that file into an empty database gives the same reports.")
+    exp.add_argument("--community", help="the community, PLATFORM:ID (not needed when the database holds one)")
+    exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    exp.set_defaults(handler=cmd_export)
 
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -123,12 +131,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    config: Config | None = None
     try:
         config = load_config(config_path(args), getattr(args, "database", None))
-        quiet_run = args.command in ("demo", "report", "import") or (args.command == "run" and (args.script or args.console or not _has_tokens()))
+        quiet_run = args.command in ("demo", "report", "import", "export") or (args.command == "run" and (args.script or args.console or not _has_tokens()))
         if not getattr(args, "verbose", False):
             # the console's transcript owns the terminal; platform runs log at the configured level
             logging.getLogger().setLevel(logging.WARNING if quiet_run else getattr(logging, config.bot.log_level))
+            if quiet_run:
+                _one_line_logs()
         logging.getLogger("alembic").setLevel(logging.WARNING)
         code = args.handler(args, config)
     except ConfigError as err:
@@ -136,7 +147,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # an unusable database is the user's to fix: one line, not a traceback
+        from bot.failures import database_failure
+
+        line = database_failure(err, config.database.url) if config is not None else None
+        if line is None:
+            raise
+        print(f"engagebot: {line}", file=sys.stderr)
+        return 2
     return int(code or 0)
+
+
+def _one_line_logs() -> None:
+    from bot.failures import OneLineFormatter, QuietLockRetries
+
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(OneLineFormatter("engagebot: %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(QuietLockRetries())
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
@@ -205,12 +232,29 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
 
         if args.max_mentions < 1:
             raise ConfigError("import: --max-mentions must be at least 1")
-        return asyncio.run(run_history_import(config, args.source, list(args.files), community=args.community, sentiment=args.sentiment,
+        community = args.community.removeprefix("slack:") if args.community else None  # PLATFORM:ID, as every command takes it
+        return asyncio.run(run_history_import(config, args.source, list(args.files), community=community, sentiment=args.sentiment,
                                               max_mentions=args.max_mentions))
     from bot.kpi_cli import run_import
 
     summary = asyncio.run(run_import(config, list(args.files)))
     return 1 if summary.bad else 0
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    """`engagebot export [--community PLATFORM:ID] [--out FILE]`."""
+    from bot.kpi_cli import run_export
+
+    if args.out is None:
+        asyncio.run(run_export(config, args.community, sys.stdout))
+        return 0
+    try:
+        with args.out.open("w", encoding="utf-8") as fh:
+            ref, n = asyncio.run(run_export(config, args.community, fh))
+    except OSError as err:
+        raise ConfigError(f"export: --out: cannot write {args.out}: {err.strerror}") from None
+    print(f"{n} events of {ref} written to {args.out}", file=sys.stderr)
+    return 0
 
 
 def cmd_recognition_rebuild(args: argparse.Namespace, config: Config) -> int:
@@ -225,7 +269,7 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
     """`engagebot report`."""
     from bot.kpi_cli import run_report
 
-    text = asyncio.run(run_report(config, args.platform, args.community, args.period, args.format, chart=args.chart, locale=args.locale))
+    text = asyncio.run(run_report(config, args.community, args.period, args.format, platform=args.platform, chart=args.chart, locale=args.locale))
     sys.stdout.write(text)
     return 0
 

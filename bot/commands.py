@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from bot.core.events import CommandInvoked
 from bot.core.message import Message
 from bot.core.refs import MemberRef
 from bot.staff import Staff, caller_is
+
+_OPTION_NAME = re.compile(r"[a-z][a-z_-]{0,30}")
 
 
 class Access(IntFlag):
@@ -143,6 +146,8 @@ def parse_text_options(command: Command, args: list[str], resolve_member: Callab
         key, sep, val = arg.partition("=")
         if sep and key in names:
             values[key] = val
+        elif sep and _OPTION_NAME.fullmatch(key):  # `foo=bar`: a mistyped option, not the next option's value
+            raise CommandError("errors.unknown_option", option=key, options=", ".join(o.name for o in command.options) or "—", command=command.name)
         else:
             positional.append(arg)
     remaining = [o for o in command.options if o.name not in values]

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from bot.core.refs import CommunityRef, Platform
+from bot.quiet import QuietHours
 
 DEFAULT_COGS: list[str] = ["polls", "prompts", "onboarding", "recognition", "sentiment", "digest"]
 
@@ -86,9 +87,17 @@ class CommunityConfig(Strict):
     manager_roles: list[str] | None = None
     managers: list[str] = Field(default_factory=list)
     goals: list[str] = Field(default_factory=list)
+    # local hours without nudges or reminders by DM (they wait for the morning): "HH:MM-HH:MM", or "off"
+    quiet_hours: str = "21:00-08:00"
     cogs: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     _tz = field_validator("timezone")(lambda v: v if v is None else check_timezone(v))
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        QuietHours.parse(value)
+        return value
 
     @field_validator("goals")
     @classmethod
@@ -170,6 +179,10 @@ class Config(Strict):
     def timezone_of(self, ref: CommunityRef) -> ZoneInfo:
         """The community's timezone (the bot's default when not set)."""
         return ZoneInfo(self.community(ref).timezone or self.bot.timezone)
+
+    def quiet_hours_of(self, ref: CommunityRef) -> QuietHours:
+        """The community's quiet hours (default 21:00-08:00 local)."""
+        return QuietHours.parse(self.community(ref).quiet_hours)
 
     def cog_settings(self, cog: str, ref: CommunityRef | None = None) -> dict[str, Any]:
         """A cog's raw settings: the `[cogs.NAME]` defaults overlaid with the community's own."""

@@ -14,17 +14,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from bot.adapters.simulation.adapter import Entry, SimulationAdapter
 from bot.app import Engagebot
 from bot.config import Config
 from bot.core.clock import VirtualClock
-from bot.core.events import Event
 from bot.core.markup import plain
 from bot.core.refs import CommunityRef, Platform
+from bot.demo_summary import print_summary
 from bot.demo_texts import DEMO_TEXTS, INTRODUCTIONS
-from bot.eventlog import EventLogWriter
+from storage.eventlog_export import export_events, write_lines
 
 DEMO = CommunityRef(Platform.SIMULATION, "demo")
 DEMO_TZ = "Europe/Paris"
@@ -201,11 +202,8 @@ class CommunitySimulation:
                 ref = await sim.post(p.id, INTRODUCTIONS.get(self.locale, INTRODUCTIONS["en"]).format(name=p.name.title()), channel="introductions")
                 self.recent.append(ref.id)
             return
-        if not p.present:
-            if kind in ("post", "react") and p.joins_at < self.start and p.leaves_at is None:
-                p.present = True  # a founder seen before the simulation started
-            else:
-                return
+        if not p.present:  # nobody posts before joining: founders arrive in week 0, welcomed like everyone
+            return
         if kind == "read_dms":
             await self.read_dms(p)
             return
@@ -291,9 +289,8 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
     sim.member(MANAGER, "Morgan (manager)")
     app.add_adapter(sim, [DEMO])
     events_path = options.out / "events.jsonl"
-    log = EventLogWriter(events_path)
-    app.bus.subscribe(Event, log.on_event, owner="demo")
     result = DemoResult(db_path, events_path)
+    logged = 0
     tz = ZoneInfo(DEMO_TZ)
     actions: dict[str, int] = {}
 
@@ -320,8 +317,14 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
         day = start - timedelta(days=7)
         end = start + timedelta(weeks=options.weeks)
         while day < end:
-            if not options.quiet and day >= start and (day - start).days % 7 == 0:
-                out(f"— week {(day - start).days // 7 + 1} ({day:%d %b %Y}) —")
+            if not options.quiet and (day - start).days % 7 == 0:
+                number = (day - start).days // 7 + 1
+                when = format_date(day, "d MMM yyyy", locale=locale)
+                out(app.catalog.t(locale, "demo.week", number=number, date=when) if number else app.catalog.t(locale, "demo.week_zero", date=when))
+            if day == start - timedelta(days=7):
+                await app.scheduler.advance_to(day + timedelta(hours=8, minutes=30))  # the staff arrive first, in the morning
+                for staff, name in ((ANIMATOR, "Camille (animator)"), (MANAGER, "Morgan (manager)")):
+                    await sim.join(staff, name)  # members too: they count among the joined, like everyone the KPIs count
             plan = world.day_plan(day)
             todays = [s for s in script if day <= s[0] < day + timedelta(days=1)]
             merged = sorted([(t, 0, k, p) for t, k, p in plan] + [(t, 1, line, member) for t, member, line in todays], key=lambda x: (x[0], x[1]))
@@ -335,52 +338,25 @@ async def run_demo(config: Config, options: DemoOptions, *, explicit_database: s
             await app.settle()  # a day of real time lets background work finish (sentiment scoring)
             await app.scheduler.advance_to(day)
         await app.recorder.flush()
+        with events_path.open("w", encoding="utf-8") as fh:
+            # the database's own log: importing it elsewhere gives the same reports (polls, votes and prompt answers included)
+            logged = write_lines(await export_events(app.db, DEMO), fh)
         result.bot_actions = actions
-        await print_summary(app, start, options.weeks, tz, actions, out)
+        await print_summary(app, DEMO, start - timedelta(days=7), end - timedelta(days=1), actions, out)
         for cog in app.cogs.values():
             lines = await cog.summary(DEMO)
             if lines:
-                out(f"\n{cog.name}:")
+                out(f"\n{app.catalog.t(locale, 'demo.cog.' + cog.name) if app.catalog.has('demo.cog.' + cog.name, locale) else cog.name}:")
                 out("\n".join(f"  {plain(line)}" for line in lines))
     finally:
         await app.stop()
-        log.close()
     result.seconds = time.perf_counter() - started
-    out(f"\nevent log: {events_path} ({log.lines} lines)")
+    out("\n" + app.catalog.t(locale, "demo.event_log", path=events_path, lines=logged))
     if db_path:
-        out(f"database:  {db_path}")
-    out(f"simulated {options.weeks} week{'' if options.weeks == 1 else 's'} in {result.seconds:.1f} s (seed {options.seed})")
+        out(app.catalog.t(locale, "demo.database", path=db_path))
+    seconds = format_decimal(round(result.seconds, 1), locale=locale)
+    out(app.catalog.t(locale, "demo.simulated", count=options.weeks, seconds=seconds, seed=options.seed))
     if not app.cogs:
-        out("no feature cogs are enabled: see [bot] cogs in config.example.toml")
+        out(app.catalog.t(locale, "demo.no_cogs"))
     shutil.rmtree(options.out / "__pycache__", ignore_errors=True)
     return result
-
-
-async def print_summary(app: Engagebot, start: datetime, weeks: int, tz: ZoneInfo, actions: dict[str, int], out: Callable[[str], None]) -> None:
-    """What the bot recorded, week by week (plain SQL over the interactions)."""
-    cid = await app.directory.community_id(DEMO)
-    out("\nwhat the bot did: " + (", ".join(f"{n} {k}" for k, n in sorted(actions.items())) or "nothing"))
-    out("\nweek         joined  left  active  posts  replies  reactions")
-    async with app.db.begin() as conn:
-        for w in range(weeks):
-            a, b = start + timedelta(weeks=w), start + timedelta(weeks=w + 1)
-            row = (await conn.execute(text(
-                "select"
-                " sum(case when kind='join' then 1 else 0 end),"
-                " sum(case when kind='leave' then 1 else 0 end),"
-                " count(distinct case when kind in ('message','reply','reaction','poll_vote','prompt_answer') then member_id end),"
-                " sum(case when kind in ('message','reply') then 1 else 0 end),"
-                " sum(case when kind='reply' then 1 else 0 end),"
-                " sum(case when kind='reaction' and (removed_at is null or removed_at >= :b) then 1 else 0 end)"
-                " from interactions where community_id=:cid and at >= :a and at < :b"
-            ), {"cid": cid, "a": _db(a), "b": _db(b)})).one()
-            vals = [int(v or 0) for v in row]
-            out(f"{a:%G-W%V}     {vals[0]:>6}  {vals[1]:>4}  {vals[2]:>6}  {vals[3]:>5}  {vals[4]:>7}  {vals[5]:>9}")
-        total = (await conn.execute(text("select count(*) from members where community_id=:cid and left_at is null and is_bot = :f"), {"cid": cid, "f": False})).scalar()
-    out(f"members now: {total}")
-
-
-def _db(value: datetime) -> datetime:
-    from storage.types import to_db_time
-
-    return to_db_time(value)

@@ -1,4 +1,4 @@
-"""The JSON Lines event log (../shared/EVENTS.md): writing core events as lines."""
+"""The JSON Lines event log (docs/EVENTS.md): writing core events as lines."""
 
 from __future__ import annotations
 

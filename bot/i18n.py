@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import string
 import tomllib
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from babel import Locale
 
 log = logging.getLogger("engagebot.i18n")
 
@@ -15,11 +19,32 @@ DEFAULT_LOCALE = "en"
 CORE_CATALOGS = Path(__file__).parent / "locales"
 
 
+@lru_cache(maxsize=8)
+def _locale(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
 def plural_category(locale: str, count: float) -> str:
-    """The CLDR plural category of a count: French says "1 point" and "0 point", English "0 points"."""
-    if locale == "fr":
-        return "one" if 0 <= count < 2 else "other"
-    return "one" if count == 1 else "other"
+    """The CLDR plural category of a count (Babel): French says "0 point", "1 point", "2 points"; English "0 points"."""
+    category: str = _locale(locale if locale in LOCALES else DEFAULT_LOCALE).plural_form(abs(count))
+    return category if category in ("one", "other") else "other"
+
+
+class LocaleFormatter(string.Formatter):
+    """`str.format` plus `{n:plural:member|members}`: the form that agrees with `n` in the locale."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if not format_spec.startswith("plural:"):
+            return str(super().format_field(value, format_spec))
+        forms = format_spec.removeprefix("plural:").split("|")
+        try:
+            number = float(str(value).replace("\u202f", "").replace("\u00a0", "").replace(",", "."))
+        except ValueError:
+            return forms[-1]
+        return forms[0] if plural_category(self.locale, number) == "one" else forms[-1]
 
 
 def _flatten(prefix: str, data: Mapping[str, Any], out: dict[str, str]) -> None:
@@ -69,8 +94,8 @@ class Catalog:
                 log.warning("missing translation %s", key)
                 return key
         try:
-            return text.format(**params)
-        except (KeyError, IndexError, ValueError):
+            return LocaleFormatter(loc).format(text, **params)
+        except (KeyError, IndexError, ValueError, AttributeError):
             log.warning("translation %s[%s] does not fit its parameters %s", key, loc, sorted(params))
             return text
 

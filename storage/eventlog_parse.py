@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,8 +22,14 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "reaction_removed": ("message", "member", "emoji"),
     "poll": ("id", "kind", "question", "closes_at"),
     "poll_vote": ("poll", "member", "choice"),
+    # written by `engagebot export` (docs/EVENTS.md): a member first seen without a join, answers to weekly prompts, anonymous polls
+    "member": ("member",),
+    "prompt_answer": ("id", "member", "prompt"),
+    "anonymous_vote": ("poll", "member"),
+    "anonymous_ballot": ("poll", "choice"),
 }
-ID_FIELDS = frozenset({"member", "id", "channel", "message", "poll", "reply_to", "community"})
+EXPORT_ONLY = frozenset({"member", "prompt_answer", "anonymous_vote", "anonymous_ballot"})
+ID_FIELDS = frozenset({"member", "id", "channel", "message", "poll", "reply_to", "community", "prompt"})
 
 
 class LineError(ValueError):
@@ -106,7 +113,7 @@ def parse_line(raw: str, file: str, number: int) -> LogLine:
     if obj["platform"] not in {p.value for p in Platform}:
         raise LineError("platform", f"unknown platform {obj['platform']!r} (one of {', '.join(p.value for p in Platform)})")
     at = parse_time(obj["at"], "at")
-    if kind == "member_joined" and not isinstance(data.get("bot", False), bool):
+    if kind in ("member_joined", "member") and not isinstance(data.get("bot", False), bool):
         raise LineError("bot", "expected true or false")
     if kind == "message":
         mentions = data.get("mentions", [])
@@ -128,18 +135,30 @@ def parse_line(raw: str, file: str, number: int) -> LogLine:
         if not isinstance(data["question"], str):
             raise LineError("question", "expected a string")
         data["closes_at"] = parse_time(data["closes_at"], "closes_at")
-    if kind == "poll_vote" and (isinstance(data["choice"], bool) or not isinstance(data["choice"], int)):
+    if kind == "message" and data.get("sentiment") is not None and (isinstance(data["sentiment"], bool) or not isinstance(data["sentiment"], int | float)):
+        raise LineError("sentiment", "expected a number from -1 to 1")
+    if kind in ("poll_vote", "anonymous_ballot") and (isinstance(data["choice"], bool) or not isinstance(data["choice"], int)):
         raise LineError("choice", "expected a whole number (option index from 0, or the score)")
     return LogLine(file, number, kind, str(obj["platform"]), data["community"], at, data)
 
 
 def read_log(path: Path) -> Iterator[LogLine | BadLine]:
     """Every line of a log file, parsed or rejected (blank lines are skipped)."""
-    with path.open(encoding="utf-8") as fh:
-        for number, raw in enumerate(fh, 1):
+    with path.open("rb") as fh:
+        for number, data in enumerate(fh, 1):
+            if number == 1 and data.startswith(codecs.BOM_UTF8):  # some editors write one; it is no part of the JSON
+                data = data[len(codecs.BOM_UTF8):]
+            try:
+                raw = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise LogFileError(f"{path}: line {number} is not UTF-8 text (save the file as UTF-8); the lines before it were read") from None
             if not raw.strip():
                 continue
             try:
                 yield parse_line(raw, str(path), number)
             except LineError as err:
                 yield BadLine(str(path), number, err.field, err.reason)
+
+
+class LogFileError(ValueError):
+    """A log file that cannot be read on (not UTF-8 text)."""

@@ -112,3 +112,53 @@ def test_sigterm_flushes_every_queued_interaction_before_exit(tmp_path: Path) ->
     with sqlite3.connect(db) as conn:
         count = conn.execute("select count(*) from interactions where kind = 'message'").fetchone()[0]
     assert count == 25
+
+
+def test_a_second_script_on_the_same_database_keeps_every_post(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ids restart at m1 in each session; the database must not take the second session's posts for redeliveries."""
+    import sqlite3
+
+    script = """
+        /join alice
+        one
+        two
+        /reply m2 three
+    """
+    for _ in range(2):
+        code, out = play(tmp_path, script, capsys)
+        assert code == 0 and "m3 #general ↳m2 alice: three" in out
+    with sqlite3.connect(tmp_path / "console.db") as conn:
+        posts = conn.execute("select count(*) from interactions where kind in ('message', 'reply')").fetchone()[0]
+        answered = conn.execute("select count(*) from interactions where kind = 'reply' and target_member_id is not null").fetchone()[0]
+    assert posts == 6 and answered == 2
+
+
+def test_a_member_cannot_answer_another_member_s_dm_and_presses_their_own_confirmation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = play(tmp_path, """
+        /join alice
+        hello
+        /forgetme
+        /as bob
+        /press m2 1
+        /reply m2 me too
+        /react m2 👍
+        /as alice
+        /press @dm 1
+    """, capsys)
+    assert code == 1  # bob's three lines failed
+    assert "m2 🤖 (only alice sees)" in out  # the confirmation has an id: its button can be pressed
+    assert out.count("⚠ m2 is a direct message to alice: only they can see it") == 3
+    assert "(only alice sees) Done: everything stored about you has been erased." in out
+
+
+def test_a_file_the_bot_hands_over_is_written_and_its_path_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    script = tmp_path / "export.txt"
+    script.write_text("/join alice\nhello\n/as you\n/recognition export csv\n", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text('[bot]\ncogs = ["recognition"]\n', encoding="utf-8")
+    assert main(["run", "--script", str(script), "--start", "2026-01-05T09:00:00+00:00", "--config", str(config),
+                 "--database", f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"]) == 0
+    written = [line for line in capsys.readouterr().out.splitlines() if "file written: " in line]
+    path = Path(written[0].split("file written: ", 1)[1])
+    assert path.parent == tmp_path / "engagebot-console" and path.read_text(encoding="utf-8").startswith("member")

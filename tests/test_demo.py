@@ -13,6 +13,7 @@ REQUIRED = {
     "member_joined": {"member"}, "member_left": {"member"}, "message": {"id", "channel", "member"},
     "reaction": {"message", "member", "emoji"}, "reaction_removed": {"message", "member", "emoji"},
     "poll": {"id", "kind", "question", "closes_at"}, "poll_vote": {"poll", "member", "choice"},
+    "member": {"member"}, "prompt_answer": {"id", "member", "prompt"}, "anonymous_vote": {"poll", "member"}, "anonymous_ballot": {"poll", "choice"},
 }
 
 
@@ -35,7 +36,7 @@ async def test_the_demo_writes_an_event_log_and_a_database_that_agree(tmp_path: 
     assert messages == sum(1 for line in lines if line["type"] == "message")
     assert members >= 40
     text = "\n".join(printed)
-    assert "what the bot did" in text and "members now:" in text
+    assert "what the bot did" in text and "members at the end:" in text
 
 
 async def test_the_demo_is_reproducible_with_a_seed(tmp_path: Path) -> None:

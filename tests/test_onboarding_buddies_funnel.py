@@ -105,7 +105,7 @@ async def test_funnel_counts_each_stage_of_the_week_cohort(start_bot, db_url) ->
     assert empty.joined == 0 and empty.stage("introduced").rate is None
     h.sim.roles["camille"] = {"animator"}
     reply = await h.sim.command("camille", "onboarding funnel")
-    assert "joined 4 → rules accepted 3 (75 %)" in reply.message.body
+    assert "joined 4, of whom: accepted the rules 3 (75%)" in reply.message.body
     lines = await cog(h).summary(COMMUNITY)
     assert lines[0] == "newcomers followed: 4 (4 still here)"
 
@@ -117,7 +117,7 @@ async def test_member_sees_and_erases_their_onboarding_data(start_bot, db_url) -
     await h.sim.command("wendy", "buddy optin")
     mine = await h.sim.command("wendy", "mydata")
     assert "Onboarding: joined on 2026-01-05; steps: introduced 2026-01-05" in mine.message.body
-    assert "Onboarding messages sent to you: kit, welcome" in mine.message.body and "Buddy since 2026-01-05" in mine.message.body
+    assert "Onboarding messages sent to you: welcome kits, public welcomes" in mine.message.body and "Buddy since 2026-01-05" in mine.message.body
     confirm = await h.sim.command("wendy", "forgetme")
     assert confirm.message.buttons
     await h.app.press(ButtonPressed(custom_id=confirm.message.buttons[0].custom_id, member=MemberRef(COMMUNITY, "wendy"), at=h.clock.now()))
@@ -138,7 +138,7 @@ async def test_home_view_shows_the_next_step_and_newcomers_on_their_way(start_bo
     member = h.sim.member("xavier")
     assert await cog(h).home_lines(member, Access.MEMBER) == ["Your onboarding: next step, Accept the rules (/onboarding)"]
     staff = await cog(h).home_lines(h.sim.member("camille"), Access.MEMBER | Access.ANIMATOR)
-    assert staff == ["Onboarding: 1 of the 1 newcomers of the last 30 days are still on their way (/onboarding stuck)"]
+    assert staff == ["Onboarding: 1 of the 1 newcomer of the last 30 days is still on their way (/onboarding stuck)"]
 
 
 async def test_completing_every_step_is_thanked_once_and_earns_the_settled_in_badge(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]

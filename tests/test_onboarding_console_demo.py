@@ -21,7 +21,7 @@ async def test_console_example_plays_a_newcomers_first_week_without_errors(db_ur
     assert errors == 0, text
     assert "Welcome to our community 🌱" in text and "@you will be your buddy this week" in text
     assert "It's been 3 days since you joined" in text and "one week with us already" not in text  # bob opted out
-    assert "**05/01** joined 2 → rules accepted 1 (50 %)" in text
+    assert "**05/01** joined 2, of whom: accepted the rules 1 (50%)" in text
 
 
 async def test_demo_prints_the_funnel_of_its_simulated_newcomers(tmp_path: Path) -> None:
@@ -29,5 +29,5 @@ async def test_demo_prints_the_funnel_of_its_simulated_newcomers(tmp_path: Path)
     config = parse_config({"cogs": {"onboarding": {"check_cron": "5 */6 * * *"}}})  # checked less often: a faster test
     await run_demo(config, DemoOptions(out=tmp_path, members=24, weeks=2, quiet=True), out=out.append)
     text = "\n".join(out)
-    assert "onboarding:" in text and "newcomers followed: 24" in text
-    assert "joined 24 → rules accepted" in text and "active in week 2" in text
+    assert "onboarding:" in text and "newcomers followed: 26" in text  # 24 members, the animator and the manager
+    assert "joined 26, of whom: accepted the rules" in text and "active in their second week" in text

@@ -98,13 +98,13 @@ async def test_silent_newcomer_is_nudged_at_day_three_and_seven_only(start_bot, 
     await h.sim.join("farid")
     await h.sim.join("gabriel")
     await h.sim.join("hana")
-    await h.sim.post("gabriel", "Hi all", channel="introductions")  # gabriel speaks on day 0
+    hello = await h.sim.post("gabriel", "Hi all", channel="introductions")  # gabriel speaks on day 0
     await wait(h, days=2, hours=23)
     assert nudges(h, "farid") == []
     await wait(h, hours=5)
     assert len(nudges(h, "farid")) == 1 and "3 days" in nudges(h, "farid")[0].text
     assert len(nudges(h, "hana")) == 1
-    await h.sim.react("hana", "m1", "👍")  # hana reacts on day 4: no day-7 nudge for her
+    await h.sim.react("hana", h.sim.short_id(hello), "👍")  # hana reacts on day 4 (to gabriel's post): no day-7 nudge for her
     await wait(h, days=4)
     assert len(nudges(h, "farid")) == 2 and "one week" in nudges(h, "farid")[1].text
     assert "#introductions" in nudges(h, "farid")[1].text  # not introduced yet: the hint says where to start

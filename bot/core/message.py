@@ -117,6 +117,8 @@ class Message:
     native_poll: NativePoll | None = None
     mentions: tuple[str, ...] = field(default=())
     """The members (platform ids) this message may ping, and the only ones: member text never adds one (see markup.py)."""
+    locale: str | None = None
+    """The language it is written in, when known: French puts a no-break space before the colon of a field in plain text."""
 
     def unnamed_mentions(self) -> tuple[str, ...]:
         """The declared mentions the text does not already name (a platform puts these in front of the message)."""
@@ -134,8 +136,9 @@ class Message:
             parts.append(f"**{self.title}**")
         if self.body:
             parts.append(self.body)
+        colon = "\u00a0:" if self.locale == "fr" else ":"
         for f in self.fields:
-            parts.append(f"{f.name}: {f.value}")
+            parts.append(f"{f.name}{colon} {f.value}")
         if self.native_poll:
             parts.append(self.native_poll.question)
             parts.extend(f"  {i + 1}. {a}" for i, a in enumerate(self.native_poll.answers))

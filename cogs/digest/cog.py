@@ -9,6 +9,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
@@ -96,7 +97,7 @@ class DigestCog(Cog):
         code = None if report.kpis.get("sentiment") is not None else ("off" if reason == "sentiment_off" else reason.removeprefix("sentiment_"))
         cid = await self.ctx.directory.community_id(community)
         fields = await digest_fields(self.ctx.db, self.ctx.config, community, cid, period.start, period.end, report.kpis.get("sentiment"), code,
-                                     lambda key, **params: self.ctx.catalog.t(locale, key, **params))
+                                     lambda key, **params: self.ctx.catalog.t(locale, key, **params), locale)
         message = replace(digest.message, fields=digest.message.fields + tuple(fields))
         return replace(digest, message=message)
 
@@ -110,6 +111,9 @@ class DigestCog(Cog):
         settings, tz = self.settings(community), self.timezone(community)
         period = Period.parse(run.period, tz)
         digest = await self.digest(community, period)
+        if digest.report.no_data:  # a week before the community's first recorded event: nothing to tell, not "0 of 0 members"
+            self.ctx.log.info("digest %s of %s not sent: no data before %s", period.label, community, digest.report.first_event)
+            return
         channel = ChannelRef(community, settings.channel, settings.channel) if settings.channel else None
         sends: list[tuple[str, Callable[[], Awaitable[object]]]] = []
         if settings.dm_managers:
@@ -161,6 +165,9 @@ class DigestCog(Cog):
             period = Period.parse(label, tz) if label else Period.last_complete(self.ctx.clock.now(), tz)
         except PeriodError:
             raise CommandError("digest.bad_period", period=label) from None
+        if period.end > self.ctx.clock.now():
+            end = period.end.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+            raise CommandError("digest.future_period", period=period.label, end=end)
         try:
             digest = await self.digest(community, period, inv.locale)
         except UnknownCommunity:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import numbers
 from bot.core import markup
 from bot.core.message import Attachment, Field, Message
 from storage.kpi.goals import GoalResult
@@ -24,17 +24,16 @@ class Numbers:
     """Numbers the way a locale writes them (decimal comma and spaced percent in French)."""
 
     def __init__(self, locale: str, t: Translate) -> None:
-        self.fr = locale == "fr"
+        self.locale = locale
         self.t = t
 
     def num(self, value: float) -> str:
-        """A count or a ratio (one decimal at most)."""
-        text = str(value) if isinstance(value, int) else f"{value:.1f}".removesuffix(".0")
-        return text.replace(".", ",") if self.fr else text
+        """A count or a ratio (one decimal at most), with the locale's decimal mark (Babel)."""
+        return numbers.decimal(value, self.locale, 0 if isinstance(value, int) else 1)
 
     def pct(self, rate: float) -> str:
-        """A rate in [0, 1] as a whole percentage."""
-        return f"{round(rate * 100)}\u202f%" if self.fr else f"{round(rate * 100)}%"
+        """A rate in [0, 1] as a whole percentage (`43 %` in French, `43%` in English)."""
+        return numbers.percent(rate, self.locale)
 
     def minutes(self, value: float) -> str:
         """A duration in minutes."""
@@ -49,9 +48,9 @@ class Numbers:
         if key == "median_first_response_minutes":
             return self.minutes(value)
         if key == "nps":
-            return f"{value:+.0f}"
+            return numbers.signed(value, self.locale, 0)
         if key == "csat":
-            return f"{value:.0f}/100"
+            return f"{numbers.decimal(value, self.locale, 0)}/100"
         return self.num(value)
 
     def gap(self, key: str, gap: float) -> str:
@@ -128,9 +127,11 @@ def digest_message(report: KpiReport, goals: Sequence[GoalResult], locale: str, 
 
     tz = ZoneInfo(report.period.timezone)
     start = report.period.start.astimezone(tz)
-    end_day = report.period.monday + timedelta(days=6)
     title = t("title", community=report.community.name or report.community.id, week=report.period.label,
-              start=start.strftime("%d/%m"), end=end_day.strftime("%d/%m"))
+              start=start.strftime("%d/%m"), end=report.period.last.strftime("%d/%m"))
+    if report.no_data:
+        first = report.first_event.astimezone(tz).strftime("%d/%m/%Y") if report.first_event else "—"
+        return Message(body=t("before_data", period=report.period.label, date=first), title=title)
     body = t("body", active=k["active_members"], members=k["members_total"], rate=v("activity_rate"), posts=k["posts"])
     fields = [Field(t("field.headline"), "\n".join(_clean(x) for x in (
         t("line.members", members=k["members_total"], delta=n.delta("members_total", d("members_total")), new=k["new_members"], left=k["left_members"]),
@@ -156,7 +157,7 @@ def digest_message(report: KpiReport, goals: Sequence[GoalResult], locale: str, 
     fields.append(Field(t("field.newcomers"), "\n".join(_clean(x) for x in (
         t("line.newcomers", activation=v("newcomer_activation"), retention=v("newcomer_retention")),
         t("line.returning", rate=v("returning_rate"), delta=n.delta("returning_rate", d("returning_rate"))),
-    )) + ("\n" + t("line.funnel", stages=" → ".join(f"{t('funnel.' + key)} {count}" for key, count in funnel)) if funnel else "")))
+    )) + ("\n" + t("line.funnel", stages=" · ".join(f"{t('funnel.' + key)} {count}" for key, count in funnel)) if funnel else "")))
     fields.append(Field(t("field.reach_out"), "\n".join((
         t("line.at_risk", names=names(report, k["at_risk"], t)),
         t("line.isolated", names=names(report, k["isolated"], t)),
@@ -169,7 +170,7 @@ def digest_message(report: KpiReport, goals: Sequence[GoalResult], locale: str, 
         voice.append(t("line.csat", value=v("csat")))
     fields.append(Field(t("field.voice"), "\n".join(voice)))
     footer = t("footer", end=report.period.end.astimezone(tz).strftime("%d/%m/%Y %H:%M"), timezone=report.period.timezone)
-    return Message(body=body, title=title, fields=tuple(fields), image=image, footer=footer)
+    return Message(body=body, title=title, fields=tuple(fields), image=image, footer=footer, locale=locale)
 
 
 def key_figures_message(report: KpiReport, locale: str, t: Translate) -> Message:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import partial
 
+from babel.dates import format_date
+
 from bot.config import Config
 from bot.core.message import Attachment, Message
 from bot.core.refs import CommunityRef
@@ -15,6 +17,7 @@ from storage.kpi import queries as q
 from storage.kpi.goals import GoalResult, evaluate_goals, parse_goal
 from storage.kpi.period import Period
 from storage.kpi.report import KpiReport, community_row, compute_report
+from storage.kpi.span import data_span
 
 CHART_WEEKS = 12
 
@@ -29,20 +32,33 @@ class Digest:
     chart: Attachment | None
 
 
-async def weekly_series(db: Database, ref: CommunityRef, last: Period, weeks: int = CHART_WEEKS) -> tuple[list[str], list[int], list[int]]:
-    """Labels, active members and posts of the `weeks` periods ending with `last`."""
+async def weekly_series(db: Database, ref: CommunityRef, last: Period, weeks: int = CHART_WEEKS) -> tuple[list[Period], list[int | None], list[int | None]]:
+    """Periods, active members and posts of the `weeks` periods ending with `last` (None before the first recorded event)."""
     cid, _ = await community_row(db, ref)
     periods = [last.shift(k - weeks + 1) for k in range(weeks)]
     async with db.begin() as conn:
         series = await q.weekly_series(conn, cid, periods, await q.bot_ids(conn, cid))
-    return [p.label for p in periods], [a for a, _ in series], [p for _, p in series]
+    span = await data_span(db, cid)
+
+    def known(p: Period) -> bool:
+        return span is not None and p.end > span.first
+
+    return periods, [a if known(p) else None for p, (a, _) in zip(periods, series, strict=True)], \
+        [n if known(p) else None for p, (_, n) in zip(periods, series, strict=True)]
+
+
+def period_tick(period: Period, t: Translate, locale: str) -> str:
+    """A chart's label for a period: `W46` / `S46`, `Feb` / `févr.`, `5 Jan` / `5 janv.`."""
+    if period.kind == "week":
+        return t("chart_week", week=period.first.isocalendar().week)
+    return format_date(period.first, "MMM" if period.kind == "month" else "d MMM", locale=locale)
 
 
 async def chart_attachment(db: Database, ref: CommunityRef, last: Period, t: Translate, weeks: int = CHART_WEEKS,
-                           name: str | None = None) -> Attachment:
+                           name: str | None = None, locale: str = "en") -> Attachment:
     """The chart of the last weeks: its figures read now, its PNG drawn (in a thread) when first needed."""
-    labels, active, posts = await weekly_series(db, ref, last, weeks)
-    draw = partial(render_chart, labels, active, posts, title=t("chart_title", community=name or ref.id, weeks=weeks),
+    periods, active, posts = await weekly_series(db, ref, last, weeks)
+    draw = partial(render_chart, [period_tick(p, t, locale) for p in periods], active, posts, title=t("chart_title", community=name or ref.id, weeks=weeks),
                    active_label=t("chart_active"), posts_label=t("chart_posts"))
     return Attachment.drawn_later(f"digest-{last.label}.png", draw, t("chart_alt", weeks=weeks))
 
@@ -83,5 +99,5 @@ async def build_digest(db: Database, ref: CommunityRef, period: Period, *, local
     if name:
         report.community = replace(report.community, name=name)
     results = evaluate_goals([parse_goal(g) for g in goals], report.kpis)
-    image = await chart_attachment(db, ref, period, t, weeks, report.community.name) if chart else None
+    image = await chart_attachment(db, ref, period, t, weeks, report.community.name, locale) if chart and not report.no_data else None
     return Digest(report, results, digest_message(report, results, locale, t, image, funnel), image)

@@ -370,7 +370,7 @@ class Onboarding(Cog):
             if state.opted_out_at:
                 lines.append(texts.ui("privacy_opted_out"))
         if kinds:
-            lines.append(texts.ui("privacy_messages", kinds=", ".join(kinds)))
+            lines.append(texts.ui("privacy_messages", kinds=", ".join(texts.ui(f"sent_{k}") if k in MESSAGE_KINDS else k for k in kinds)))
         if consent is not None:
             lines.append(texts.ui("privacy_buddy", since=consent.opted_in_at.date().isoformat()) if consent.opted_out_at is None
                          else texts.ui("privacy_buddy_stopped"))

@@ -5,22 +5,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import numbers
 from cogs.onboarding.texts import Texts
 from storage.db import Database
 from storage.onboarding import OnboardingFunnel, onboarding_funnel
 
 
-def _pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.0f} %"
+def _pct(rate: float | None, locale: str) -> str:
+    return "—" if rate is None else numbers.percent(rate, locale)
 
 
 def funnel_line(texts: Texts, funnel: OnboardingFunnel) -> str:
-    """`joined 12 → rules accepted 9 (75 %) → …` with each stage's share of the joiners."""
+    """`joined 12, of whom: accepted the rules 9 (75 %) · …`: each step counted on its own, as a share of the joiners."""
     parts = []
     for stage in funnel.stages:
-        label = texts.ui(f"funnel_{stage.key}")
-        parts.append(f"{label} {stage.count}" if stage.key == "joined" else f"{label} {stage.count} ({_pct(stage.rate)})")
-    line = " → ".join(parts)
+        if stage.key != "joined":
+            parts.append(f"{texts.ui(f'funnel_{stage.key}')} {stage.count} ({_pct(stage.rate, texts.locale)})")
+    joined = funnel.stages[0].count if funnel.stages else 0
+    line = f"{texts.ui('funnel_joined')} {joined}, {texts.ui('funnel_of_whom')} " + " · ".join(parts)
     if funnel.second_week_pending:
         line += " " + texts.ui("funnel_pending", count=funnel.second_week_pending)
     return line

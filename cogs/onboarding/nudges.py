@@ -86,6 +86,8 @@ class NudgeSweep:
         result = SweepResult()
         if self.idle(community, now):
             return result
+        if self.ctx.config.quiet_hours_of(community).contains(now, self.ctx.config.timezone_of(community)):
+            return result  # nothing is claimed: the first check after the quiet hours sends what fell due in them
         try:
             return await self._check(community, settings, now, result)
         except BaseException:
@@ -111,7 +113,8 @@ class NudgeSweep:
             await self.repo.progress(cid, member_id, Progress(at))
         texts = Texts(self.ctx, community, settings)
         fallback = ChannelRef(community, settings.welcome_channel.lstrip("#"), settings.welcome_channel.lstrip("#"))
-        window = timedelta(days=settings.nudge_window_days)
+        # a message held back by the quiet hours is deferred, never too late to send
+        window = timedelta(days=settings.nudge_window_days) + self.ctx.config.quiet_hours_of(community).length
         for j in ready:
             member = member_ref(community, j)
             plan = {kind: when for when, kind in plans[j.member_id] if when <= now}

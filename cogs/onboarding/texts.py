@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from bot.cog import CogContext
 from bot.core import markup
 from bot.core.message import Button, ButtonStyle, Field, Message
 from bot.core.refs import CommunityRef, MemberRef
+from bot.i18n import LocaleFormatter
 from cogs.onboarding.settings import OnboardingSettings
 from storage.onboarding import OnboardingStep
 
@@ -29,10 +29,10 @@ class _Keep(dict[str, Any]):
         return "{" + key + "}"
 
 
-def fill(text: str, params: Mapping[str, Any]) -> str:
-    """`text` with its `{placeholders}` replaced; unknown ones stay visible."""
+def fill(text: str, params: Mapping[str, Any], locale: str = "en") -> str:
+    """`text` with its `{placeholders}` replaced (`{n:plural:day|days}` agreeing in the locale); unknown ones stay visible."""
     try:
-        return string.Formatter().vformat(text, (), _Keep(params))
+        return LocaleFormatter(locale).vformat(text, (), _Keep(params))
     except (ValueError, IndexError):
         log.warning("onboarding text %r has a broken placeholder", text[:60])
         return text
@@ -69,11 +69,11 @@ class Texts:
     def get(self, key: str, member: MemberRef | None = None, **extra: Any) -> str:
         """A text: the community's own version for its locale, else the catalog's."""
         own = self.settings.texts.get(self.locale, {}).get(key)
-        return fill(own if own is not None else self._catalog(key), self.params(member, **extra))
+        return fill(own if own is not None else self._catalog(key), self.params(member, **extra), self.locale)
 
     def ui(self, key: str, **params: Any) -> str:
         """A catalog-only text (button labels, replies), with the same placeholders."""
-        return fill(self._catalog(key), {**self.params(), **params})
+        return fill(self._catalog(key), {**self.params(), **params}, self.locale)
 
     def _catalog(self, key: str) -> str:
         entries = self.ctx.catalog.entries

@@ -13,7 +13,7 @@ from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef
 from cogs.polls.lifecycle import PollLifecycle
 from cogs.polls.model import KEYCAPS, SURVEY_KINDS, check_draft, parse_deadline, parse_options
-from cogs.polls.render import BUTTON_PREFIX, Texts, bound, results_message, score_line, shown
+from cogs.polls.render import BUTTON_PREFIX, Texts, bound, results_message, score_line, shown, withheld
 from cogs.polls.settings import PollsSettings
 from cogs.polls.store import PollStore
 from cogs.polls.templates import SurveyTemplates
@@ -167,7 +167,7 @@ class Polls(Cog):
             tally = await self.store.tally(poll.id)
             state = t("list_closed", at=(poll.closed_at or poll.closes_at).astimezone(tz).strftime("%Y-%m-%d %H:%M")) if poll.closed_at \
                 else t("list_open", at=poll.closes_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
-            lines.append(t("list_line", id=poll.id, kind=poll.kind, question=verbatim(poll.question[:80]), state=state, voters=t("voters", count=tally.voters)))
+            lines.append(t("list_line", id=poll.id, kind=t(f"kind_label.{poll.kind}"), question=verbatim(poll.question[:80]), state=state, voters=t("voters", count=tally.voters)))
         return Reply(Message("\n".join(lines) or t("list_empty"), title=t("list_title")))
 
     @command("poll answer", _d("Answer an open-feedback survey", "Répondre à une enquête à réponse libre"),
@@ -193,7 +193,8 @@ class Polls(Cog):
         if value == "results":
             if poll.reveal != "live" and poll.closed_at is None:
                 return Reply(Message(t("results_at_close", closes=poll.closes_at.astimezone(self.ctx.config.timezone_of(event.community)).strftime("%Y-%m-%d %H:%M"))))
-            return Reply(results_message(poll, await self.store.tally(poll.id), t, final=poll.closed_at is not None))
+            return Reply(results_message(poll, await self.store.tally(poll.id), t, final=poll.closed_at is not None,
+                                         min_respondents=self.ctx.settings(PollsSettings, event.community).min_respondents))
         if value == "answer":
             if not self.ballots.is_open(poll, now):
                 raise CommandError("polls.errors.closed", id=poll.id)
@@ -250,8 +251,9 @@ class Polls(Cog):
         for poll in reversed(await self.store.recent(cid, limit=20)):
             assert poll.id is not None
             tally = await self.store.tally(poll.id)
-            headline = (score_line(poll, tally, t) or "").replace("**", "") or None
-            if headline is None and poll.kind in (PollKind.SINGLE, PollKind.MULTIPLE) and tally.counts:
+            hidden = withheld(poll, tally, self.ctx.settings(PollsSettings, community).min_respondents)
+            headline = None if hidden else (score_line(poll, tally, t) or "").replace("**", "") or None
+            if headline is None and not hidden and poll.kind in (PollKind.SINGLE, PollKind.MULTIPLE) and tally.counts:
                 best = max(tally.counts, key=lambda v: (tally.counts[v], -v))
                 headline = t("summary_top", option=verbatim(poll.options[best]), votes=tally.counts[best])
             state = t("summary_closed") if poll.closed_at else t("summary_open")

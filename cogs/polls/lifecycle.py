@@ -14,7 +14,7 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef
 from cogs.polls.chart import draw_bars
 from cogs.polls.closing import Deadlines
 from cogs.polls.model import CHOICE_KINDS, PollDraft, native_hours, next_occurrence
-from cogs.polls.render import Texts, chart_series, poll_message, results_message
+from cogs.polls.render import MIN_RESPONDENTS, Texts, chart_series, poll_message, results_message
 from cogs.polls.settings import PollsSettings
 from cogs.polls.store import PollStore, Tally
 from storage.polls import Poll, PollKind
@@ -89,7 +89,8 @@ class PollLifecycle:
             await self.ctx.messenger.end_poll(MessageRef(channel, poll.message_external_id))  # closed early: the platform's poll too
         if channel is None:
             return True
-        await self.ctx.messenger.say(channel, self.results_of(poll, tally, self.texts(channel.community), final=True))
+        await self.ctx.messenger.say(channel, self.results_of(poll, tally, self.texts(channel.community), final=True,
+                                                              min_respondents=self.ctx.settings(PollsSettings, channel.community).min_respondents))
         if poll.recurrence:
             await self._next_of(poll, channel, now)
         return True
@@ -118,10 +119,10 @@ class PollLifecycle:
         return self.results_of(poll, await self.store.tally(poll.id), t, final=final)
 
     @staticmethod
-    def results_of(poll: Poll, tally: Tally, t: Texts, *, final: bool) -> Message:
+    def results_of(poll: Poll, tally: Tally, t: Texts, *, final: bool, min_respondents: int = MIN_RESPONDENTS) -> Message:
         """The results message of a tally, with its bar chart."""
         chart = None
         if poll.kind != PollKind.OPEN and tally.voters:
             labels, counts, colors = chart_series(poll, tally)
             chart = partial(draw_bars, poll.question, labels, counts, highlight=colors)
-        return results_message(poll, tally, t, final=final, chart=chart)
+        return results_message(poll, tally, t, final=final, chart=chart, min_respondents=min_respondents)

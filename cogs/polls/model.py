@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import csv
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -20,6 +21,7 @@ MAX_OPTION = 55
 """Discord's native poll answer limit (button labels allow 75-80, so it fits them too)."""
 MAX_DURATION = timedelta(days=365)
 NATIVE_MAX_HOURS = 768
+_QUOTES = str.maketrans({"“": '"', "”": '"', "«": '"', "»": '"'})
 KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
 """Number emojis members react with to vote in simple polls (option index = position)."""
 
@@ -55,11 +57,14 @@ class PollDraft:
 
 
 def parse_options(raw: str | None) -> tuple[str, ...]:
-    """Comma-separated answers (a `|` separator also works when answers contain commas)."""
+    """Comma-separated answers; an answer in quotes keeps its commas (`"Meetup, in Lyon", Online`); `|` also separates."""
     if not raw:
         return ()
-    sep = "|" if "|" in raw else ","
-    return tuple(part.strip() for part in raw.split(sep) if part.strip())
+    if "|" in raw:
+        return tuple(part.strip() for part in raw.split("|") if part.strip())
+    text = raw.translate(_QUOTES)
+    parts = next(csv.reader([text], skipinitialspace=True), [])
+    return tuple(part.strip() for part in parts if part.strip())
 
 
 def parse_deadline(raw: str, now: datetime, tz: ZoneInfo) -> datetime:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import numbers
 from bot.core.markup import verbatim
 from bot.core.message import Attachment, Button, ButtonStyle, Field, Message, NativePoll
 from cogs.polls import scores
@@ -99,6 +100,9 @@ def poll_message(poll: Poll, t: Texts, tz: ZoneInfo, *, native_hours: int | None
                    footer=t("footer_open" if kind == PollKind.OPEN else "footer", id=poll.id))
 
 
+MIN_RESPONDENTS = 3  # like Officevibe: below this, an anonymous answer could be traced back to its author
+
+
 def _bar(share: float, width: int = 12) -> str:
     full = round(share * width)
     return "█" * full + "░" * (width - full)
@@ -118,7 +122,7 @@ def results_lines(poll: Poll, tally: Tally, t: Texts) -> list[str]:
         n = tally.counts.get(v, 0)
         share = n / tally.voters
         prefix = f"{KEYCAPS[v]} " if poll.kind in CHOICE_KINDS else ""
-        lines.append(f"{prefix}{shown(poll, v)} `{_bar(share)}` {n} ({share:.0%})")
+        lines.append(f"{prefix}{shown(poll, v)} `{_bar(share)}` {n} ({numbers.percent(share, getattr(t, 'locale', 'en'))})")
     score = score_line(poll, tally, t)
     if score:
         lines.extend(["", score])
@@ -135,13 +139,27 @@ def score_line(poll: Poll, tally: Tally, t: Texts) -> str | None:
         return t("csat_line", csat=f"{value:.0f}")
     if poll.kind == PollKind.LIKERT and (value := scores.mean(tally.counts)) is not None:
         agree = scores.csat(tally.counts) or 0.0
-        return t("likert_line", mean=f"{value:.2f}", agree=f"{agree:.0f}")
+        locale = getattr(t, "locale", "en")
+        return t("likert_line", mean=numbers.fixed(value, locale), agree=numbers.decimal(agree, locale, 0))
     return None
 
 
-def results_message(poll: Poll, tally: Tally, t: Texts, *, final: bool, chart: Callable[[], bytes] | None = None) -> Message:
-    """Results of a poll (final at close, or live so far), with the chart image when there is one (`chart` draws its PNG)."""
+def withheld(poll: Poll, tally: Tally, min_respondents: int = MIN_RESPONDENTS) -> bool:
+    """Whether too few people answered an anonymous poll or an open question for its results to be shown (they could be recognised)."""
+    return (poll.anonymous or poll.kind == PollKind.OPEN) and tally.voters < min_respondents
+
+
+def results_message(poll: Poll, tally: Tally, t: Texts, *, final: bool, chart: Callable[[], bytes] | None = None,
+                    min_respondents: int = MIN_RESPONDENTS) -> Message:
+    """Results of a poll (final at close, or live so far), with the chart image when there is one (`chart` draws its PNG).
+
+    An anonymous poll or an open question answered by fewer than `min_respondents` people shows no result, only how many answered.
+    """
     title_key = "results_title" if final else "results_so_far_title"
+    if withheld(poll, tally, min_respondents):
+        body = t("too_few_answers", min=min_respondents, answers=t("answers", count=tally.voters))
+        footer = t("results_footer", voters=t("voters", count=tally.voters)) + (" · " + t("anonymous_short") if poll.anonymous else "")
+        return Message(body=body, title=t(title_key, question=verbatim(poll.question)), footer=footer)
     body = "\n".join(results_lines(poll, tally, t))
     image = Attachment.drawn_later(f"poll-{poll.id}.png", chart, t("chart_description", question=poll.question)) if chart else None
     footer = t("results_footer", voters=t("voters", count=tally.voters)) + (" · " + t("anonymous_short") if poll.anonymous else "")
@@ -159,10 +177,17 @@ def chart_series(poll: Poll, tally: Tally) -> tuple[list[str], list[int], list[s
     return labels, counts, colors
 
 
+class Bound:
+    """The polls catalog bound to a locale (`t(key, **params)`), which also says which locale it writes."""
+
+    def __init__(self, t_full: Callable[..., str], locale: str) -> None:
+        self.t_full, self.locale = t_full, locale
+
+    def __call__(self, key: str, **params: Any) -> str:
+        """The text of `polls.<key>`."""
+        return self.t_full(self.locale, f"polls.{key}", **params)
+
+
 def bound(t_full: Callable[..., str], locale: str) -> Texts:
     """Bind the catalog to a locale and the `polls.` prefix."""
-
-    def t(key: str, **params: Any) -> str:
-        return t_full(locale, f"polls.{key}", **params)
-
-    return t
+    return Bound(t_full, locale)

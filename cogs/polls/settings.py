@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from bot.cog import CogSettings
 
@@ -20,6 +20,7 @@ class PollsSettings(CogSettings):
     results: Literal["live", "close"] = "live"
     native_polls: bool = True
     surveys_anonymous: bool = True
+    min_respondents: int = Field(default=3, ge=1, le=100)  # anonymous results and open answers are shown from this many answers
     key_file: str | None = None
 
     @field_validator("default_duration")

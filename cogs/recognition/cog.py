@@ -232,10 +232,17 @@ class Recognition(RecognitionCore):
         if not awards and not await self.store.standings(cid, None, None):
             return []
         by_badge = Counter(a.badge for a in awards)
-        lines = [t(community, "recognition.summary.badges", count=len(awards), detail=", ".join(f"{b} {n}" for b, n in sorted(by_badge.items())) or "—")]
+        settings, locale = self.settings_for(community), self.ctx.locale(community)
+
+        def named(badge: str) -> str:  # the badge's name in the community's language, never its id
+            rule = settings.badge(badge)
+            return f"{rule.emoji} {rule.title(locale)}" if rule else badge
+
+        lines = [t(community, "recognition.summary.badges", count=len(awards),
+                   detail=", ".join(f"{named(b)} {n}" for b, n in sorted(by_badge.items(), key=lambda x: (-x[1], x[0]))) or "—")]
         manual = [a for a in awards if a.manual]
         for a in manual:
-            lines.append(t(community, "recognition.summary.manual", member=verbatim(a.member.display), badge=a.badge, by=verbatim(a.awarded_by or "?"),
+            lines.append(t(community, "recognition.summary.manual", member=verbatim(a.member.display), badge=named(a.badge), by=verbatim(a.awarded_by or "?"),
                            reason=verbatim(a.reason or "—")))
         tally = await kudos_in_period(self.ctx.db, cid, datetime(2000, 1, 1, tzinfo=UTC), self.ctx.clock.now() + timedelta(seconds=1))
         lines.append(t(community, "recognition.summary.kudos", count=tally.total, top=", ".join(f"{tally.names[m]} ({n})" for m, n in tally.top_receivers()) or "—"))

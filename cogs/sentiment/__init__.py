@@ -205,7 +205,7 @@ class SentimentCog(Cog):
             return self.ctx.t(loc, key, **params)
 
         kpi = await self.kpi(community, start, end)
-        return sentiment_fields(kpi, community, t) + theme_fields(await self.themes(community, start, end), t)
+        return sentiment_fields(kpi, community, t, locale=loc) + theme_fields(await self.themes(community, start, end), t, loc)
 
     @command("sentiment", {"en": "Mood of the community this week, and where to step in", "fr": "L'humeur de la communauté cette semaine, et où intervenir"},
              access=Access.STAFF)

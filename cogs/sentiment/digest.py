@@ -25,7 +25,7 @@ def spec_of(config: Config) -> BackendSpec:
 
 async def digest_fields(
     db: Database, config: Config, community: CommunityRef, community_id: int, start: datetime, end: datetime,
-    value: dict[str, Any] | None, code: str | None, t: T,
+    value: dict[str, Any] | None, code: str | None, t: T, locale: str = "en",
 ) -> list[Field]:
     """The digest's sentiment section (shares, mean, W-1 change, per channel, most negative) and themes.
 
@@ -33,7 +33,7 @@ async def digest_fields(
     sentiment cog's keys (`sentiment.…`), i.e. the app's catalog once the cog is loaded.
     Themes use the sentiment model when it is already loaded in the process, else TF-IDF.
     """
-    fields = sentiment_fields(SentimentKpi(value, None, code), community, t)
+    fields = sentiment_fields(SentimentKpi(value, None, code), community, t, locale=locale)
     texts = await open_feedback_texts(db, community_id, start, end) + await stored_texts(db, community_id, start, end)
     if not texts:
         return fields
@@ -48,4 +48,4 @@ async def digest_fields(
 
     max_themes = int(config.cog_settings("sentiment", community).get("max_themes", 5))
     themes = await asyncio.to_thread(themes_for, texts, embed, max_themes=max_themes)
-    return fields + theme_fields(themes, t)
+    return fields + theme_fields(themes, t, locale)

@@ -1,4 +1,4 @@
-"""KPIs of ../shared/KPI.md as SQL aggregations: periods, the report, goals and exports."""
+"""KPIs of docs/KPI.md as SQL aggregations: periods, the report, goals and exports."""
 
 from storage.kpi.goals import Goal, GoalError, GoalResult, evaluate_goals, parse_goal
 from storage.kpi.keys import ALL_KEYS, NUMERIC_KEYS, REASONS

@@ -1,4 +1,4 @@
-"""The KPI keys of ../shared/KPI.md, in report order, and the reasons a KPI can be null."""
+"""The KPI keys of docs/KPI.md, in report order, and the reasons a KPI can be null."""
 
 from __future__ import annotations
 

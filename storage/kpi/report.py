@@ -17,6 +17,7 @@ from storage.kpi import shape
 from storage.kpi.keys import ALL_KEYS, NUMERIC_KEYS, RATE_KEYS
 from storage.kpi.period import Period
 from storage.kpi.sentiment_hook import sentiment_of
+from storage.kpi.span import data_span
 
 HISTORY = 5  # periods loaded: W-4 .. W (at-risk looks back four periods)
 W, W1 = HISTORY - 1, HISTORY - 2
@@ -42,6 +43,12 @@ class KpiReport:
     previous: dict[str, int | float | None]
     previous_reasons: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    first_event: datetime | None = None
+
+    @property
+    def no_data(self) -> bool:
+        """The period ends before the community's first recorded event: there is nothing to report, not zeros."""
+        return self.first_event is None or self.period.end <= self.first_event
 
     def delta(self, key: str) -> int | float | None:
         """W minus W-1, when both are numbers."""
@@ -153,7 +160,13 @@ async def compute_report(db: Database, ref: CommunityRef, period: Period, *, sen
     display = {ext: (nm or ext) for ext, nm in names.values()}
     kpis = {key: now.get(key) for key in ALL_KEYS}
     previous = {key: before.get(key) for key in NUMERIC_KEYS}
-    return KpiReport(CommunityInfo(str(ref.platform), ref.id, name), period, kpis, now_reasons, previous, before_reasons, display)
+    span = await data_span(db, cid)
+    first = span.first if span else None
+    if first is None or period.end <= first:  # before the community existed here: no data, not zeros
+        kpis, now_reasons = dict.fromkeys(ALL_KEYS), dict.fromkeys(ALL_KEYS, "no_data")
+    if first is None or periods[W1].end <= first:
+        previous, before_reasons = dict.fromkeys(NUMERIC_KEYS), dict.fromkeys(NUMERIC_KEYS, "no_data")
+    return KpiReport(CommunityInfo(str(ref.platform), ref.id, name), period, kpis, now_reasons, previous, before_reasons, display, first)
 
 
 async def _period_kpis(conn: AsyncConnection, cid: int, data: _Loaded, k: int, *, full: bool) -> tuple[dict[str, Any], dict[str, str]]:

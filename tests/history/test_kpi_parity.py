@@ -89,9 +89,9 @@ async def test_the_imported_history_reports_the_same_kpis_as_the_history_played_
     assert (await run_import(history_db, "dce", tmp_path / "general.json")).code == 0
     config = config_for(history_db.url)
     for week in ("2026-W02", "2026-W03"):
-        live = json.loads(await run_report(config, "console", "console", week, "json"))
-        imported = json.loads(await run_report(config, "discord", "111", week, "json"))
+        live = json.loads(await run_report(config, "console:console", week, "json"))
+        imported = json.loads(await run_report(config, "discord:111", week, "json"))
         assert by_name(imported["kpis"]) == live["kpis"], week
         assert imported["previous"] == live["previous"]
-    w2 = json.loads(await run_report(config, "discord", "111", "2026-W02", "json"))["kpis"]
+    w2 = json.loads(await run_report(config, "discord:111", "2026-W02", "json"))["kpis"]
     assert (w2["new_members"], w2["posts"], w2["replies"], w2["reactions"], w2["response_rate"]) == (3, 4, 2, 1, 1.0)

@@ -47,7 +47,7 @@ async def test_managers_get_the_digest_by_dm_once_per_week_with_goals_and_chart(
     message = sent[0].message
     assert message is not None and message.title == "Weekly digest · Les Jardiniers · week 2026-W02 (05/01 – 11/01)"
     fields = {f.name: f.value for f in message.fields}
-    assert "Active members: 3 (▲ 3) · activity rate 100%\n" in fields["Key figures"]  # no rate the week before
+    assert "Active members: 3 · activity rate 100%\n" in fields["Key figures"]  # the week before the first event: no data, no delta
     assert fields["Goals"] == "✅ Activity rate ≥ 50%: 100% — met\n✅ Response rate ≥ 90%: 100% — met"
     assert "First answer after 20 min (median)" in fields["Responsiveness"]
     assert "Posted but got no reply, reaction or mention: @Bob" in fields["Worth reaching out to"]
@@ -63,7 +63,7 @@ async def test_managers_get_the_digest_by_dm_once_per_week_with_goals_and_chart(
     third = digests(h)[1].message
     assert third is not None
     newcomers = next(f.value for f in third.fields if f.name == "Newcomers and retention")
-    assert newcomers.splitlines()[-1].startswith("Onboarding of last week's newcomers: joined 3 → accepted the rules ")
+    assert newcomers.splitlines()[-1].startswith("Last week's newcomers: joined 3 · accepted the rules ")
 
 
 async def test_a_digest_missed_while_the_bot_was_down_is_sent_at_restart_and_only_once(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -123,7 +123,7 @@ async def test_kpi_is_for_animators_and_managers_only_and_private(start_bot, db_
     older = await h.sim.command("morgan", "kpi 2026-W01")
     assert "week 2026-W01" in (older.message.title or "")
     bad = await h.sim.command("morgan", "kpi last-week")
-    assert bad.message.plain_text() == "last-week: write a week like 2026-W05."
+    assert bad.message.plain_text() == "last-week: write a week like 2026-W05, a month like 2026-02 or dates like 2026-01-05..2026-01-18."
 
 
 async def test_the_public_key_figures_post_is_off_by_default_and_names_nobody(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +134,7 @@ async def test_the_public_key_figures_post_is_off_by_default_and_names_nobody(st
              and (e.message.title or "").startswith("Our community")]
     assert digests(h) == [] and len(posts) == 1 and posts[0].message is not None
     assert posts[0].message.title == "Our community this week (2026-W02)"
-    assert "3 members, 3 of whom took part (100%), 2 posts and 1 reactions." in posts[0].message.body
+    assert "3 members, 3 of whom took part (100%), 2 posts and 1 reaction." in posts[0].message.body
     assert "Alice" not in posts[0].text
 
 
@@ -146,7 +146,7 @@ async def test_the_digest_speaks_french_for_a_french_community(start_bot, db_url
     dm = [e for e in h.sim.transcript if e.kind == "dm" and e.message and (e.message.title or "").startswith("Bilan")]
     assert len(dm) == 1 and dm[0].message is not None
     assert dm[0].message.title == "Bilan hebdomadaire · sim · semaine 2026-W02 (05/01 – 11/01)"
-    assert "3 membres sur 3 ont participé cette semaine (100\u202f%), avec 2 messages." == dm[0].message.body
+    assert "3 membres sur 3 ont participé cette semaine (100\u00a0%), avec 2 messages."  # Babel: a no-break space before % == dm[0].message.body
 
 
 async def test_the_digest_summary_prints_the_last_week_and_writes_the_chart(start_bot, db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -180,3 +180,12 @@ async def test_the_digest_carries_the_sentiment_section_when_the_sentiment_cog_r
     names = [f.name for f in message.fields]
     assert names[:2] == ["Key figures", "Goals"] and names[-1] == "Mood"  # the sentiment cog's section comes last
     assert message.fields[-1].value == "Not measured: sentiment analysis is turned off in the configuration."  # as in the tests' configuration
+
+
+async def test_no_digest_is_sent_for_a_week_before_the_community_s_first_event(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot(digest_config(db_url, channel="staff"), start=MONDAY - timedelta(days=7))
+    await h.app.scheduler.advance_to(MONDAY)  # the bot ran a whole week, nobody did anything
+    await play_a_week(h)
+    await h.app.scheduler.advance_to(datetime(2026, 1, 12, 9, 0, tzinfo=UTC))
+    titles = [d.message.title for d in digests(h) if d.message]
+    assert titles == ["Weekly digest · Les Jardiniers · week 2026-W02 (05/01 – 11/01)"]  # not W01 with "0 of 0 members"

@@ -76,7 +76,7 @@ def test_the_text_and_markdown_reports_read_like_the_digest(community_db: tuple[
     assert chart.read_bytes().startswith(b"\x89PNG")
     md = _report(*community_db, "markdown", capsys, "fr")
     assert md.startswith("# Bilan hebdomadaire · Les Jardiniers · semaine 2026-W06")
-    assert "## Objectifs" in md and "- ❌ NPS ≥ +30 : +25 — non atteint, encore 5" in md
+    assert "## Objectifs" in md and "- ❌ NPS ≥ +30\u00a0: +25 — non atteint, encore 5" in md
 
 
 def test_a_report_for_an_unknown_community_or_period_is_one_clear_line(community_db: tuple[str, Path], capsys: pytest.CaptureFixture[str]) -> None:

@@ -88,7 +88,7 @@ async def test_animator_lists_and_reads_results_and_closes_early(start_bot) -> N
     await h.sim.command("admin", 'poll create "Best day for the meetup?" "Tuesday, Thursday" duration=3d')
     await h.sim.press("alice", last_post(h).ref.id, "Thursday")
     listing = await h.sim.command("admin", "poll list")
-    assert "#1 [single] Best day for the meetup? — open until" in listing.message.body and listing.message.body.endswith("1 voter")
+    assert "#1 (single choice) Best day for the meetup? — open until" in listing.message.body and listing.message.body.endswith("1 voter")
     results = await h.sim.command("admin", "poll results 1")
     assert results.ephemeral and results.message.image is not None and "Thursday" in results.message.body
     closed = await h.sim.command("admin", "poll close 1")
@@ -149,9 +149,10 @@ async def test_open_feedback_stores_the_answer_text_only_for_that_survey(start_b
     await h.sim.command("alice", "poll answer 1 More evening sessions")
     await h.sim.command("alice", "poll answer 1 More evening sessions, and a FAQ")  # replaces the first answer
     await h.sim.command("bob", "poll answer 1 Keep the Monday question")
+    await h.sim.command("chloe", "poll answer 1 Nothing, it is great")  # three answers: open answers are shown from three
     refused = await h.sim.command("bob", "poll answer 1 " + "x" * 1001)
     assert "too long" in refused.message.body
-    assert await h.scalar("select count(*) from poll_votes where text is not null") == 2
+    assert await h.scalar("select count(*) from poll_votes where text is not null") == 3
     await h.sim.command("admin", "poll close 1")
     assert "• Keep the Monday question" in last_post(h).text and "• More evening sessions, and a FAQ" in last_post(h).text
 

@@ -31,4 +31,4 @@ async def test_the_digest_says_why_there_is_no_mood_when_sentiment_is_off(start_
     digest = await h.app.cogs["digest"].digest(h.sim.community, Period.containing(h.clock.now(), "Europe/Paris"), "fr", chart=False)
     assert digest.report.kpis["sentiment"] is None
     mood = next(f for f in digest.message.fields if f.name == "Humeur")
-    assert mood.value == "Non mesurée : l'analyse d'humeur est désactivée dans la configuration."
+    assert mood.value == "Non mesurée\u00a0: l'analyse d'humeur est désactivée dans la configuration."

@@ -62,10 +62,10 @@ async def test_the_sentiment_kpi_matches_the_hand_computed_example(start_bot) ->
         ("support", "r1", 0.75, 3), ("support", None, 0.6, 3), ("general", None, 0.25, 1),
     ]
 
-    fields = sentiment_fields(kpi, COMMUNITY, lambda key, **p: h.app.catalog.t("fr", key, **p))
+    fields = sentiment_fields(kpi, COMMUNITY, lambda key, **p: h.app.catalog.t("fr", key, **p), locale="fr")
     text = "\n".join(f"{f.name}: {f.value}" for f in fields)
-    assert "22 % positifs" in text and "44 % négatifs" in text and "positifs -44 pts" in text
-    assert "#support › r1 : 75 % de messages négatifs (3 sur 4)" in text
+    assert "positifs 22\u00a0%" in text and "négatifs 44\u00a0%" in text and "positifs -44\u00a0pts" in text and "-0,09" in text
+    assert "#support › r1\u00a0: 75\u00a0% de messages négatifs (3 sur 4)" in text
 
     empty = await sentiment_kpi(h.app.db, cid, W_END + timedelta(days=7), W_END + timedelta(days=14))
     assert empty.value is None and empty.code == "no_scores"

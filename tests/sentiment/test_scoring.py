@@ -97,7 +97,7 @@ async def test_animators_see_the_mood_of_the_week_and_where_to_step_in(start_bot
     h.sim.roles["anna"] = {"animator"}
     reply = await h.sim.command("anna", "sentiment")
     text = reply.message.plain_text()
-    assert "Mood" in text and "20 % positive" in text and "80 % negative" in text
+    assert "Mood" in text and "positive 20%" in text and "negative 80%" in text
     assert "#support" in text and "4 of 4 posts" in text
     refused = await h.sim.command("bob", "sentiment")
     assert "animators or managers" in refused.message.plain_text()
@@ -106,7 +106,7 @@ async def test_animators_see_the_mood_of_the_week_and_where_to_step_in(start_bot
     from bot.core.refs import MemberRef
 
     anna = MemberRef(h.sim.community, "anna")
-    assert (await cog.home_lines(anna, Access.ANIMATOR)) == ["Mood this week: 🙂 20 % · 😐 0 % · 🙁 80 %, mean -0.54"]
+    assert (await cog.home_lines(anna, Access.ANIMATOR)) == ["Mood this week: 🙂 20% · 😐 0% · 🙁 80%, mean -0.54"]
     assert await cog.home_lines(anna, Access.MEMBER) == []
 
 

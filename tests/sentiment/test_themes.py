@@ -84,7 +84,7 @@ async def test_the_digest_gets_the_sentiment_section_and_themes_from_one_call(st
     def t(key: str, **params: object) -> str:
         return h.app.catalog.t("fr", key, **params)
 
-    fields = await digest_fields(h.app.db, h.app.config, COMMUNITY, cid, start, end, kpi.value, kpi.code, t)
-    assert fields[0].name == "Humeur" and "100 % positifs" in fields[0].value
+    fields = await digest_fields(h.app.db, h.app.config, COMMUNITY, cid, start, end, kpi.value, kpi.code, t, "fr")
+    assert fields[0].name == "Humeur" and "positifs 100\u00a0%" in fields[0].value and "+0,99" in fields[0].value
     off = await digest_fields(h.app.db, h.app.config, COMMUNITY, cid, start, end, None, "failed", t)
     assert "n'a pas pu être chargé" in off[0].value

@@ -7,14 +7,17 @@ The same lines work typed interactively (`engagebot run`) or from a file on the 
 from __future__ import annotations
 
 import re
+import secrets
+import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.adapters.simulation.adapter import Entry, SimulationAdapter, SimulationError
 from bot.app import Engagebot
 from bot.core.clock import VirtualClock
-from bot.core.message import Message
+from bot.core.message import Attachment, Message
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(w|d|h|m|s)$")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
@@ -25,6 +28,7 @@ CONSOLE_KEYS = """console commands:
   /leave [name]          the current member (or name) leaves
   /reply m3 text         reply to message m3             /react m3 👍 · /unreact m3 👍
   /delete m3             delete message m3 (it no longer counts)
+  /label hello [m3]      name a post (the latest by default): /reply @hello …; also @last @mine @bot @dm
   /press m5 2            click button 2 (or its label) on m5
   /in intros             post in #intros from now on     /role alice animator · /unrole alice animator
   /dms alice off|on      close or open alice's DMs       /wait 3d (2h, 30m)   let time pass
@@ -50,6 +54,9 @@ class ConsoleSession:
         self.tz = ZoneInfo(str(app.config.timezone_of(sim.community)))
         self.errors = 0
         self._day: str | None = None
+        self.files = Path(tempfile.gettempdir()) / "engagebot-console"
+        if not sim.session:  # ids restart at m1 in every session: the session keeps them apart in the database
+            sim.session = f"c{clock.now():%Y%m%d%H%M}{secrets.token_hex(3)}"
         sim.admins.add(you)
         sim.present.add(you)
         sim.member(you)
@@ -67,16 +74,17 @@ class ConsoleSession:
     def _show(self, e: Entry) -> None:
         t = self._stamp(e.at)
         who = e.member.display if e.member else ""
+        short = self.sim.short_id(e.ref) if e.ref else ""
         if e.kind == "post":
-            reply = f" ↳{e.reply_to.id}" if e.reply_to else ""
-            self.out(f"{t} {e.ref.id if e.ref else ''} #{e.channel.id if e.channel else '?'}{reply} {who}: {e.text}")
+            reply = f" ↳{self.sim.short_id(e.reply_to)}" if e.reply_to else ""
+            self.out(f"{t} {short} #{e.channel.id if e.channel else '?'}{reply} {who}: {e.text}")
         elif e.kind == "bot":
-            head = f"{t} {e.ref.id if e.ref else ''} #{e.channel.id if e.channel else '?'} 🤖"
+            head = f"{t} {short} #{e.channel.id if e.channel else '?'} 🤖"
             self.out(_block(head, e.message or Message(e.text)))
         elif e.kind == "dm":
-            self.out(_block(f"{t} {e.ref.id if e.ref else ''} 🤖 → {who} (DM)", e.message or Message(e.text)))
+            self.out(_block(f"{t} {short} 🤖 → {who} (DM)", e.message or Message(e.text)))
         elif e.kind == "ephemeral":
-            self.out(_block(f"{t} 🤖 (only {who} {'see' if who == 'you' else 'sees'})", e.message or Message(e.text)))
+            self.out(_block(f"{t} {short + ' ' if short else ''}🤖 (only {who} {'see' if who == 'you' else 'sees'})", e.message or Message(e.text)))
         elif e.kind in ("join", "leave", "react", "role", "notice", "delete"):
             detail = f"{who} {e.text}" if e.kind in ("react", "role", "delete") else e.text
             self.out(f"{t} ✦ {detail}")
@@ -129,16 +137,21 @@ class ConsoleSession:
             await sim.leave(args[0].lstrip("@") if args else self.actor)
         elif word == "reply":
             self._need(args, 2, "/reply MESSAGE_ID TEXT")
-            await sim.post(self.actor, rest.split(None, 1)[1], reply_to=args[0])
+            await sim.post(self.actor, rest.split(None, 1)[1], reply_to=self.resolve(args[0]))
         elif word in ("react", "unreact"):
             self._need(args, 2, f"/{word} MESSAGE_ID EMOJI")
-            await sim.react(self.actor, args[0], args[1], remove=word == "unreact")
+            await sim.react(self.actor, self.resolve(args[0]), args[1], remove=word == "unreact")
         elif word == "delete":
             self._need(args, 1, "/delete MESSAGE_ID")
-            await sim.delete(self.actor, args[0])
+            await sim.delete(self.actor, self.resolve(args[0]))
         elif word in ("press", "click"):
             self._need(args, 2, "/press MESSAGE_ID BUTTON")
-            await sim.press(self.actor, args[0], rest.split(None, 1)[1])
+            await sim.press(self.actor, self.resolve(args[0]), rest.split(None, 1)[1])
+        elif word == "label":
+            self._need(args, 1, "/label NAME [MESSAGE_ID]")
+            target = self.resolve(args[1]) if len(args) > 1 else self.resolve("@last")
+            sim.labels[args[0].lstrip("@")] = target
+            self.say(f"@{args[0].lstrip('@')} is {target}")
         elif word == "in":
             self._need(args, 1, "/in CHANNEL")
             self.channel = args[0].lstrip("#")
@@ -158,9 +171,31 @@ class ConsoleSession:
         elif word == "time":
             self.say(self.clock.now().astimezone(self.tz).strftime("%a %Y-%m-%d %H:%M %Z"))
         else:
-            await sim.command(self.actor, line, channel=self.channel)
+            reply = await sim.command(self.actor, line, channel=self.channel)
+            if reply.message.image is not None:  # a file the bot hands over (an export): written where you can open it
+                await self._save(reply.message.image)
         await self._settle()
         return True
+
+    def resolve(self, word: str) -> str:
+        """A message id from what a script names: `m4`, a label (`@welcome`), `@last`, `@mine` (your latest post), `@bot` (the bot's latest post), `@dm` (its latest DM to you)."""
+        if not word.startswith("@") or word[1:] in self.sim.labels:
+            return word
+        kinds = {"@last": ("post", "bot", "dm"), "@bot": ("bot",), "@dm": ("dm", "ephemeral"), "@mine": ("post",)}.get(word)
+        if kinds is None:
+            raise ValueError(f"no post labelled {word} (label one with /label NAME [MESSAGE_ID])")
+        for entry in reversed(self.sim.transcript):
+            own = entry.member is not None and entry.member.id == self.actor
+            mine = own if entry.kind in ("dm", "ephemeral") or word == "@mine" else True
+            if entry.kind in kinds and entry.ref is not None and mine:
+                return self.sim.short_id(entry.ref)
+        raise ValueError(f"no message for {word} yet")
+
+    async def _save(self, attachment: Attachment) -> None:
+        self.files.mkdir(parents=True, exist_ok=True)
+        path = self.files / attachment.filename
+        path.write_bytes(await attachment.content())
+        self.say(f"file written: {path}")
 
     @staticmethod
     def _need(args: list[str], n: int, usage: str) -> None:

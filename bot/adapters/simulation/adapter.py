@@ -75,6 +75,10 @@ class SimulationAdapter:
     transcript: list[Entry] = field(default_factory=list)
     observers: list[Callable[[Entry], None]] = field(default_factory=list)
     app: AppPort | None = None
+    session: str = ""
+    """Carried in every message's external id (`SESSION.m3`): two console sessions on one database never share an id."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Labels given to posts (`@welcome` → `m4`), so scripts can name a post whatever its number."""
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -100,7 +104,7 @@ class SimulationAdapter:
             action = replace(action, message=as_plain(action.message))
         if isinstance(action, SendMessage):
             ref = self._new_ref(action.channel, thread=action.reply_to.id if action.reply_to else None)
-            self.messages[ref.id] = Posted(ref, None, action.message.plain_text(), action.message)
+            self.messages[self.short_id(ref)] = Posted(ref, None, action.message.plain_text(), action.message)
             self._emit(Entry("bot", now, action.message.plain_text(), ref=ref, channel=action.channel, message=action.message, reply_to=action.reply_to))
             return ref
         if isinstance(action, SendDM):
@@ -114,7 +118,7 @@ class SimulationAdapter:
                 return await self.send(SendMessage(action.fallback, msg))
             channel = ChannelRef(self.community, f"dm-{action.member.id}", f"DM {action.member.display}")
             ref = self._new_ref(channel)
-            self.messages[ref.id] = Posted(ref, None, action.message.plain_text(), action.message)
+            self.messages[self.short_id(ref)] = Posted(ref, None, action.message.plain_text(), action.message)
             self._emit(Entry("dm", now, action.message.plain_text(), ref=ref, member=action.member, channel=channel, message=action.message))
             return ref
         if isinstance(action, GrantRole):
@@ -143,7 +147,12 @@ class SimulationAdapter:
         return self.members[member_id]
 
     def _new_ref(self, channel: ChannelRef, thread: str | None = None) -> MessageRef:
-        return MessageRef(channel, f"m{next(self._ids)}", thread)
+        short = f"m{next(self._ids)}"
+        return MessageRef(channel, f"{self.session}.{short}" if self.session else short, thread)
+
+    def short_id(self, ref: MessageRef) -> str:
+        """The id a person types (`m3`), without the session carried in the external id."""
+        return ref.id.rpartition(".")[2] if self.session else ref.id
 
     def _emit(self, entry: Entry) -> None:
         self.transcript.append(entry)
@@ -157,9 +166,10 @@ class SimulationAdapter:
 
     def find(self, message_id: str) -> Posted:
         """A posted message by its short id."""
-        posted = self.messages.get(message_id)
+        wanted = self.labels.get(message_id.lstrip("@"), message_id) if message_id.startswith("@") else message_id
+        posted = self.messages.get(wanted)
         if posted is None:
-            raise SimulationError(f"no message {message_id}")
+            raise SimulationError(f"no message {message_id}" if wanted == message_id else f"no post labelled {message_id}")
         return posted
 
     # --- members' actions -------------------------------------------------------------
@@ -178,14 +188,21 @@ class SimulationAdapter:
         self._emit(Entry("leave", self.clock.now(), f"{member.display} left", member=member))
         await self._app().dispatch(MemberLeft(member=member, at=self.clock.now()))
 
+    def _visible(self, posted: Posted, member_id: str, message_id: str) -> Posted:
+        """A message the member can see: a direct message is its recipient's alone."""
+        channel = posted.ref.channel.id
+        if channel.startswith("dm-") and channel != f"dm-{member_id}":
+            raise SimulationError(f"{message_id} is a direct message to {channel.removeprefix('dm-')}: only they can see it")
+        return posted
+
     async def post(self, member_id: str, text: str, channel: str = "general", reply_to: str | None = None, mentions: Iterable[str] = ()) -> MessageRef:
         """A member posts (or replies to `reply_to`, in its channel and thread)."""
         author = self.member(member_id)
-        target: Posted | None = self.find(reply_to) if reply_to else None
+        target: Posted | None = self._visible(self.find(reply_to), member_id, reply_to) if reply_to else None
         chan = target.ref.channel if target else self.channel(channel)
         thread = (target.ref.thread or target.ref.id) if target else None
         ref = self._new_ref(chan, thread)
-        self.messages[ref.id] = Posted(ref, author, text)
+        self.messages[self.short_id(ref)] = Posted(ref, author, text)
         mentioned = tuple(self.member(m) for m in mentions) + tuple(
             self.members[w[1:]] for w in text.split() if w.startswith("@") and w[1:] in self.members and w[1:] not in mentions
         )
@@ -206,7 +223,7 @@ class SimulationAdapter:
     async def react(self, member_id: str, message_id: str, emoji: str, *, remove: bool = False) -> None:
         """A member adds (or removes) a reaction."""
         member = self.member(member_id)
-        posted = self.find(message_id)
+        posted = self._visible(self.find(message_id), member_id, message_id)
         now = self.clock.now()
         self._emit(Entry("react", now, f"{'-' if remove else '+'}{emoji} on {message_id}", ref=posted.ref, member=member))
         if remove:
@@ -223,7 +240,7 @@ class SimulationAdapter:
 
     async def press(self, member_id: str, message_id: str, which: str) -> Reply | None:
         """A member clicks a button (by number from 1, label or custom_id) on a bot message."""
-        posted = self.find(message_id)
+        posted = self._visible(self.find(message_id), member_id, message_id)
         buttons = posted.message.buttons if posted.message else ()
         chosen = None
         if which.isdigit() and 1 <= int(which) <= len(buttons):
@@ -253,5 +270,9 @@ class SimulationAdapter:
 
     def _private(self, member: MemberRef, reply: Reply) -> None:
         if reply.ephemeral:
-            self._emit(Entry("ephemeral", self.clock.now(), reply.message.plain_text(), member=member, message=reply.message))
+            ref = None
+            if reply.message.buttons:  # its buttons can be pressed (a confirmation): it gets an id, seen by its member alone
+                ref = self._new_ref(ChannelRef(self.community, f"dm-{member.id}", f"DM {member.display}"))
+                self.messages[self.short_id(ref)] = Posted(ref, None, reply.message.plain_text(), reply.message)
+            self._emit(Entry("ephemeral", self.clock.now(), reply.message.plain_text(), ref=ref, member=member, message=reply.message))
 

@@ -1,0 +1,84 @@
+"""Every message of every catalog, rendered in French and English with counts 0, 1 and 2: no raw key, no placeholder left, French typography."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import LOCALES, Catalog, plural_category
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW_KEY = re.compile(r"(?<![\w.\[])(?:digest|polls|onboarding|recognition|prompts|sentiment|errors|help|privacy|demo|console|home)\.[a-z_]+\b")
+PLURAL = {"zero", "one", "two", "few", "many", "other"}
+# French: a no-break space (U+00A0) before : ; ! ? and inside « », never an ordinary space, never none
+FRENCH_SPACE_BEFORE = re.compile(r"(?: |(?<=[\w)}»*`]))[;!?](?=\s|$|[\"*_`)])|(?<=\w) ?:(?=\s)| :")
+
+
+def full_catalog() -> Catalog:
+    catalog = Catalog()
+    for folder in sorted((ROOT / "cogs").glob("*/locales")):
+        catalog.load_folder(folder, namespace=folder.parent.name)
+    return catalog
+
+
+def messages(catalog: Catalog) -> list[str]:
+    """Every message key (a table of plural forms counts as one key)."""
+    keys = set()
+    for key in catalog.entries["en"]:
+        head, _, last = key.rpartition(".")
+        keys.add(head if last in PLURAL and f"{head}.other" in catalog.entries["en"] else key)
+    return sorted(keys)
+
+
+def placeholders(catalog: Catalog, key: str) -> set[str]:
+    names = set()
+    for loc in LOCALES:
+        for form in [key, *(f"{key}.{p}" for p in PLURAL)]:
+            text = catalog.entries[loc].get(form)
+            if text is not None:
+                names |= {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
+    return names
+
+
+CATALOG = full_catalog()
+NOUNS = {
+    "en": r"members|posts|answers|votes|voters|reactions|replies|days|weeks|newcomers|questions|rows|points|pts|badges|kudos given|promoters|passives"
+          r"|detractors|joined members|prompts|lines|rounds|months|hours|minutes|messages|people|buddies|pairs",
+    "fr": r"membres|messages|arrivées|départs|réponses|votes|votants|réactions|jours|semaines|nouveaux|questions|lignes|points|pts|badges"
+          r"|promoteurs|passifs|détracteurs|heures|minutes|personnes|binômes|sujets|parrains|actifs",
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_every_message_renders_without_a_raw_key_or_a_placeholder_left(locale: str, count: int) -> None:
+    bad = []
+    for key in messages(CATALOG):
+        params: dict[str, object] = dict.fromkeys(placeholders(CATALOG, key), count)  # every number the same: agreement shows
+        params["count"] = count
+        text = CATALOG.t(locale, key, **params)
+        if text == key or re.search(r"(?<!\{)\{[a-z_]+\}(?!\})", text) or RAW_KEY.search(text):
+            bad.append(f"{key}: {text!r}")
+        elif count == 1 and re.search(rf"(?<![\d,.])1[\u00a0 ](?:{NOUNS[locale]})\b", text):
+            bad.append(f"{key} (agreement): {text!r}")
+    assert bad == []
+
+
+def test_french_texts_put_a_no_break_space_before_high_punctuation() -> None:
+    bad = []
+    for key in messages(CATALOG):
+        params: dict[str, object] = {name: "X" for name in placeholders(CATALOG, key)}
+        text = CATALOG.t("fr", key, **{**params, "count": 2})
+        without_code = re.sub(r"`[^`]*`|https?://\S+|\d{1,2}:\d{2}|<[^>]*>|:[a-z_]+:", "", text)
+        if FRENCH_SPACE_BEFORE.search(without_code) or "« " in text or " »" in text:
+            bad.append(f"{key}: {text!r}")
+    assert bad == []
+
+
+@pytest.mark.parametrize(("locale", "count", "form"), [("fr", 0, "one"), ("fr", 1, "one"), ("fr", 2, "other"), ("en", 0, "other"), ("en", 1, "one"),
+                                                       ("en", 1.5, "other"), ("fr", 1.5, "one")])
+def test_plural_forms_come_from_cldr(locale: str, count: float, form: str) -> None:
+    assert plural_category(locale, count) == form

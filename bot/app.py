@@ -146,8 +146,11 @@ class Engagebot:
         return await self.directory.first_seen(CommunityRef(Platform(platform), ident))
 
     # --- lifecycle ------------------------------------------------------------------------
-    async def start(self) -> None:
-        """Migrate the database, load cogs, start adapters and the scheduler (catching up missed runs)."""
+    async def start(self, *, schedule: bool = True) -> None:
+        """Migrate the database, load cogs, start adapters and the scheduler (catching up missed runs).
+
+        `schedule=False` (a job fired by hand: `engagebot jobs run`) starts everything but the scheduler.
+        """
         await self.db.upgrade()
         for ref in self.communities:
             await self.directory.community_id(ref, self.config.community(ref).name)
@@ -166,7 +169,8 @@ class Engagebot:
                 await cog.start()
             except Exception as err:
                 self._disable(name, err)
-        await self.scheduler.start()
+        if schedule:
+            await self.scheduler.start()
         self.started = True
         log.info("engagebot started: cogs %s, adapters %s", sorted(self.cogs), [a.platform.value for a in self.adapters])
 

@@ -41,7 +41,7 @@ def platform_adapters(config: Config, secrets: Secrets) -> list[object]:
     return adapters
 
 
-def _console(config: Config, clock: VirtualClock, out: Callable[[str], None]) -> tuple[Engagebot, ConsoleSession]:
+def console_for(config: Config, clock: VirtualClock, out: Callable[[str], None]) -> tuple[Engagebot, ConsoleSession]:
     """A bot wired to the console community, and the session that plays lines in it."""
     app = Engagebot(config, clock=clock)
     ref = console_community(config)
@@ -53,7 +53,7 @@ def _console(config: Config, clock: VirtualClock, out: Callable[[str], None]) ->
 async def run_script(config: Config, lines: list[str], *, start: datetime, out: Callable[[str], None] = print) -> int:
     """Play console lines on the virtual clock; returns the number of lines that failed."""
     clock = VirtualClock(start)
-    app, session = _console(config, clock, out)
+    app, session = console_for(config, clock, out)
     await app.start()
     try:
         for number, line in enumerate(lines, 1):
@@ -70,7 +70,7 @@ async def run_script(config: Config, lines: list[str], *, start: datetime, out: 
 async def run_console(config: Config, *, out: Callable[[str], None] = print) -> None:
     """The interactive console: a virtual clock that follows the wall clock (and `/wait` jumps ahead)."""
     clock = VirtualClock(datetime.now(UTC).replace(microsecond=0))
-    app, session = _console(config, clock, out)
+    app, session = console_for(config, clock, out)
     await app.start()
     out(app.catalog.t(config.bot.locale, "console.banner"))
     stop = asyncio.Event()

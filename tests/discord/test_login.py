@@ -32,6 +32,13 @@ class FakeDiscord:
     calls: list[tuple[str, str]] = field(default_factory=list)
     commands: dict[str, Any] = field(default_factory=dict)
     roles: list[tuple[int, str]] = field(default_factory=lambda: [(shim.ANIMATOR_ROLE_ID, "animator"), (shim.STAFF_ROLE_ID, "Staff")])
+    flags: int = (1 << 15) | (1 << 19)  # the application's flags: both privileged intents on ("limited": under 100 servers)
+    channels: list[dict[str, Any]] = field(default_factory=lambda: [
+        {"id": str(shim.CHANNEL_IDS["general"]), "name": "general", "type": 0, "permission_overwrites": []},
+        {"id": str(shim.CHANNEL_IDS["welcome"]), "name": "welcome", "type": 0, "permission_overwrites": []},
+    ])
+    members: dict[str, list[str]] = field(default_factory=lambda: {str(shim.APP_ID): [], **{str(i): [] for i in shim.MEMBER_IDS.values()}})
+    everyone: int = (1 << 10) | (1 << 11) | (1 << 14)  # View Channel, Send Messages, Embed Links
     identify: dict[str, Any] | None = None
 
 
@@ -53,7 +60,7 @@ def stand_in(seen: FakeDiscord) -> web.Application:
         seen.calls.append((request.method, request.path))
         return answer({
             "id": str(shim.APP_ID), "name": "engagebot", "description": "", "icon": None, "rpc_origins": [], "bot_public": True,
-            "bot_require_code_grant": False, "owner": {**BOT_USER, "bot": False}, "verify_key": "00", "flags": 0, "team": None,
+            "bot_require_code_grant": False, "owner": {**BOT_USER, "bot": False}, "verify_key": "00", "flags": seen.flags, "team": None,
         })
 
     async def guild_commands(request: web.Request) -> web.Response:
@@ -68,7 +75,8 @@ def stand_in(seen: FakeDiscord) -> web.Application:
         gid = request.match_info["guild"]
         role = {"color": 0, "hoist": False, "icon": None, "unicode_emoji": None, "position": 0, "permissions": "0", "managed": False,
                 "mentionable": False, "flags": 0}
-        roles = [{**role, "id": gid, "name": "@everyone"}] + [{**role, "id": str(i), "name": n, "position": k + 1} for k, (i, n) in enumerate(seen.roles)]
+        roles = [{**role, "id": gid, "name": "@everyone", "permissions": str(seen.everyone)}] + [
+            {**role, "id": str(i), "name": n, "position": k + 1} for k, (i, n) in enumerate(seen.roles)]
         return answer({"id": gid, "name": "Test server", "icon": None, "splash": None, "discovery_splash": None, "owner_id": "1",
                        "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0, "default_message_notifications": 0,
                        "explicit_content_filter": 0, "roles": roles, "emojis": [], "features": [], "mfa_level": 0, "application_id": None,
@@ -91,6 +99,26 @@ def stand_in(seen: FakeDiscord) -> web.Application:
     app.router.add_get("/api/v10/oauth2/applications/@me", application)
     app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", guild_commands)
     app.router.add_get("/api/v10/guilds/{guild}", guild)
+
+    async def roles(request: web.Request) -> web.Response:
+        data = await guild(request)
+        return answer(json.loads(data.body)["roles"])  # type: ignore[arg-type]
+
+    async def channels(request: web.Request) -> web.Response:
+        seen.calls.append((request.method, request.path))
+        return answer([{**c, "guild_id": request.match_info["guild"], "position": 0} for c in seen.channels])
+
+    async def member(request: web.Request) -> web.Response:
+        seen.calls.append((request.method, request.path))
+        user = request.match_info["user"]
+        if user not in seen.members:
+            return answer({"message": "Unknown Member", "code": 10007}, status=404)
+        return answer({"user": {**BOT_USER, "id": user}, "roles": seen.members[user], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False,
+                       "mute": False, "flags": 0})
+
+    app.router.add_get("/api/v10/guilds/{guild}/roles", roles)
+    app.router.add_get("/api/v10/guilds/{guild}/channels", channels)
+    app.router.add_get("/api/v10/guilds/{guild}/members/{user}", member)
     app.router.add_get("/gateway", gateway)
     return app
 

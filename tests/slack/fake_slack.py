@@ -60,6 +60,9 @@ class FakeSlack:
     acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     held: dict[str, asyncio.Event] = field(default_factory=dict)
+    channels: dict[str, dict[str, Any]] = field(default_factory=lambda: {"C0GENERAL": {"id": "C0GENERAL", "name": "general", "is_member": True}})
+    scopes: str = "chat:write,chat:write.public,commands,im:write,users:read,usergroups:read,channels:read,groups:read,channels:history," \
+                  "groups:history,reactions:read,files:write"
     """Methods whose answer waits until their event is set (a slow or hanging Web API call)."""
 
     async def start(self) -> None:
@@ -118,7 +121,11 @@ class FakeSlack:
         if queued:
             status, headers, body = queued.pop(0)
             return web.json_response(body, status=status, headers=headers)
-        return web.json_response(self._answer(method, params))
+        if method == "conversations.info" and str(params.get("channel")) not in self.channels:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        if method == "users.info" and self.users and str(params.get("user")) not in self.users:
+            return web.json_response({"ok": False, "error": "user_not_found"})
+        return web.json_response(self._answer(method, params), headers={"x-oauth-scopes": self.scopes} if method == "auth.test" else None)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
@@ -143,6 +150,8 @@ class FakeSlack:
             return {**ok, "files": [{"id": "F0FILE", "title": params.get("files", "")}]}
         if method == "apps.connections.open":
             return {**ok, "url": self.url.replace("http://", "ws://") + "/link"}
+        if method == "conversations.info":
+            return {**ok, "channel": self.channels[str(params.get("channel"))]}
         if method == "files.info":
             return {**ok, "file": {"id": "F0FILE"}}
         return ok

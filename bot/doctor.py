@@ -1,0 +1,159 @@
+"""`engagebot doctor`: one line per check of an install (configuration, database, key, platforms, schedule), with the fix."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import CommunityConfig, Config, Secrets
+from bot.core.refs import Platform
+
+CHANNEL_SETTINGS = {
+    "onboarding": ("welcome_channel", "rules_channel", "introductions_channel"),
+    "prompts": ("channel",), "polls": ("channel",), "digest": ("channel", "key_figures_channel"), "recognition": ("channel",),
+}
+"""The settings of each cog that name a channel the bot posts in."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One thing checked: `ok` True (fine), None (works, worth a look) or False (broken), what was found, and the fix."""
+
+    ok: bool | None
+    what: str
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        """The check as one line."""
+        mark = {True: "✓", None: "!", False: "✗"}[self.ok]
+        return f"{mark} {self.what}: {self.detail}" + (f" — {self.fix}" if self.fix else "")
+
+
+def channels_of(config: Config, community: CommunityConfig) -> dict[str, str]:
+    """The channels a community's enabled cogs post in: `cog.setting` → channel id or name."""
+    found: dict[str, str] = {}
+    for cog, keys in CHANNEL_SETTINGS.items():
+        if cog not in config.bot.cogs:
+            continue
+        settings = config.cog_settings(cog, community.ref)
+        for key in keys:
+            value = settings.get(key)
+            if value:
+                found[f"{cog}.{key}"] = str(value)
+    if "onboarding" in config.bot.cogs:  # the cog's defaults
+        for key, default in (("welcome_channel", "welcome"), ("rules_channel", "rules"), ("introductions_channel", "introductions")):
+            found.setdefault(f"onboarding.{key}", default)
+    return found
+
+
+async def database_checks(config: Config) -> list[Check]:
+    """The database answers, and its migrations are current."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from storage.db import Database, alembic_config, load_all_models
+
+    db = Database(config.database.url, in_loop=True)
+    where = config.database.url.split("@")[-1] if "@" in config.database.url else config.database.url
+    try:
+        load_all_models()
+        async with db.engine.connect() as conn:
+            current = set(await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads()))
+        heads = set(ScriptDirectory.from_config(alembic_config(config.database.url)).get_heads())
+    except Exception as err:
+        return [Check(False, "database", f"{where}: {type(err).__name__}: {str(err).splitlines()[0][:160]}",
+                      "check database.url (or --database), that the folder exists and the server runs")]
+    finally:
+        await db.close()
+    if current == heads:
+        return [Check(True, "database", f"{where}, migrations current")]
+    return [Check(None, "database", f"{where}, {len(heads - current)} migration(s) to apply", "engagebot db upgrade (the bot also applies them at start)")]
+
+
+def key_checks(config: Config) -> list[Check]:
+    """Where the anonymous-ballot key is, and whether only the bot's user can read it."""
+    import os
+
+    from storage.anonymity import SECRET_ENV, default_key_path, legacy_key_path
+
+    if os.environ.get(SECRET_ENV):
+        return [Check(True, "ballot key", f"from {SECRET_ENV}")]
+    configured = config.cog_settings("polls").get("key_file")
+    path = default_key_path() if not configured else Path(str(configured)).expanduser()
+    legacy = legacy_key_path(config.database.url)
+    if not path.exists() and legacy.exists():
+        return [Check(None, "ballot key", f"{legacy} sits beside the database", f"move it to {path} when no anonymous poll is open")]
+    if not path.exists():
+        return [Check(True, "ballot key", f"none yet: created at {path} by the first anonymous poll (back it up apart from the database)")]
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        return [Check(False, "ballot key", f"{path} is readable by other users (mode {mode:o})", f"chmod 600 {path}")]
+    return [Check(True, "ballot key", f"{path} (mode {mode:o})")]
+
+
+async def schedule_checks(config: Config, secrets: Secrets, now: datetime) -> list[Check]:
+    """The next run of every scheduled job, in its community's timezone."""
+    from bot.jobs_cli import job_lines
+
+    return [Check(True, "schedule", line) for line in await job_lines(config, secrets, now)]
+
+
+async def platform_checks(config: Config, secrets: Secrets) -> list[Check]:
+    """Each configured community on its platform: token, intents or scopes, channels, roles, managers."""
+    checks: list[Check] = []
+    discord = [c for c in config.communities if c.platform == Platform.DISCORD]
+    slack = [c for c in config.communities if c.platform == Platform.SLACK]
+    if discord:
+        if not secrets.discord_token:
+            checks.append(Check(False, "discord", "DISCORD_TOKEN is not set", "export DISCORD_TOKEN=… (Developer Portal > Bot > Reset Token)"))
+        else:
+            from bot.adapters.discord.doctor import discord_checks
+
+            checks += await discord_checks(config, secrets.discord_token, discord)
+    if slack:
+        if not secrets.slack_bot_token:
+            checks.append(Check(False, "slack", "SLACK_BOT_TOKEN is not set", "export SLACK_BOT_TOKEN=xoxb-… (the app's OAuth & Permissions page)"))
+        else:
+            from bot.adapters.slack.doctor import slack_checks
+
+            checks += await slack_checks(config, secrets, slack)
+    if not discord and not slack:
+        checks.append(Check(True, "platforms", "no Discord or Slack community configured: `engagebot run` starts the console"))
+    return checks
+
+
+async def run_doctor(config: Config, secrets: Secrets, now: datetime | None = None) -> list[Check]:
+    """Every check, in order."""
+    source = config.source
+    checks = [Check(True, "configuration", f"{source}, {len(config.communities)} community(ies), cogs: {', '.join(config.bot.cogs) or 'none'}")]
+    checks += await database_checks(config)
+    checks += key_checks(config)
+    checks += await platform_checks(config, secrets)
+    checks += await schedule_checks(config, secrets, now or datetime.now(UTC))
+    return checks
+
+
+def exit_code(checks: Iterable[Check]) -> int:
+    """0 when nothing is broken, 1 otherwise."""
+    return 1 if any(c.ok is False for c in checks) else 0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    """Add `doctor` to the command line."""
+    doctor = sub.add_parser("doctor", parents=[common], help="check the install: configuration, database, tokens, channels, roles, schedule",
+                            description="Check everything the bot needs, one line per check with the fix; exit 1 when something is broken.")
+    doctor.set_defaults(handler=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
+    """`engagebot doctor`."""
+    checks = asyncio.run(run_doctor(config, Secrets.from_env()))
+    for check in checks:
+        print(check.line())
+    return exit_code(checks)

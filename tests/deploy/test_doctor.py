@@ -1,0 +1,92 @@
+"""`engagebot doctor`: one line per check with its fix, against the same Discord and Slack stand-ins the adapter tests use."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.config import Secrets, parse_config
+from bot.doctor import exit_code, run_doctor
+from tests.discord import shim
+from tests.discord.test_login import TOKEN, FakeDiscord, fake_discord  # noqa: F401 - the stand-in's fixture
+from tests.slack.fake_slack import TEAM, FakeSlack
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+
+
+def lines(checks: list[Any]) -> list[str]:
+    return [c.line() for c in checks]
+
+
+async def test_a_console_install_passes_and_shows_its_schedule(db_url: str) -> None:
+    config = parse_config({"database": {"url": db_url}, "bot": {"cogs": ["prompts"]}}, "test")
+    checks = await run_doctor(config, Secrets(), NOW)
+    out = lines(checks)
+    assert out[0].startswith("✓ configuration: test, 0 community(ies), cogs: prompts")
+    assert out[1].startswith("✓ database: ") and out[1].endswith(", migrations current")
+    assert any(line.startswith("✓ ballot key: none yet: created at ") for line in out)
+    assert any("console" in line and "next: Mon 2026-03-09 09:00" in line for line in out)
+    assert exit_code(checks) == 0
+
+
+def discord_install(db_url: str, **community: Any) -> Any:
+    return parse_config({
+        "database": {"url": db_url}, "bot": {"cogs": ["onboarding", "prompts"]},
+        "communities": [{"platform": "discord", "id": str(shim.GUILD_ID), "animator_roles": [str(shim.ANIMATOR_ROLE_ID)],
+                         "managers": [str(shim.MEMBER_IDS["alice"])], **community}],
+        "cogs": {"onboarding": {"rules_channel": "general", "introductions_channel": "general"}, "prompts": {"channel": "general"}},
+    }, "test")
+
+
+async def test_discord_all_good_then_each_problem_with_its_fix(fake_discord: FakeDiscord, db_url: str) -> None:  # noqa: F811
+    secrets = Secrets(discord_token=TOKEN)
+    checks = await run_doctor(discord_install(db_url), secrets, NOW)
+    assert exit_code(checks) == 0, "\n".join(lines(checks))
+    assert "✓ discord intents: server members and message content on" in lines(checks)
+    assert f"✓ discord {shim.GUILD_ID}: prompts.channel: #general, the bot can post" in lines(checks)
+
+    fake_discord.flags = 0
+    fake_discord.everyone = 1 << 10  # View Channel only: nobody may post
+    checks = await run_doctor(discord_install(db_url, managers=["900000000000000999"], animator_roles=["900000000000000777"]), secrets, NOW)
+    out = "\n".join(lines(checks))
+    assert exit_code(checks) == 1
+    assert "✗ discord intents: SERVER MEMBERS INTENT and MESSAGE CONTENT INTENT off — Developer Portal" in out
+    assert f"✗ discord {shim.GUILD_ID}: prompts.channel: the bot cannot post in #general — give its role View Channel, Send Messages" in out
+    assert f"✗ discord {shim.GUILD_ID}: animator_roles: no role 900000000000000777 in this server" in out
+    assert f"✗ discord {shim.GUILD_ID}: managers: 900000000000000999 is not a member of this server" in out
+    checks = await run_doctor(discord_install(db_url), Secrets(), NOW)
+    assert "✗ discord: DISCORD_TOKEN is not set — export DISCORD_TOKEN=" in "\n".join(lines(checks))
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack(users={"UALICE": {"id": "UALICE", "name": "alice"}}, usergroups=[{"id": "S0ANIM", "handle": "animators", "users": []}])
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def slack_install(db_url: str, fake: FakeSlack, **community: Any) -> Any:
+    return parse_config({
+        "database": {"url": db_url}, "bot": {"cogs": ["prompts"]}, "slack": {"mode": "socket", "api_base_url": fake.api},
+        "communities": [{"platform": "slack", "id": TEAM, "animator_roles": ["S0ANIM"], "managers": ["UALICE"],
+                         "cogs": {"prompts": {"channel": "C0GENERAL"}}, **community}],
+    }, "test")
+
+
+async def test_slack_all_good_then_each_problem_with_its_fix(slack_api: FakeSlack, db_url: str) -> None:
+    secrets = Secrets(slack_bot_token="xoxb-test", slack_app_token="xapp-test")
+    checks = await run_doctor(slack_install(db_url, slack_api), secrets, NOW)
+    assert exit_code(checks) == 0, "\n".join(lines(checks))
+    assert f"✓ slack {TEAM}: prompts.channel: #general, the bot can post" in lines(checks)
+    slack_api.scopes = "chat:write,commands"
+    broken = slack_install(db_url, slack_api, managers=["UNOBODY"], animator_roles=["S0GONE"], cogs={"prompts": {"channel": "C0NOPE"}})
+    out = "\n".join(lines(await run_doctor(broken, Secrets(slack_bot_token="xoxb-test"), NOW)))
+    assert "✗ slack scopes: missing channels:history" in out and "reinstall the app" in out
+    assert "✗ slack: Socket Mode needs SLACK_APP_TOKEN" in out
+    assert f"✗ slack {TEAM}: prompts.channel: no channel 'C0NOPE'" in out
+    assert f"✗ slack {TEAM}: animator_roles: no user group S0GONE" in out
+    assert f"✗ slack {TEAM}: managers: no user UNOBODY" in out

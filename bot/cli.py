@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import __version__, doctor, jobs_cli
+from bot import __version__, doctor, init_cli, jobs_cli
 from bot.config import Config, ConfigError, Secrets, load_config
 
 Handler = Callable[[argparse.Namespace, Config], int]
@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     jobs_cli.register(sub, common)
     doctor.register(sub, common)
+    init_cli.register(sub, common)
 
     version = sub.add_parser("version", parents=[common], help="print the version")
     version.set_defaults(handler=lambda args, config: print(f"engagebot {__version__}") or 0)
@@ -137,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config: Config | None = None
     try:
         config = load_config(config_path(args), getattr(args, "database", None))
-        quiet_run = args.command in ("demo", "report", "import", "export", "jobs", "doctor") or (args.command == "run" and (args.script or args.console or not _has_tokens()))
+        quiet_run = args.command in ("demo", "report", "import", "export", "jobs", "doctor", "init") or (args.command == "run" and (args.script or args.console or not _has_tokens()))
         if not getattr(args, "verbose", False):
             # the console's transcript owns the terminal; platform runs log at the configured level
             logging.getLogger().setLevel(logging.WARNING if quiet_run else getattr(logging, config.bot.log_level))

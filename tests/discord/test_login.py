@@ -116,6 +116,11 @@ def stand_in(seen: FakeDiscord) -> web.Application:
         return answer({"user": {**BOT_USER, "id": user}, "roles": seen.members[user], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False,
                        "mute": False, "flags": 0})
 
+    async def my_guilds(request: web.Request) -> web.Response:
+        seen.calls.append((request.method, request.path))
+        return answer([{"id": str(shim.GUILD_ID), "name": "Les Jardiniers", "icon": None, "owner": False, "permissions": "0", "features": []}])
+
+    app.router.add_get("/api/v10/users/@me/guilds", my_guilds)
     app.router.add_get("/api/v10/guilds/{guild}/roles", roles)
     app.router.add_get("/api/v10/guilds/{guild}/channels", channels)
     app.router.add_get("/api/v10/guilds/{guild}/members/{user}", member)

@@ -1,0 +1,80 @@
+"""`engagebot init`: a commented config.toml that loads, its ids looked up through the platform, and the next steps."""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser, main
+from bot.config import Secrets, parse_config, read_toml
+from bot.init_cli import build, check, render
+from tests.discord import shim
+from tests.discord.test_login import TOKEN, FakeDiscord, fake_discord  # noqa: F401 - the stand-in's fixture
+from tests.slack.fake_slack import TEAM, FakeSlack
+
+
+def options(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(["init", *argv])
+
+
+async def test_with_a_discord_token_the_server_is_looked_up_and_the_invite_link_has_the_application_id(fake_discord: FakeDiscord,  # noqa: F811
+                                                                                                      tmp_path: Path) -> None:
+    answers, notes = await build(options("--platform", "discord", "--locale", "fr", "--timezone", "Europe/Paris"),
+                                 Secrets(discord_token=TOKEN), "", None)
+    assert (answers.id, answers.name) == (str(shim.GUILD_ID), "Les Jardiniers")
+    assert f"application id: {shim.APP_ID}" in notes
+    check(answers)
+    written = tmp_path / "config.toml"
+    written.write_text(render(answers, date(2026, 12, 4)), encoding="utf-8")
+    config = parse_config(read_toml(written), str(written))
+    [community] = config.communities
+    assert (community.platform, community.id, community.locale, community.timezone) == ("discord", str(shim.GUILD_ID), "fr", "Europe/Paris")
+    assert config.cog_settings("onboarding", community.ref)["welcome_channel"] == "welcome"
+    assert "# Tokens never go in this file: export DISCORD_TOKEN" in written.read_text(encoding="utf-8")
+
+
+async def test_with_a_slack_token_the_workspace_is_looked_up(tmp_path: Path) -> None:
+    fake = FakeSlack()
+    await fake.start()
+    try:
+        answers, notes = await build(options("--platform", "slack", "--animator-role", "S0ANIM", "--manager", "U0BOSS"),
+                                     Secrets(slack_bot_token="xoxb-test"), fake.api, None)
+    finally:
+        await fake.stop()
+    assert answers.id == TEAM and notes == [f"workspace: Engage Test ({TEAM})"]
+    config = parse_config(tomllib.loads(render(answers, date(2026, 12, 4))), "init")
+    assert config.communities[0].animator_roles == ["S0ANIM"] and config.communities[0].managers == ["U0BOSS"]
+
+
+async def test_the_questions_are_asked_with_defaults_when_run_without_a_platform() -> None:
+    said: list[str] = []
+    replies = {"Platform": "console", "Console community name": "atelier", "Language": "fr", "Timezone": "Europe/Paris"}
+
+    def ask(question: str, default: str) -> str:
+        said.append(question)
+        return next((v for k, v in replies.items() if question.startswith(k)), default)
+
+    answers, _ = await build(options(), Secrets(), "", ask)
+    assert (answers.platform, answers.id, answers.locale, answers.timezone) == ("console", "atelier", "fr", "Europe/Paris")
+    assert said[0].startswith("Platform") and any(q.startswith("Welcome channel") for q in said)
+
+
+def test_an_existing_file_is_not_overwritten_and_bad_answers_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["init", "--platform", "discord", "--id", "123456789012345678"]) == 0
+    assert "wrote config.toml" in capsys.readouterr().out
+    assert main(["init", "--platform", "discord", "--id", "123456789012345678"]) == 2
+    assert "config.toml exists: edit it, or run again with --force" in capsys.readouterr().err
+    assert main(["init", "--platform", "discord", "--timezone", "Europe/Pariss", "--out", "other.toml", "--id", "1"]) == 2
+    assert "init: timezone: unknown timezone 'Europe/Pariss'" in capsys.readouterr().err
+    assert main(["init", "--platform", "slack", "--out", "slack.toml"]) == 2
+    assert "the server or team id is needed" in capsys.readouterr().err
+
+

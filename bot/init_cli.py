@@ -116,19 +116,38 @@ def ask_terminal(question: str, default: str) -> str:
 async def looked_up(a: Answers, secrets: Secrets, api_base_url: str) -> tuple[Answers, list[str]]:
     """Fill what the platform can tell (the server or workspace, its name); notes of what was found."""
     if a.platform == "discord" and secrets.discord_token:
-        from bot.adapters.discord.lookup import discord_servers
+        from bot.adapters.discord.lookup import discord_ids, discord_servers
 
         servers, app_id = await discord_servers(secrets.discord_token)
         if not a.id and len(servers) == 1:
             a.id, a.name = servers[0][0], a.name or servers[0][1]
-        return a, [f"the bot is in: {', '.join(f'{n} ({i})' for i, n in servers) or 'no server yet'}", f"application id: {app_id}"]
+        notes = [f"the bot is in: {', '.join(f'{n} ({i})' for i, n in servers) or 'no server yet'}", f"application id: {app_id}"]
+        if a.id in {i for i, _ in servers}:
+            found = await discord_ids(secrets.discord_token, a.id, _channels(a), a.animator_roles + a.manager_roles, a.managers)
+            notes += _apply(a, *found)
+        return a, notes
     if a.platform == "slack" and secrets.slack_bot_token:
-        from bot.adapters.slack.lookup import slack_workspace
+        from bot.adapters.slack.lookup import slack_ids, slack_workspace
 
         team, name = await slack_workspace(secrets.slack_bot_token, api_base_url)
         a.id, a.name = a.id or team, a.name or name
-        return a, [f"workspace: {name} ({team})"]
+        found = await slack_ids(secrets.slack_bot_token, api_base_url, _channels(a), a.animator_roles + a.manager_roles, a.managers)
+        return a, [f"workspace: {name} ({team})", *_apply(a, *found)]
     return a, []
+
+
+def _channels(a: Answers) -> dict[str, str]:
+    return {"welcome_channel": a.welcome_channel, "rules_channel": a.rules_channel, "introductions_channel": a.introductions_channel,
+            "prompts_channel": a.prompts_channel}
+
+
+def _apply(a: Answers, channels: dict[str, str], roles: list[str], users: list[str], notes: list[str]) -> list[str]:
+    """Put the ids the platform gave back in place of the names typed."""
+    for key, value in channels.items():
+        setattr(a, key, value)
+    split = len(a.animator_roles)
+    a.animator_roles, a.manager_roles, a.managers = roles[:split], roles[split:], users
+    return notes
 
 
 def next_steps(a: Answers, app_id: str | None) -> list[str]:
@@ -159,17 +178,18 @@ async def build(args: argparse.Namespace, secrets: Secrets, api_base_url: str, a
         a.prompts_channel = args.prompts_channel
     if ask is not None:
         a.platform = ask("Platform (discord, slack or console)", a.platform)
-    a, notes = await looked_up(a, secrets, api_base_url)
-    if ask is not None:
-        a.id = ask("Server id (Discord) or team id (Slack)" if a.platform != "console" else "Console community name", a.id or "console")
+        if a.platform != "console":
+            a.id = ask("Server id (Discord) or team id (Slack); Enter to look it up with the token", a.id)
+        else:
+            a.id = ask("Console community name", a.id or "console")
         a.name = ask("The community's name", a.name)
         a.locale = ask("Language (en or fr)", a.locale)
         a.timezone = ask("Timezone (IANA, e.g. Europe/Paris)", a.timezone)
         a.welcome_channel = ask("Welcome channel (id or name)", a.welcome_channel)
         a.prompts_channel = ask("Channel of the weekly question (id or name)", a.prompts_channel)
-        a.animator_roles = [r for r in ask("Animator role ids, separated by spaces", " ".join(a.animator_roles)).split() if r]
-        a.managers = [m for m in ask("User ids of the managers who receive the digest", " ".join(a.managers)).split() if m]
-    return a, notes
+        a.animator_roles = [r for r in ask("Animator roles (ids or names), separated by spaces", " ".join(a.animator_roles)).split() if r]
+        a.managers = [m for m in ask("Managers who receive the digest (user ids or names)", " ".join(a.managers)).split() if m]
+    return await looked_up(a, secrets, api_base_url)
 
 
 def check(a: Answers) -> None:

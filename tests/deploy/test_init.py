@@ -23,17 +23,22 @@ def options(*argv: str) -> argparse.Namespace:
 
 async def test_with_a_discord_token_the_server_is_looked_up_and_the_invite_link_has_the_application_id(fake_discord: FakeDiscord,  # noqa: F811
                                                                                                       tmp_path: Path) -> None:
-    answers, notes = await build(options("--platform", "discord", "--locale", "fr", "--timezone", "Europe/Paris"),
+    answers, notes = await build(options("--platform", "discord", "--locale", "fr", "--timezone", "Europe/Paris", "--prompts-channel", "general",
+                                         "--animator-role", "Animator", "--manager", "alice", "--manager", "nobody"),
                                  Secrets(discord_token=TOKEN), "", None)
     assert (answers.id, answers.name) == (str(shim.GUILD_ID), "Les Jardiniers")
     assert f"application id: {shim.APP_ID}" in notes
+    # the names typed are the server's ids now: channels, the animators' role, a manager; what is not found is said
+    assert (answers.welcome_channel, answers.prompts_channel) == (str(shim.CHANNEL_IDS["welcome"]), str(shim.CHANNEL_IDS["general"]))
+    assert answers.animator_roles == [str(shim.ANIMATOR_ROLE_ID)] and answers.managers == [str(shim.MEMBER_IDS["alice"]), "nobody"]
+    assert "member 'nobody': not found: give their user id" in notes and "no channel #rules in the server yet: create it, or give another" in notes
     check(answers)
     written = tmp_path / "config.toml"
     written.write_text(render(answers, date(2026, 12, 4)), encoding="utf-8")
     config = parse_config(read_toml(written), str(written))
     [community] = config.communities
     assert (community.platform, community.id, community.locale, community.timezone) == ("discord", str(shim.GUILD_ID), "fr", "Europe/Paris")
-    assert config.cog_settings("onboarding", community.ref)["welcome_channel"] == "welcome"
+    assert config.cog_settings("onboarding", community.ref)["welcome_channel"] == str(shim.CHANNEL_IDS["welcome"])
     assert "# Tokens never go in this file: export DISCORD_TOKEN" in written.read_text(encoding="utf-8")
 
 
@@ -41,13 +46,16 @@ async def test_with_a_slack_token_the_workspace_is_looked_up(tmp_path: Path) -> 
     fake = FakeSlack()
     await fake.start()
     try:
-        answers, notes = await build(options("--platform", "slack", "--animator-role", "S0ANIM", "--manager", "U0BOSS"),
-                                     Secrets(slack_bot_token="xoxb-test"), fake.api, None)
+        fake.users = {"UBOB": {"id": "UBOB", "name": "bob", "profile": {"display_name": "Bob"}}}
+        fake.usergroups = [{"id": "S0ANIM", "handle": "animateurs", "name": "Animateurs"}]
+        answers, notes = await build(options("--platform", "slack", "--animator-role", "animateurs", "--manager", "U0BOSS", "--manager", "bob",
+                                             "--prompts-channel", "general"), Secrets(slack_bot_token="xoxb-test"), fake.api, None)
     finally:
         await fake.stop()
-    assert answers.id == TEAM and notes == [f"workspace: Engage Test ({TEAM})"]
+    assert answers.id == TEAM and notes[0] == f"workspace: Engage Test ({TEAM})"
+    assert answers.prompts_channel == "C0GENERAL" and answers.animator_roles == ["S0ANIM"] and answers.managers == ["U0BOSS", "UBOB"]
     config = parse_config(tomllib.loads(render(answers, date(2026, 12, 4))), "init")
-    assert config.communities[0].animator_roles == ["S0ANIM"] and config.communities[0].managers == ["U0BOSS"]
+    assert config.communities[0].animator_roles == ["S0ANIM"] and config.communities[0].managers == ["U0BOSS", "UBOB"]
 
 
 async def test_the_questions_are_asked_with_defaults_when_run_without_a_platform() -> None:

@@ -120,7 +120,15 @@ def stand_in(seen: FakeDiscord) -> web.Application:
         seen.calls.append((request.method, request.path))
         return answer([{"id": str(shim.GUILD_ID), "name": "Les Jardiniers", "icon": None, "owner": False, "permissions": "0", "features": []}])
 
+    async def search(request: web.Request) -> web.Response:
+        seen.calls.append((request.method, request.path))
+        query = request.query.get("query", "").casefold()
+        found = [name for name in shim.MEMBER_IDS if name.startswith(query)]
+        return answer([{"user": {**BOT_USER, "id": str(shim.MEMBER_IDS[n]), "username": n, "bot": False}, "roles": [],
+                        "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0} for n in found])
+
     app.router.add_get("/api/v10/users/@me/guilds", my_guilds)
+    app.router.add_get("/api/v10/guilds/{guild}/members/search", search)
     app.router.add_get("/api/v10/guilds/{guild}/roles", roles)
     app.router.add_get("/api/v10/guilds/{guild}/channels", channels)
     app.router.add_get("/api/v10/guilds/{guild}/members/{user}", member)

@@ -150,6 +150,10 @@ class FakeSlack:
             return {**ok, "files": [{"id": "F0FILE", "title": params.get("files", "")}]}
         if method == "apps.connections.open":
             return {**ok, "url": self.url.replace("http://", "ws://") + "/link"}
+        if method == "conversations.list":
+            return {**ok, "channels": list(self.channels.values()), "response_metadata": {"next_cursor": ""}}
+        if method == "users.list":
+            return {**ok, "members": list(self.users.values()), "response_metadata": {"next_cursor": ""}}
         if method == "conversations.info":
             return {**ok, "channel": self.channels[str(params.get("channel"))]}
         if method == "files.info":

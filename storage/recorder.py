@@ -23,45 +23,20 @@ from bot.core.events import (
     Event,
     MemberJoined,
     MemberLeft,
-    MessagePosted,
-    PollVoted,
-    ReactionAdded,
     ReactionRemoved,
 )
-from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.refs import CommunityRef, MemberRef
 from bot.core.tasks import cancel_and_wait
 from storage.db import Database
 from storage.directory import Directory
 from storage.models import Interaction, InteractionKind
+from storage.rows import JOIN, LEAVE, MENTION, reaction_key, rows_of
+from storage.rows import PendingRow as PendingRow  # where cogs and importers have always found it
 from storage.types import UTCDateTime, to_db_time
 
 log = logging.getLogger("engagebot.recorder")
 
-# the kinds as plain strings: the driver binds a `str` faster than a `StrEnum` member
-MESSAGE, REPLY, MENTION, REACTION, POLL_VOTE, JOIN, LEAVE = (k.value for k in (
-    InteractionKind.MESSAGE, InteractionKind.REPLY, InteractionKind.MENTION, InteractionKind.REACTION, InteractionKind.POLL_VOTE,
-    InteractionKind.JOIN, InteractionKind.LEAVE))
-
 COLUMNS = ("community_id", "kind", "member_id", "channel_id", "target_member_id", "external_id", "parent_external_id", "at", "sentiment", "text")
-
-
-@dataclass(slots=True)
-class PendingRow:
-    """An interaction waiting to be written; references are resolved to ids at flush time.
-
-    Not frozen: building one is on the hot path, and a frozen dataclass pays for every field.
-    """
-
-    community: CommunityRef
-    kind: str
-    member: MemberRef
-    external_id: str
-    at: datetime
-    channel: ChannelRef | None = None
-    target: MemberRef | None = None
-    parent_external_id: str | None = None
-    text: str | None = None
-    sentiment: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +129,7 @@ class Recorder:
             return
         self._rows.extend(self.rows_of(event))
         if isinstance(event, ReactionRemoved):
-            self._removals.append((len(self._rows), event.community, _reaction_key(event.message.id, event.member.id, event.emoji), event.at))
+            self._removals.append((len(self._rows), event.community, reaction_key(event.message.id, event.member.id, event.emoji), event.at))
         if len(self._rows) >= self.batch_size:
             await self._flush_or_keep()
 
@@ -190,28 +165,7 @@ class Recorder:
 
     def rows_of(self, event: Event) -> list[PendingRow]:
         """The rows a message, reaction or vote produces (the hot path: no database work here)."""
-        if isinstance(event, MessagePosted):
-            reply, channel, author = event.reply_to, event.message.channel, event.author
-            rows = [
-                PendingRow(
-                    author.community, MESSAGE if reply is None else REPLY, author, event.message.id, event.at, channel, event.reply_to_author,
-                    None if reply is None else reply.id, event.text if self.store_text else None,
-                )
-            ]
-            if event.mentions:
-                for mentioned in dict.fromkeys(event.mentions):
-                    rows.append(PendingRow(author.community, MENTION, author, f"{event.message.id}:{mentioned.id}", event.at,
-                                           channel, mentioned, event.message.id))
-            return rows
-        if isinstance(event, ReactionAdded):
-            return [
-                PendingRow(event.community, REACTION, event.member, _reaction_key(event.message.id, event.member.id, event.emoji),
-                           event.at, event.message.channel, event.message_author, event.message.id)
-            ]
-        if isinstance(event, PollVoted) and not event.removed:
-            return [PendingRow(event.community, POLL_VOTE, event.member, f"{event.message.id}:{event.member.id}", event.at,
-                               event.message.channel, None, event.message.id)]
-        return []
+        return rows_of(event, self.store_text)
 
     async def flush(self) -> int:
         """Write every queued row in one transaction (then the joins and leaves to record in `members`); on failure all stays queued."""
@@ -366,10 +320,6 @@ def _positions(compiled: Any) -> tuple[str, ...]:
     if order:
         return tuple(order)
     return tuple(compiled.params)
-
-
-def _reaction_key(message_id: str, member_id: str, emoji: str) -> str:
-    return f"{message_id}:{member_id}:{emoji}"
 
 
 def _removed_key(key: str, removed_at: datetime) -> str:

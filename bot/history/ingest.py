@@ -10,7 +10,9 @@ from sqlalchemy import text
 
 from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted
 from bot.core.refs import CommunityRef, Platform
+from bot.history.reading import ReaderProcess
 from bot.history.tally import Tally
+from storage.bulk import BulkPolicy, bulk_writes
 from storage.db import Database
 from storage.directory import Directory
 from storage.history import fill_targets, last_interaction_id
@@ -33,9 +35,12 @@ class IngestOptions:
     """How to write: store texts (the configuration's rule), rows per transaction, sentiment scoring."""
 
     store_text: bool = False
-    batch_size: int = 5000
+    batch_size: int = 50_000
     scorer: Scorer | None = None
     sentiment_batch: int = 64
+    expected_rows: int = 0
+    """About how many rows the import will write (a large import into SQLite rebuilds the secondary indexes once, at the end)."""
+    bulk: BulkPolicy = BulkPolicy()
 
 
 class HistoryIngest:
@@ -49,9 +54,21 @@ class HistoryIngest:
         self.scored = 0
         self._to_score: list[tuple[list[PendingRow], str]] = []
 
-    async def run(self, events: Iterable[Event], progress: Callable[[int], None] | None = None) -> None:
-        """Write every event; afterwards the tally's channels know how many posts and reactions were new."""
+    async def run(self, events: Iterable[Event] | ReaderProcess, progress: Callable[[int], None] | None = None) -> None:
+        """Write every event (or the rows a reader process sends); afterwards the tally's channels know how many posts and reactions were new."""
         after = await last_interaction_id(self.db)
+        async with bulk_writes(self.db, self.options.expected_rows, self.options.bulk):
+            if isinstance(events, ReaderProcess):
+                await self._write_chunks(events, progress)
+            else:
+                await self._write_all(events, progress)
+        for community in {key for key, _ in self.tally.channels}:
+            platform, _, ident = community.partition(":")
+            await fill_targets(self.db, await self.directory.community_id(CommunityRef(Platform(platform), ident)), after)
+        await self._count_new(after)
+
+    async def _write_all(self, events: Iterable[Event], progress: Callable[[int], None] | None) -> None:
+        """Queue every event's rows and write them in batches (the last one too)."""
         rec, batch, scorer = self.recorder, self.options.batch_size, self.options.scorer
         n = 0
         for event in events:
@@ -76,10 +93,22 @@ class HistoryIngest:
         self.events = n
         if progress is not None:
             progress(n)
-        for community in {key for key, _ in self.tally.channels}:
-            platform, _, ident = community.partition(":")
-            await fill_targets(self.db, await self.directory.community_id(CommunityRef(Platform(platform), ident)), after)
-        await self._count_new(after)
+
+    async def _write_chunks(self, reader: ReaderProcess, progress: Callable[[int], None] | None) -> None:
+        """Write the rows and memberships a reader process sends, in batches (no sentiment scoring on this path)."""
+        rec, batch = self.recorder, self.options.batch_size
+        for items in reader.chunks():
+            for item in items:
+                if isinstance(item, PendingRow):
+                    rec.add(item)
+                else:
+                    await rec.queue_membership(item)
+            if rec.pending >= batch:
+                await rec.flush()
+            if progress is not None:
+                progress(reader.events)
+        await rec.flush()
+        self.events = reader.events
 
     def _score(self) -> None:
         """Score the waiting posts in one batch, then queue their rows with the scores (rounded as live)."""

@@ -1,0 +1,114 @@
+"""Large imports: the reader process and the indexes rebuilt at the end write exactly what the plain path writes."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
+from bot.history.dce import DceReader
+from bot.history.ingest import HistoryIngest, IngestOptions
+from bot.history.reading import Decoder, Encoder
+from bot.history.tally import Tally
+from storage import rows as row_kinds
+from storage.bulk import BulkPolicy, bulk_writes, secondary_indexes
+from storage.db import Database
+from storage.models import InteractionKind
+from storage.rows import rows_of
+from tests.history.conftest import DATA, INTERACTIONS, rows, run_import
+
+SOURCES = [("dce", DATA / "dce"), ("slack-export", DATA / "slack")]
+MEMBERS = "select external_id, name, is_bot, joined_at, left_at from members order by external_id"
+
+
+def summary(out: str) -> list[str]:
+    """What an import printed, its timing line aside."""
+    return [line for line in out.splitlines() if " messages/s)" not in line]
+
+
+async def index_names(db: Database) -> set[str]:
+    got = await rows(db, "select name from sqlite_master where type = 'index' and tbl_name = 'interactions' and sql is not null")
+    return {name for (name,) in got}
+
+
+@pytest.mark.parametrize(("source", "path"), SOURCES)
+async def test_the_reader_process_writes_the_rows_and_summary_of_the_plain_path(tmp_path: Path, source: str, path: Path) -> None:
+    got = {}
+    for separate in (False, True):
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / f'{separate}.db'}")
+        await db.upgrade()
+        run = await run_import(db, source, path, reader_process=separate, database={"store_text": True})
+        got[separate] = (run.code, summary(run.out), run.err, await rows(db, INTERACTIONS + ", i.at, i.text"), await rows(db, MEMBERS))
+        await db.close()
+    assert got[True] == got[False]
+    assert got[True][3] and "Traceback" not in got[True][2]
+
+
+@pytest.mark.parametrize(("source", "path"), SOURCES)
+async def test_an_export_read_in_a_process_then_again_in_place_adds_nothing(history_db: Database, source: str, path: Path) -> None:
+    first = await run_import(history_db, source, path, reader_process=True)
+    assert first.code == 0 and "imported 0 posts" not in first.out
+    written = await rows(history_db, INTERACTIONS)
+    again = await run_import(history_db, source, path, reader_process=False)
+    assert await rows(history_db, INTERACTIONS) == written and "imported 0 posts and 0 reactions" in again.out
+
+
+async def test_a_large_import_rebuilds_the_indexes_once_and_writes_the_same_rows(history_db: Database, tmp_path: Path) -> None:
+    plain = Database(f"sqlite+aiosqlite:///{tmp_path / 'plain.db'}")
+    await plain.upgrade()
+    for db, bulk in ((plain, BulkPolicy(min_rows=10**9)), (history_db, BulkPolicy(min_rows=1))):
+        tally = Tally()
+        await HistoryIngest(db, IngestOptions(expected_rows=100, bulk=bulk, batch_size=3), tally).run(DceReader(tally).read(DATA / "dce" / "general.json"))
+    assert await rows(history_db, INTERACTIONS) == await rows(plain, INTERACTIONS)
+    await plain.close()
+    if history_db.is_sqlite:
+        assert await index_names(history_db) == {str(i.name) for i in secondary_indexes()}
+
+
+async def test_the_indexes_come_back_after_a_failed_import_and_at_the_next_start(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'bulk.db'}", in_loop=True)
+    await db.upgrade()
+    names = {str(i.name) for i in secondary_indexes()}
+    assert len(names) == 4 and await index_names(db) == names
+    with pytest.raises(RuntimeError):
+        async with bulk_writes(db, 10, BulkPolicy(min_rows=1)) as dropped:
+            assert dropped and await index_names(db) == set()
+            raise RuntimeError("the import failed")
+    assert await index_names(db) == names
+    async with bulk_writes(db, 10, BulkPolicy(min_rows=100)) as dropped:  # a small import keeps them
+        assert not dropped and await index_names(db) == names
+    async with db.begin() as conn:  # as a killed import leaves them
+        await conn.exec_driver_sql("DROP INDEX ix_interactions_member_at")
+    await db.upgrade()
+    assert await index_names(db) == names
+    await db.close()
+
+
+def test_rows_and_memberships_cross_the_pipe_unchanged() -> None:
+    guild = CommunityRef(Platform.DISCORD, "g")
+    general = ChannelRef(guild, "c1", "general")
+    alice, bob, bot = MemberRef(guild, "a", "Alice"), MemberRef(guild, "b", None), MemberRef(guild, "x", "Helper", True)
+    at = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    post = MessageRef(general, "m1")
+    events = [
+        MemberJoined(member=alice, at=at),
+        MessagePosted(message=post, author=alice, text="hi @bob", at=at, mentions=(bob, bob)),
+        MessagePosted(message=MessageRef(general, "m2"), author=bot, text="", at=at, reply_to=post, reply_to_author=alice),
+        ReactionAdded(message=post, member=bob, emoji="👍", message_author=alice, at=at),
+        MemberLeft(member=bob, at=at),
+    ]
+    for store_text in (False, True):
+        encoder, out = Encoder(store_text), list[tuple[object, ...]]()
+        for event in events:
+            encoder.encode(event, out)
+        expected = [events[0], *rows_of(events[1], store_text), *rows_of(events[2], store_text), *rows_of(events[3], store_text), events[4]]
+        assert Decoder().decode(pickle.loads(pickle.dumps(out))) == expected
+
+
+def test_the_row_kinds_are_the_interaction_kinds() -> None:
+    for name in ("MESSAGE", "REPLY", "MENTION", "REACTION", "POLL_VOTE", "JOIN", "LEAVE"):
+        assert getattr(row_kinds, name) == InteractionKind[name].value

@@ -96,19 +96,21 @@ class HistoryIngest:
 
     async def _write_chunks(self, reader: ReaderProcess, progress: Callable[[int], None] | None) -> None:
         """Write the rows and memberships a reader process sends, in batches (no sentiment scoring on this path)."""
-        rec, batch = self.recorder, self.options.batch_size
-        for items in reader.chunks():
+        rec, batch, tally = self.recorder, self.options.batch_size, self.tally
+        for items, (n, tally.bytes_done, tally.bytes_total, tally.posts_read, problems) in reader.chunks():
+            tally.problems.extend(problems)
             for item in items:
                 if isinstance(item, PendingRow):
                     rec.add(item)
-                else:
+                elif isinstance(item, MemberJoined | MemberLeft):
                     await rec.queue_membership(item)
             if rec.pending >= batch:
                 await rec.flush()
+            self.events = n
             if progress is not None:
-                progress(reader.events)
+                progress(n)
         await rec.flush()
-        self.events = reader.events
+        vars(tally).update(vars(reader.final))  # the reader's own: channels, skipped, notes…
 
     def _score(self) -> None:
         """Score the waiting posts in one batch, then queue their rows with the scores (rounded as live)."""

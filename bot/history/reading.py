@@ -11,24 +11,29 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from bot.core.events import Event, MemberJoined, MemberLeft
-from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Platform
+from bot.core.events import Event, MemberJoined, MemberLeft, ReactionRemoved
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 from bot.history.dce import DceReader
 from bot.history.files import json_files
 from bot.history.slack_export import SlackExportReader
 from bot.history.tally import Tally
+from storage.eventlog_read import ImportSummary, LogEvents, PollLine
 from storage.rows import PendingRow, rows_of
 
 CHUNK = 2000
 """Events per message through the pipe."""
+AHEAD = 32
+"""Messages the reader process keeps ready (about 5 MB): it goes on reading while the parent writes a batch."""
 
-Item = PendingRow | MemberJoined | MemberLeft
+Item = PendingRow | MemberJoined | MemberLeft | ReactionRemoved | PollLine
 
 
 def events_of(source: str, paths: list[Path], tally: Tally, *, community: str | None, max_mentions: int) -> Iterator[Event]:
@@ -65,11 +70,17 @@ class Encoder:
         out.append(definition)
         return found
 
-    def encode(self, event: Event, out: list[tuple[Any, ...]]) -> None:
-        """Append the tuples of one event's rows (or of a join or leave) to `out`."""
+    def encode(self, event: Event | PollLine, out: list[tuple[Any, ...]]) -> None:
+        """Append the tuples of one event's rows (or of a join, a leave, a removal, a line for the writer) to `out`."""
         number = self._number
         if isinstance(event, MemberJoined | MemberLeft):
             out.append(("J" if isinstance(event, MemberJoined) else "L", number(event.member, out), event.at))
+            return
+        if isinstance(event, ReactionRemoved):
+            out.append(("R", number(event.message.channel, out), event.message.id, number(event.member, out), event.emoji, event.at))
+            return
+        if isinstance(event, PollLine):
+            out.append(("P", event.line, -1 if event.member is None else number(event.member, out)))
             return
         for r in rows_of(event, self.store_text):
             out.append((
@@ -98,6 +109,10 @@ class Decoder:
                 out.append(MemberJoined(member=refs[t[1]], at=t[2]))
             elif tag == "L":
                 out.append(MemberLeft(member=refs[t[1]], at=t[2]))
+            elif tag == "R":
+                out.append(ReactionRemoved(message=MessageRef(refs[t[1]], t[2]), member=refs[t[3]], emoji=t[4], at=t[5]))
+            elif tag == "P":
+                out.append(PollLine(t[1], None if t[2] < 0 else refs[t[2]]))
             elif tag == "g":
                 refs.append(CommunityRef(Platform(t[1]), t[2]))
             elif tag == "m":
@@ -108,59 +123,83 @@ class Decoder:
 
 
 def _child(args: dict[str, Any], out: IO[bytes]) -> None:
-    """In the reader process: read, encode, send chunks with the tally's progress; the whole tally last."""
-    tally = Tally()
+    """In the reader process: read, encode, send chunks with the progress made; the tally (or summary) last."""
     encoder = Encoder(bool(args["store_text"]))
-    events = events_of(args["source"], [Path(p) for p in args["paths"]], tally, community=args["community"], max_mentions=args["max_mentions"])
-    chunk: list[tuple[Any, ...]] = []
+    paths = [Path(p) for p in args["paths"]]
     n, shown = 0, 0
+    if args["source"] == "events":
+        summary = ImportSummary()
+        log = LogEvents(paths, summary, window=args["window"])
+        items: Iterator[Event | PollLine] = iter(log)
+        final: Tally | ImportSummary = summary
 
-    def send() -> None:
-        nonlocal chunk, shown
-        pickle.dump(("items", chunk, n, tally.bytes_done, tally.bytes_total, tally.posts, tally.problems[shown:]), out, pickle.HIGHEST_PROTOCOL)
-        out.flush()
-        chunk, shown = [], len(tally.problems)
+        def progress() -> tuple[Any, ...]:
+            return log.done, summary.bad[shown:]
+    else:
+        tally = final = Tally()
+        items = events_of(args["source"], paths, tally, community=args["community"], max_mentions=args["max_mentions"])
 
-    for event in events:
-        encoder.encode(event, chunk)
+        def progress() -> tuple[Any, ...]:
+            return n, tally.bytes_done, tally.bytes_total, tally.posts, tally.problems[shown:]
+
+    # a thread writes to the pipe, from a queue of AHEAD messages: the pipe alone holds 64 KiB, and the reader would wait
+    # for every batch the parent writes (the thread waits in write() with the GIL released)
+    frames: queue.Queue[bytes | None] = queue.Queue(AHEAD)
+    writer = threading.Thread(target=_give, args=(frames, out), name="import-reader-pipe")
+    writer.start()
+
+    def send(message: tuple[Any, ...]) -> None:
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        frames.put(len(data).to_bytes(8, "little") + data)
+
+    chunk: list[tuple[Any, ...]] = []
+    for item in items:
+        encoder.encode(item, chunk)
         n += 1
         if n % CHUNK == 0:
-            send()
-    send()
-    pickle.dump(("done", tally), out, pickle.HIGHEST_PROTOCOL)
+            send(("items", chunk, progress()))
+            chunk, shown = [], shown + len(progress()[-1])
+    send(("items", chunk, progress()))
+    send(("done", final))
+    frames.put(None)
+    writer.join()
+
+
+def _give(frames: queue.Queue[bytes | None], out: IO[bytes]) -> None:
+    """Write each message of `frames` to the pipe, until None."""
+    while (frame := frames.get()) is not None:
+        out.write(frame)
     out.flush()
 
 
 class ReaderProcess:
-    """The parent's side: start the reader process, iterate over chunks of rows, keep the tally up to date."""
+    """The parent's side: start the reader process, then iterate over its chunks of rows with the progress it made.
 
-    def __init__(self, source: str, paths: list[Path], tally: Tally, *, community: str | None, max_mentions: int, store_text: bool) -> None:
-        self.tally = tally
-        self.events = 0
+    `source`: "dce", "slack-export" or "events". Once the chunks are over, `final` is the reader's Tally (its
+    ImportSummary for event logs).
+    """
+
+    def __init__(self, source: str, paths: list[Path], *, store_text: bool, community: str | None = None, max_mentions: int = 50,
+                 window: int = 50_000) -> None:
         self.args = {"source": source, "paths": [str(p) for p in paths], "community": community, "max_mentions": max_mentions,
-                     "store_text": store_text}
+                     "store_text": store_text, "window": window}
+        self.final: Any = None
 
-    def chunks(self) -> Iterator[list[Item]]:
-        """The rows and memberships, chunk by chunk; the tally is the reader's own once the last chunk is out."""
+    def chunks(self) -> Iterator[tuple[list[Item], tuple[Any, ...]]]:
+        """Each chunk's rows, joins and leaves (removals and poll lines too, for event logs), and the progress made."""
         proc = subprocess.Popen([sys.executable, "-m", "bot.history.reading"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert proc.stdin is not None and proc.stdout is not None
         decoder = Decoder()
         try:
             pickle.dump(self.args, proc.stdin)
             proc.stdin.close()
-            while True:
-                try:
-                    message = pickle.load(proc.stdout)
-                except EOFError:
-                    raise RuntimeError(f"the import's reader process stopped (exit {proc.wait()}): see the lines above") from None
+            while len(head := proc.stdout.read(8)) == 8:
+                message = pickle.loads(proc.stdout.read(int.from_bytes(head, "little")))
                 if message[0] == "done":
-                    vars(self.tally).update(vars(message[1]))
+                    self.final = message[1]
                     return
-                _, items, self.events, done, total, posts, problems = message
-                tally = self.tally
-                tally.bytes_done, tally.bytes_total, tally.posts_read = done, total, posts
-                tally.problems.extend(problems)
-                yield decoder.decode(items)
+                yield decoder.decode(message[1]), message[2]
+            raise RuntimeError(f"the import's reader process stopped (exit {proc.wait()}): see the lines above")
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -112,3 +112,29 @@ def test_rows_and_memberships_cross_the_pipe_unchanged() -> None:
 def test_the_row_kinds_are_the_interaction_kinds() -> None:
     for name in ("MESSAGE", "REPLY", "MENTION", "REACTION", "POLL_VOTE", "JOIN", "LEAVE"):
         assert getattr(row_kinds, name) == InteractionKind[name].value
+
+
+async def test_an_event_log_read_in_a_process_imports_what_the_plain_path_imports(tmp_path: Path) -> None:
+    from storage.importer import EventLogImporter
+    from tests.kpi.conftest import DATA as LOGS
+
+    logs = [LOGS / "bad_lines.jsonl", LOGS / "community.jsonl"]
+    got = {}
+    for separate in (False, True):
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / f'log-{separate}.db'}", in_loop=True)
+        await db.upgrade()
+        bad: list[str] = []
+        result = await EventLogImporter(db, reader_process=separate, bulk=BulkPolicy(min_rows=1)).import_files(logs, on_bad=lambda b, to=bad: to.append(str(b)))
+        tables = [await rows(db, INTERACTIONS + ", i.at, i.removed_at"), await rows(db, MEMBERS),
+                  await rows(db, "select p.external_id, v.value, v.cast_at from poll_votes v join polls p on p.id = v.poll_id order by 1, 2, 3")]
+        got[separate] = (result.lines_out(), sorted(bad), tables, result.imported)
+        await db.close()
+    assert got[True] == got[False]
+    assert got[True][1] and got[True][2][0]
+
+
+def test_the_poll_kinds_of_the_parser_are_the_polls_feature_s() -> None:
+    from storage.eventlog_parse import POLL_KINDS
+    from storage.polls import PollKind
+
+    assert {k.value for k in PollKind} == POLL_KINDS

@@ -212,7 +212,8 @@ class Recorder:
                 params.append(None)
                 continue
             # the order of COLUMNS, which is the compiled statement's parameter order (checked in __init__)
-            params.append((cid, r.kind, mid[0], chid, None if tid is None else tid[0], r.external_id, r.parent_external_id, db_time(r.at),
+            params.append((cid, r.kind, mid[0], chid, None if tid is None else tid[0], r.external_id, r.parent_external_id,
+                           db_time(r.at) if r.db_at is None else r.db_at,
                            r.sentiment, r.text))
         mids: dict[tuple[CommunityRef, str], tuple[int, bool]] = {}
         chids: dict[tuple[CommunityRef, str], int] = {}
@@ -299,7 +300,7 @@ class Recorder:
             cids[r.community], str(r.kind), mids[(r.community, r.member.id)][0],
             chids[(r.channel.community, r.channel.id)] if r.channel is not None else None,
             found[0] if r.target is not None and (found := mids.get((r.target.community, r.target.id))) is not None else None,
-            r.external_id, r.parent_external_id, self._db_time(r.at), r.sentiment, r.text,
+            r.external_id, r.parent_external_id, self._db_time(r.at) if r.db_at is None else r.db_at, r.sentiment, r.text,
         )
 
     def _db_time(self, at: datetime) -> Any:

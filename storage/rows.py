@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.core.events import Event, MessagePosted, PollVoted, ReactionAdded
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
@@ -29,6 +29,14 @@ class PendingRow:
     parent_external_id: str | None = None
     text: str | None = None
     sentiment: float | None = None
+    db_at: str | datetime | None = None
+    """`at` as the driver binds it, when a reader process computed it (`db_time`); else the recorder does."""
+
+
+def db_time(at: datetime, as_text: bool) -> str | datetime:
+    """A time as the driver wants it: naive UTC, as text on SQLite (the way SQLAlchemy writes it there)."""
+    naive = at.astimezone(UTC).replace(tzinfo=None)
+    return naive.isoformat(" ", "microseconds") if as_text else naive
 
 
 def rows_of(event: Event, store_text: bool) -> list[PendingRow]:

@@ -100,7 +100,7 @@ class EventLogImporter:
         """Events read (and turned into rows) by a reader process; what it counted goes into `summary` as it comes."""
         from bot.history.reading import ReaderProcess  # the reader process reads every kind of history
 
-        reader = ReaderProcess("events", paths, store_text=self.store_text, window=self.window)
+        reader = ReaderProcess("events", paths, store_text=self.store_text, time_text=self.db.is_sqlite, window=self.window)
         rec, batch = self.recorder, self.batch_size
         for items, (done, bad) in reader.chunks():
             summary.bad.extend(bad)

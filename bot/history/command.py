@@ -68,7 +68,8 @@ async def run_history_import(config: Config, source: str, paths: list[Path], *, 
             if reader_process is None:
                 reader_process = scorer is None and expected >= READER_PROCESS_ROWS
             if reader_process and scorer is None:
-                reader = ReaderProcess(source, paths, community=community, max_mentions=max_mentions, store_text=config.database.store_text)
+                reader = ReaderProcess(source, paths, community=community, max_mentions=max_mentions, store_text=config.database.store_text,
+                                       time_text=db.is_sqlite)
                 await ingest.run(reader, step)
             else:
                 await ingest.run(events_of(source, paths, tally, community=community, max_mentions=max_mentions), step)

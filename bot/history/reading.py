@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,7 +27,7 @@ from bot.history.files import json_files
 from bot.history.slack_export import SlackExportReader
 from bot.history.tally import Tally
 from storage.eventlog_read import ImportSummary, LogEvents, PollLine
-from storage.rows import PendingRow, rows_of
+from storage.rows import PendingRow, db_time, rows_of
 
 CHUNK = 2000
 """Events per message through the pipe."""
@@ -50,15 +51,28 @@ def events_of(source: str, paths: list[Path], tally: Tally, *, community: str | 
 
 
 class Encoder:
-    """Events into tuples: a reference is sent once as ("g"|"m"|"c", fields…), then named by its number (the order sent)."""
+    """Events into tuples: a reference is sent once as ("g"|"m"|"c", fields…), then named by its number (the order sent).
 
-    def __init__(self, store_text: bool) -> None:
+    `time_text`: times as SQLite's driver binds them (text), else as PostgreSQL's (naive UTC datetimes).
+    """
+
+    def __init__(self, store_text: bool, time_text: bool = True) -> None:
         self.store_text = store_text
+        self.time_text = time_text
         self._numbers: dict[CommunityRef | MemberRef | ChannelRef, int] = {}
+        # by identity first (readers reuse their reference objects): hashing a member's four fields costs more
+        self._by_id: dict[int, int] = {}
+        self._kept: list[object] = []  # the objects whose id is a key above, kept alive so that no id is reused
+        self._times: tuple[object, Any] = (None, None)
 
     def _number(self, ref: CommunityRef | MemberRef | ChannelRef, out: list[tuple[Any, ...]]) -> int:
+        found = self._by_id.get(id(ref))
+        if found is not None:
+            return found
         found = self._numbers.get(ref)
         if found is not None:
+            self._by_id[id(ref)] = found
+            self._kept.append(ref)
             return found
         if isinstance(ref, CommunityRef):
             definition: tuple[Any, ...] = ("g", str(ref.platform), ref.id)
@@ -66,9 +80,18 @@ class Encoder:
             definition = ("m", self._number(ref.community, out), ref.id, ref.name, ref.bot)
         else:
             definition = ("c", self._number(ref.community, out), ref.id, ref.name)
-        found = self._numbers[ref] = len(self._numbers)
+        found = self._numbers[ref] = self._by_id[id(ref)] = len(self._numbers)
+        self._kept.append(ref)
         out.append(definition)
         return found
+
+    def _db_time(self, at: datetime) -> Any:
+        """The driver's form of a time; a message's rows share one time object."""
+        last, value = self._times
+        if at is not last:
+            value = db_time(at, self.time_text)
+            self._times = (at, value)
+        return value
 
     def encode(self, event: Event | PollLine, out: list[tuple[Any, ...]]) -> None:
         """Append the tuples of one event's rows (or of a join, a leave, a removal, a line for the writer) to `out`."""
@@ -84,7 +107,7 @@ class Encoder:
             return
         for r in rows_of(event, self.store_text):
             out.append((
-                r.kind, number(r.community, out), number(r.member, out), r.external_id, r.at,
+                r.kind, number(r.community, out), number(r.member, out), r.external_id, r.at, self._db_time(r.at),
                 -1 if r.channel is None else number(r.channel, out), -1 if r.target is None else number(r.target, out),
                 r.parent_external_id, r.text, r.sentiment,
             ))
@@ -102,9 +125,9 @@ class Decoder:
         for t in items:
             tag = t[0]
             if len(tag) > 1:  # a row: its kind
-                _, g, m, external_id, at, ch, target, parent, text, sentiment = t
+                _, g, m, external_id, at, db_at, ch, target, parent, text, sentiment = t
                 out.append(PendingRow(refs[g], tag, refs[m], external_id, at, None if ch < 0 else refs[ch],
-                                      None if target < 0 else refs[target], parent, text, sentiment))
+                                      None if target < 0 else refs[target], parent, text, sentiment, db_at))
             elif tag == "J":
                 out.append(MemberJoined(member=refs[t[1]], at=t[2]))
             elif tag == "L":
@@ -124,7 +147,7 @@ class Decoder:
 
 def _child(args: dict[str, Any], out: IO[bytes]) -> None:
     """In the reader process: read, encode, send chunks with the progress made; the tally (or summary) last."""
-    encoder = Encoder(bool(args["store_text"]))
+    encoder = Encoder(bool(args["store_text"]), bool(args["time_text"]))
     paths = [Path(p) for p in args["paths"]]
     n, shown = 0, 0
     if args["source"] == "events":
@@ -179,10 +202,10 @@ class ReaderProcess:
     ImportSummary for event logs).
     """
 
-    def __init__(self, source: str, paths: list[Path], *, store_text: bool, community: str | None = None, max_mentions: int = 50,
-                 window: int = 50_000) -> None:
+    def __init__(self, source: str, paths: list[Path], *, store_text: bool, time_text: bool, community: str | None = None,
+                 max_mentions: int = 50, window: int = 50_000) -> None:
         self.args = {"source": source, "paths": [str(p) for p in paths], "community": community, "max_mentions": max_mentions,
-                     "store_text": store_text, "window": window}
+                     "store_text": store_text, "time_text": time_text, "window": window}
         self.final: Any = None
 
     def chunks(self) -> Iterator[tuple[list[Item], tuple[Any, ...]]]:

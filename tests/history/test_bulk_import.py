@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pickle
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ from bot.history.tally import Tally
 from storage import rows as row_kinds
 from storage.bulk import BulkPolicy, bulk_writes, secondary_indexes
 from storage.db import Database
+from storage.directory import Directory
 from storage.models import InteractionKind
-from storage.rows import rows_of
+from storage.recorder import Recorder
+from storage.rows import db_time, rows_of
 from tests.history.conftest import DATA, INTERACTIONS, rows, run_import
 
 SOURCES = [("dce", DATA / "dce"), ("slack-export", DATA / "slack")]
@@ -101,12 +104,20 @@ def test_rows_and_memberships_cross_the_pipe_unchanged() -> None:
         ReactionAdded(message=post, member=bob, emoji="👍", message_author=alice, at=at),
         MemberLeft(member=bob, at=at),
     ]
-    for store_text in (False, True):
-        encoder, out = Encoder(store_text), list[tuple[object, ...]]()
+    for store_text, time_text in ((False, True), (True, False)):
+        encoder, out = Encoder(store_text, time_text), list[tuple[object, ...]]()
         for event in events:
             encoder.encode(event, out)
-        expected = [events[0], *rows_of(events[1], store_text), *rows_of(events[2], store_text), *rows_of(events[3], store_text), events[4]]
-        assert Decoder().decode(pickle.loads(pickle.dumps(out))) == expected
+        rows = [replace(r, db_at=db_time(r.at, time_text)) for e in events[1:4] for r in rows_of(e, store_text)]
+        assert Decoder().decode(pickle.loads(pickle.dumps(out))) == [events[0], *rows, events[4]]
+
+
+async def test_times_are_bound_as_the_recorder_binds_them(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
+    recorder = Recorder(db, Directory(db))
+    for at in (datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 3, 29, 2, 30, 0, 12, tzinfo=timezone(timedelta(hours=5, minutes=30)))):
+        assert db_time(at, True) == recorder._db_time(at) and db_time(at, False) == at.astimezone(UTC).replace(tzinfo=None)
+    await db.close()
 
 
 def test_the_row_kinds_are_the_interaction_kinds() -> None:

@@ -30,7 +30,7 @@ from bot.core.tasks import cancel_and_wait
 from storage.db import Database
 from storage.directory import Directory
 from storage.models import Interaction, InteractionKind
-from storage.rows import JOIN, LEAVE, MENTION, reaction_key, rows_of
+from storage.rows import JOIN, LEAVE, MENTION, REACTION, reaction_key, rows_of
 from storage.rows import PendingRow as PendingRow  # where cogs and importers have always found it
 from storage.types import UTCDateTime, to_db_time
 
@@ -223,7 +223,7 @@ class Recorder:
                 for i in later:
                     params[i] = self._params(rows[i], cids, mids, chids)
             written = 0
-            for before, group in groupby(removals, key=itemgetter(0)):  # rows and removals in the order they came
+            for before, group in groupby(_deferred(rows, removals), key=itemgetter(0)):  # rows and removals in the order they came
                 if before > written:
                     await conn.exec_driver_sql(self._insert_sql, params[written:before])
                     written = before
@@ -321,6 +321,15 @@ def _positions(compiled: Any) -> tuple[str, ...]:
     if order:
         return tuple(order)
     return tuple(compiled.params)
+
+
+def _deferred(rows: list[PendingRow], removals: list[tuple[int, CommunityRef, str, datetime]]) -> list[tuple[int, CommunityRef, str, datetime]]:
+    """The removals with the row count they are written after: all of the batch's rows when no later row of the batch
+    names the same reaction (the result is the same, and one statement then writes them all), else where they came."""
+    if not removals:
+        return removals
+    last = {(r.community, r.external_id): i for i, r in enumerate(rows) if r.kind == REACTION}
+    return sorted(((before if last.get((c, x), -1) >= before else len(rows), c, x, at) for before, c, x, at in removals), key=itemgetter(0))
 
 
 def _removed_key(key: str, removed_at: datetime) -> str:

@@ -84,7 +84,8 @@ class LogEvents:
     def __iter__(self) -> Iterator[Event | PollLine]:
         summary = self.summary
         latest: datetime | None = None
-        merged = heapq.merge(*(_in_time_order(self._lines(p), self.window) for p in self.paths), key=_time_of)
+        ordered = [_in_time_order(self._lines(p), self.window) for p in self.paths]
+        merged = ordered[0] if len(ordered) == 1 else heapq.merge(*ordered, key=_time_of)
         for line in merged:
             self.done += 1
             if latest is not None and line.at < latest:

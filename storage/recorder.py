@@ -187,34 +187,10 @@ class Recorder:
     async def _write(self, rows: list[PendingRow], removals: list[tuple[int, CommunityRef, str, datetime]],
                      memberships: list[MemberJoined | MemberLeft]) -> None:
         d = self.directory
-        # every community the rows name (their channels' and targets' too), resolved before the transaction
-        # opens: a second write transaction inside it would wait for the first (a stalled loop where SQLite runs in it)
-        # (hashing only the refs that are not the row's own community object: they nearly always are)
-        communities = ({r.community for r in rows}
-                       | {c for r in rows if r.channel is not None and (c := r.channel.community) is not r.community}
-                       | {c for r in rows if r.target is not None and (c := r.target.community) is not r.community}
-                       | {r[1] for r in removals} | {m.community for m in memberships})
-        cids = {ref: await d.community_id(ref) for ref in communities}
-        # one pass with the directory's cached ids; rows naming a member or channel not cached yet wait
-        params: list[tuple[Any, ...] | None] = []
-        later: list[int] = []
-        members, channels, db_time = d.cached_members, d.cached_channels, self._db_time
-        community, cid = None, 0
-        for r in rows:
-            if r.community is not community:
-                community, cid = r.community, cids[r.community]
-            m, t, ch = r.member, r.target, r.channel
-            mid = members.get((cid, m.id))
-            tid = None if t is None else members.get((cid if t.community is community else cids[t.community], t.id))
-            chid = None if ch is None else channels.get((cid if ch.community is community else cids[ch.community], ch.id))
-            if mid is None or (m.bot and not mid[1]) or (t is not None and (tid is None or (t.bot and not tid[1]))) or (ch is not None and chid is None):
-                later.append(len(params))
-                params.append(None)
-                continue
-            # the order of COLUMNS, which is the compiled statement's parameter order (checked in __init__)
-            params.append((cid, r.kind, mid[0], chid, None if tid is None else tid[0], r.external_id, r.parent_external_id,
-                           db_time(r.at) if r.db_at is None else r.db_at,
-                           r.sentiment, r.text))
+        # resolved before the transaction opens: a second write transaction inside it would wait for the first (a
+        # stalled loop where SQLite runs in it)
+        cids = {ref: await d.community_id(ref) for ref in self._communities(rows, removals, memberships)}
+        params, later = self._prepare(rows, cids)
         mids: dict[tuple[CommunityRef, str], tuple[int, bool]] = {}
         chids: dict[tuple[CommunityRef, str], int] = {}
         async with self.db.begin() as conn:
@@ -223,7 +199,7 @@ class Recorder:
                 for i in later:
                     params[i] = self._params(rows[i], cids, mids, chids)
             written = 0
-            for before, group in groupby(_deferred(rows, removals), key=itemgetter(0)):  # rows and removals in the order they came
+            for before, group in groupby(self._in_order(rows, removals, cids), key=itemgetter(0)):  # rows and removals in the order they came
                 if before > written:
                     await conn.exec_driver_sql(self._insert_sql, params[written:before])
                     written = before
@@ -244,6 +220,45 @@ class Recorder:
             d.remember_member(cid, external_id, value)
         if self._watched:
             self._tell(rows, cids)
+
+    @staticmethod
+    def _communities(rows: list[PendingRow], removals: list[tuple[int, CommunityRef, str, datetime]],
+                     memberships: list[MemberJoined | MemberLeft]) -> set[CommunityRef]:
+        """Every community the rows name (their channels' and targets' too), the removals and the memberships."""
+        # (hashing only the refs that are not the row's own community object: they nearly always are)
+        return ({r.community for r in rows}
+                | {c for r in rows if r.channel is not None and (c := r.channel.community) is not r.community}
+                | {c for r in rows if r.target is not None and (c := r.target.community) is not r.community}
+                | {r[1] for r in removals} | {m.community for m in memberships})
+
+    def _prepare(self, rows: list[PendingRow], cids: dict[CommunityRef, int]) -> tuple[list[tuple[Any, ...] | None], list[int]]:
+        """The parameters of every row whose members and channel are cached (one pass); the positions of the others (None)."""
+        d = self.directory
+        params: list[tuple[Any, ...] | None] = []
+        later: list[int] = []
+        members, channels, db_time = d.cached_members, d.cached_channels, self._db_time
+        community, cid = None, 0
+        for r in rows:
+            if r.community is not community:
+                community, cid = r.community, cids[r.community]
+            m, t, ch = r.member, r.target, r.channel
+            mid = members.get((cid, m.id))
+            tid = None if t is None else members.get((cid if t.community is community else cids[t.community], t.id))
+            chid = None if ch is None else channels.get((cid if ch.community is community else cids[ch.community], ch.id))
+            if mid is None or (m.bot and not mid[1]) or (t is not None and (tid is None or (t.bot and not tid[1]))) or (ch is not None and chid is None):
+                later.append(len(params))
+                params.append(None)
+                continue
+            # the order of COLUMNS, which is the compiled statement's parameter order (checked in __init__)
+            params.append((cid, r.kind, mid[0], chid, None if tid is None else tid[0], r.external_id, r.parent_external_id,
+                           db_time(r.at) if r.db_at is None else r.db_at,
+                           r.sentiment, r.text))
+        return params, later
+
+    def _in_order(self, rows: list[PendingRow], removals: list[tuple[int, CommunityRef, str, datetime]],
+                  cids: dict[CommunityRef, int]) -> list[tuple[int, CommunityRef, str, datetime]]:
+        """The removals with the row count they are written after (`_deferred`)."""
+        return _deferred(rows, removals)
 
     def _tell(self, rows: list[PendingRow], cids: dict[CommunityRef, int]) -> None:
         """Give each watcher the committed rows of its kinds, ids resolved from the directory's cache."""

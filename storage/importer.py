@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from bot.core.events import Event, MemberJoined, MemberLeft
 from bot.core.refs import CommunityRef, MemberRef, Platform
 from storage.anonymity import BallotKey, random_ballot_id
-from storage.bulk import BulkPolicy, bulk_writes
+from storage.bulk import BulkPolicy, BulkRecorder, bulk_writes
 from storage.db import Database
 from storage.directory import Directory
 from storage.eventlog_parse import BadLine, LineError, LogLine
@@ -25,7 +25,7 @@ from storage.eventlog_read import LogEvents, PollLine, count_lines
 from storage.history import fill_targets, last_interaction_id
 from storage.models import Interaction, InteractionKind
 from storage.polls import Poll, PollKind, PollVote
-from storage.recorder import PendingRow, Recorder
+from storage.rows import PendingRow
 
 Progress = Callable[[int, int], None]
 SCORE_RANGES = {PollKind.NPS.value: (0, 10), PollKind.CSAT.value: (1, 5), PollKind.LIKERT.value: (1, 5)}
@@ -46,7 +46,7 @@ class EventLogImporter:
         self.bulk = bulk
         self.reader_process = reader_process
         self.directory = Directory(db)
-        self.recorder = Recorder(db, self.directory, batch_size=batch_size, store_text=store_text)
+        self.recorder = BulkRecorder(db, self.directory, batch_size=batch_size, store_text=store_text)
         self.polls: dict[tuple[int, str], tuple[int, str, int, bool]] = {}  # (cid, ext) -> id, kind, options, anonymous
         # the polls feature's key (ENGAGEBOT_SECRET or the key file next to the database): an imported
         # anonymous ballot gets the same voter code a live vote would, and it is unlinked the same way
@@ -98,16 +98,17 @@ class EventLogImporter:
 
     async def _from_process(self, paths: list[Path], summary: ImportSummary, report: Callable[[int], None]) -> None:
         """Events read (and turned into rows) by a reader process; what it counted goes into `summary` as it comes."""
-        from bot.history.reading import ReaderProcess  # the reader process reads every kind of history
+        from bot.history.reading import Decoder, ReaderProcess  # the reader process reads every kind of history
 
         reader = ReaderProcess("events", paths, store_text=self.store_text, time_text=self.db.is_sqlite, window=self.window)
         rec, batch = self.recorder, self.batch_size
-        for items, (done, bad) in reader.chunks():
+        decoder = Decoder(self.directory)
+        for raw, (done, bad) in reader.chunks():
             summary.bad.extend(bad)
-            for item in items:
-                if isinstance(item, PendingRow):
-                    rec.add(item)
-                    if rec.pending >= batch:
+            for item in await decoder.decode(raw):  # batches end where `record` ends them: the same rows
+                if isinstance(item, list):
+                    rec.add_rows(item)
+                    if rec.queued_rows >= batch:
                         await rec.flush()
                 else:
                     await self._write(item, summary)

@@ -10,13 +10,13 @@ from sqlalchemy import text
 
 from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted
 from bot.core.refs import CommunityRef, Platform
-from bot.history.reading import ReaderProcess
+from bot.history.reading import Decoder, ReaderProcess
 from bot.history.tally import Tally
-from storage.bulk import BulkPolicy, bulk_writes
+from storage.bulk import BulkPolicy, BulkRecorder, bulk_writes
 from storage.db import Database
 from storage.directory import Directory
 from storage.history import fill_targets, last_interaction_id
-from storage.recorder import PendingRow, Recorder
+from storage.recorder import PendingRow
 
 PROGRESS_EVERY = 5000
 """Events between two progress updates (each costs a few microseconds)."""
@@ -49,7 +49,7 @@ class HistoryIngest:
     def __init__(self, db: Database, options: IngestOptions, tally: Tally) -> None:
         self.db, self.options, self.tally = db, options, tally
         self.directory = Directory(db)
-        self.recorder = Recorder(db, self.directory, batch_size=options.batch_size, store_text=options.store_text)
+        self.recorder = BulkRecorder(db, self.directory, batch_size=options.batch_size, store_text=options.store_text)
         self.events = 0
         self.scored = 0
         self._to_score: list[tuple[list[PendingRow], str]] = []
@@ -97,15 +97,16 @@ class HistoryIngest:
     async def _write_chunks(self, reader: ReaderProcess, progress: Callable[[int], None] | None) -> None:
         """Write the rows and memberships a reader process sends, in batches (no sentiment scoring on this path)."""
         rec, batch, tally = self.recorder, self.options.batch_size, self.tally
-        for items, (n, tally.bytes_done, tally.bytes_total, tally.posts_read, problems) in reader.chunks():
+        decoder = Decoder(self.directory)
+        for raw, (n, tally.bytes_done, tally.bytes_total, tally.posts_read, problems) in reader.chunks():
             tally.problems.extend(problems)
-            for item in items:
-                if isinstance(item, PendingRow):
-                    rec.add(item)
-                elif isinstance(item, MemberJoined | MemberLeft):
+            for item in await decoder.decode(raw):  # batches end where `_write_all` ends them: the same rows
+                if isinstance(item, MemberJoined | MemberLeft):
                     await rec.queue_membership(item)
-            if rec.pending >= batch:
-                await rec.flush()
+                elif isinstance(item, list):
+                    rec.add_rows(item)
+                    if rec.pending >= batch:
+                        await rec.flush()
             self.events = n
             if progress is not None:
                 progress(n)

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from bot.core.events import Event, MemberJoined, MemberLeft, ReactionRemoved
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
@@ -27,14 +27,17 @@ from bot.history.files import json_files
 from bot.history.slack_export import SlackExportReader
 from bot.history.tally import Tally
 from storage.eventlog_read import ImportSummary, LogEvents, PollLine
-from storage.rows import PendingRow, db_time, rows_of
+from storage.rows import MENTION, PendingRow, db_time, rows_of
+
+if TYPE_CHECKING:
+    from storage.directory import Directory  # the parent's side only: the reader process loads no database code
 
 CHUNK = 2000
 """Events per message through the pipe."""
 AHEAD = 32
 """Messages the reader process keeps ready (about 5 MB): it goes on reading while the parent writes a batch."""
 
-Item = PendingRow | MemberJoined | MemberLeft | ReactionRemoved | PollLine
+Item = MemberJoined | MemberLeft | ReactionRemoved | PollLine
 
 
 def events_of(source: str, paths: list[Path], tally: Tally, *, community: str | None, max_mentions: int) -> Iterator[Event]:
@@ -114,20 +117,39 @@ class Encoder:
 
 
 class Decoder:
-    """Tuples back into the recorder's rows and membership events, with one reference object per thing sent."""
+    """Tuples back into the recorder's rows and membership events, with one reference object per thing sent.
 
-    def __init__(self) -> None:
+    Given the import's directory, a row whose member, target and channel are in its cache comes out prepared for
+    the driver (`storage.bulk.Prepared`), with no row object; the others as the recorder's rows.
+    """
+
+    def __init__(self, directory: Directory | None = None) -> None:
+        self.directory = directory
         self._refs: list[Any] = []
+        self._ids: list[Any] = []  # a community's id; a member's or channel's, once found in the directory's cache
+        self._owner: list[int] = []  # a member's or channel's community (its number)
 
-    def decode(self, items: list[tuple[Any, ...]]) -> list[Item]:
-        """The rows and membership events of one chunk, in order."""
-        refs, out = self._refs, list[Item]()
+    async def decode(self, items: list[tuple[Any, ...]]) -> list[Item | list[PendingRow | tuple[Any, ...]]]:
+        """The events of one chunk, in order: each event's rows as one list, joins, leaves, removals and poll lines as they are."""
+        refs, ids, out = self._refs, self._ids, list[Item | list[PendingRow | tuple[Any, ...]]]()
+        prepare = self.directory is not None
+        rows: list[PendingRow | tuple[Any, ...]] = []
         for t in items:
             tag = t[0]
-            if len(tag) > 1:  # a row: its kind
+            if len(tag) > 1:  # a row: its kind; a mention belongs to the post before it (one event's rows stay together)
+                if tag != MENTION:
+                    rows = []
+                    out.append(rows)
                 _, g, m, external_id, at, db_at, ch, target, parent, text, sentiment = t
-                out.append(PendingRow(refs[g], tag, refs[m], external_id, at, None if ch < 0 else refs[ch],
-                                      None if target < 0 else refs[target], parent, text, sentiment, db_at))
+                if prepare:
+                    mid = ids[m] if ids[m] is not None else self._member(m)
+                    chid = None if ch < 0 else ids[ch] if ids[ch] is not None else self._channel(ch)
+                    tid = None if target < 0 else ids[target] if ids[target] is not None else self._member(target)
+                    if mid is not None and (ch < 0 or chid is not None) and (target < 0 or tid is not None):
+                        rows.append((ids[g], tag, mid, chid, tid, external_id, parent, db_at, sentiment, text))  # recorder.COLUMNS
+                        continue
+                rows.append(PendingRow(refs[g], tag, refs[m], external_id, at, None if ch < 0 else refs[ch],
+                                       None if target < 0 else refs[target], parent, text, sentiment, db_at))
             elif tag == "J":
                 out.append(MemberJoined(member=refs[t[1]], at=t[2]))
             elif tag == "L":
@@ -137,12 +159,32 @@ class Decoder:
             elif tag == "P":
                 out.append(PollLine(t[1], None if t[2] < 0 else refs[t[2]]))
             elif tag == "g":
-                refs.append(CommunityRef(Platform(t[1]), t[2]))
-            elif tag == "m":
-                refs.append(MemberRef(refs[t[1]], t[2], t[3], t[4]))
+                ref = CommunityRef(Platform(t[1]), t[2])
+                refs.append(ref)
+                ids.append(await self.directory.community_id(ref) if self.directory is not None else None)
+                self._owner.append(len(refs) - 1)
             else:
-                refs.append(ChannelRef(refs[t[1]], t[2], t[3]))
+                refs.append(MemberRef(refs[t[1]], t[2], t[3], t[4]) if tag == "m" else ChannelRef(refs[t[1]], t[2], t[3]))
+                ids.append(None)
+                self._owner.append(t[1])
         return out
+
+    def _member(self, n: int) -> int | None:
+        """A member's id when the directory has it cached (flagged a bot already if this reference says so)."""
+        assert self.directory is not None
+        ref = self._refs[n]
+        found = self.directory.cached_members.get((self._ids[self._owner[n]], ref.id))
+        if found is None or (ref.bot and not found[1]):
+            return None
+        self._ids[n] = found[0]
+        return found[0]
+
+    def _channel(self, n: int) -> int | None:
+        assert self.directory is not None
+        found = self.directory.cached_channels.get((self._ids[self._owner[n]], self._refs[n].id))
+        if found is not None:
+            self._ids[n] = found
+        return found
 
 
 def _child(args: dict[str, Any], out: IO[bytes]) -> None:
@@ -208,11 +250,10 @@ class ReaderProcess:
                      "store_text": store_text, "time_text": time_text, "window": window}
         self.final: Any = None
 
-    def chunks(self) -> Iterator[tuple[list[Item], tuple[Any, ...]]]:
-        """Each chunk's rows, joins and leaves (removals and poll lines too, for event logs), and the progress made."""
+    def chunks(self) -> Iterator[tuple[list[tuple[Any, ...]], tuple[Any, ...]]]:
+        """Each chunk (for a `Decoder`: rows, joins and leaves, removals and poll lines for event logs), and the progress made."""
         proc = subprocess.Popen([sys.executable, "-m", "bot.history.reading"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert proc.stdin is not None and proc.stdout is not None
-        decoder = Decoder()
         try:
             pickle.dump(self.args, proc.stdin)
             proc.stdin.close()
@@ -221,7 +262,7 @@ class ReaderProcess:
                 if message[0] == "done":
                     self.final = message[1]
                     return
-                yield decoder.decode(message[1]), message[2]
+                yield message[1], message[2]
             raise RuntimeError(f"the import's reader process stopped (exit {proc.wait()}): see the lines above")
         finally:
             if proc.poll() is None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import pickle
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +16,7 @@ from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdd
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 from bot.history.dce import DceReader
 from bot.history.ingest import HistoryIngest, IngestOptions
-from bot.history.reading import Decoder, Encoder
+from bot.history.reading import Decoder, Encoder, ReaderProcess, events_of
 from bot.history.tally import Tally
 from storage import rows as row_kinds
 from storage.bulk import BulkPolicy, bulk_writes, secondary_indexes
@@ -25,7 +28,21 @@ from storage.rows import db_time, rows_of
 from tests.history.conftest import DATA, INTERACTIONS, rows, run_import
 
 SOURCES = [("dce", DATA / "dce"), ("slack-export", DATA / "slack")]
+BENCH = Path(__file__).parents[2] / "bench"
 MEMBERS = "select external_id, name, is_bot, joined_at, left_at from members order by external_id"
+
+
+def bench_module(name: str) -> Any:
+    """A benchmark script as a module (its generator makes realistic histories)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH))
+    return module
 
 
 def summary(out: str) -> list[str]:
@@ -91,7 +108,7 @@ async def test_the_indexes_come_back_after_a_failed_import_and_at_the_next_start
     await db.close()
 
 
-def test_rows_and_memberships_cross_the_pipe_unchanged() -> None:
+async def test_rows_and_memberships_cross_the_pipe_unchanged() -> None:
     guild = CommunityRef(Platform.DISCORD, "g")
     general = ChannelRef(guild, "c1", "general")
     alice, bob, bot = MemberRef(guild, "a", "Alice"), MemberRef(guild, "b", None), MemberRef(guild, "x", "Helper", True)
@@ -108,8 +125,8 @@ def test_rows_and_memberships_cross_the_pipe_unchanged() -> None:
         encoder, out = Encoder(store_text, time_text), list[tuple[object, ...]]()
         for event in events:
             encoder.encode(event, out)
-        rows = [replace(r, db_at=db_time(r.at, time_text)) for e in events[1:4] for r in rows_of(e, store_text)]
-        assert Decoder().decode(pickle.loads(pickle.dumps(out))) == [events[0], *rows, events[4]]
+        rows = [[replace(r, db_at=db_time(r.at, time_text)) for r in rows_of(e, store_text)] for e in events[1:4]]
+        assert await Decoder().decode(pickle.loads(pickle.dumps(out))) == [events[0], *rows, events[4]]
 
 
 async def test_times_are_bound_as_the_recorder_binds_them(tmp_path: Path) -> None:
@@ -125,7 +142,8 @@ def test_the_row_kinds_are_the_interaction_kinds() -> None:
         assert getattr(row_kinds, name) == InteractionKind[name].value
 
 
-async def test_an_event_log_read_in_a_process_imports_what_the_plain_path_imports(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [3, 50_000])
+async def test_an_event_log_read_in_a_process_imports_what_the_plain_path_imports(tmp_path: Path, batch: int) -> None:
     from storage.importer import EventLogImporter
     from tests.kpi.conftest import DATA as LOGS
 
@@ -135,7 +153,8 @@ async def test_an_event_log_read_in_a_process_imports_what_the_plain_path_import
         db = Database(f"sqlite+aiosqlite:///{tmp_path / f'log-{separate}.db'}", in_loop=True)
         await db.upgrade()
         bad: list[str] = []
-        result = await EventLogImporter(db, reader_process=separate, bulk=BulkPolicy(min_rows=1)).import_files(logs, on_bad=lambda b, to=bad: to.append(str(b)))
+        importer = EventLogImporter(db, reader_process=separate, bulk=BulkPolicy(min_rows=1), batch_size=batch)
+        result = await importer.import_files(logs, on_bad=lambda b, to=bad: to.append(str(b)))
         tables = [await rows(db, INTERACTIONS + ", i.at, i.removed_at"), await rows(db, MEMBERS),
                   await rows(db, "select p.external_id, v.value, v.cast_at from poll_votes v join polls p on p.id = v.poll_id order by 1, 2, 3")]
         got[separate] = (result.lines_out(), sorted(bad), tables, result.imported)
@@ -149,3 +168,39 @@ def test_the_poll_kinds_of_the_parser_are_the_polls_feature_s() -> None:
     from storage.polls import PollKind
 
     assert {k.value for k in PollKind} == POLL_KINDS
+
+
+async def test_a_generated_export_in_small_batches_gives_the_same_rows_either_way(tmp_path: Path) -> None:
+    """Rows prepared from the directory's cache (after the first batch) and the recorder's own rows agree, bots and all."""
+    module = bench_module("import_dce")
+    export = tmp_path / "export"
+    export.mkdir()
+    files = module.generate(export, 1500, channels=3, empty=1, members=300)
+    got = {}
+    for separate in (False, True):
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / f'gen-{separate}.db'}", in_loop=True)
+        await db.upgrade()
+        tally = Tally()
+        ingest = HistoryIngest(db, IngestOptions(batch_size=200), tally)
+        if separate:
+            await ingest.run(ReaderProcess("dce", files, store_text=False, time_text=True))
+        else:
+            await ingest.run(events_of("dce", files, tally, community=None, max_mentions=50))
+        got[separate] = (await rows(db, INTERACTIONS + ", i.at"), await rows(db, MEMBERS), tally.lines(max_mentions=50))
+        await db.close()
+    assert got[True] == got[False] and len(got[True][0]) > 2500
+
+
+async def test_a_generated_event_log_in_small_batches_gives_the_same_rows_either_way(tmp_path: Path) -> None:
+    from storage.importer import EventLogImporter
+
+    log = tmp_path / "events.jsonl"
+    bench_module("import").generate(log, 3000, members=200)
+    got = {}
+    for separate in (False, True):
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / f'ev-{separate}.db'}", in_loop=True)
+        await db.upgrade()
+        result = await EventLogImporter(db, reader_process=separate, batch_size=150).import_files([log])
+        got[separate] = (await rows(db, INTERACTIONS + ", i.at, i.removed_at"), await rows(db, MEMBERS), result.lines_out())
+        await db.close()
+    assert got[True] == got[False] and len(got[True][0]) > 2500

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -88,14 +87,6 @@ class Encoder:
         out.append(definition)
         return found
 
-    def _db_time(self, at: datetime) -> Any:
-        """The driver's form of a time; a message's rows share one time object."""
-        last, value = self._times
-        if at is not last:
-            value = db_time(at, self.time_text)
-            self._times = (at, value)
-        return value
-
     def encode(self, event: Event | PollLine, out: list[tuple[Any, ...]]) -> None:
         """Append the tuples of one event's rows (or of a join, a leave, a removal, a line for the writer) to `out`."""
         number = self._number
@@ -108,11 +99,18 @@ class Encoder:
         if isinstance(event, PollLine):
             out.append(("P", event.line, -1 if event.member is None else number(event.member, out)))
             return
+        known = self._by_id.get
         for r in rows_of(event, self.store_text):
+            g, m, ch, t, at = r.community, r.member, r.channel, r.target, r.at
+            if at is not self._times[0]:
+                self._times = (at, db_time(at, self.time_text))
+            gn = known(id(g))
+            mn = known(id(m))
+            chn = -1 if ch is None else known(id(ch)) or number(ch, out)  # numbers start at 0 for a community: never a channel's
+            tn = -1 if t is None else known(id(t)) or number(t, out)
             out.append((
-                r.kind, number(r.community, out), number(r.member, out), r.external_id, r.at, self._db_time(r.at),
-                -1 if r.channel is None else number(r.channel, out), -1 if r.target is None else number(r.target, out),
-                r.parent_external_id, r.text, r.sentiment,
+                r.kind, number(g, out) if gn is None else gn, number(m, out) if mn is None else mn, r.external_id, at, self._times[1],
+                chn, tn, r.parent_external_id, r.text, r.sentiment,
             ))
 
 

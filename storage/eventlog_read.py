@@ -71,6 +71,7 @@ class LogEvents:
         self._members: dict[tuple[CommunityRef, str], MemberRef] = {}
         self._channels: dict[tuple[CommunityRef, str], ChannelRef] = {}
         self._communities: dict[tuple[str, str], CommunityRef] = {}
+        self._pairs: dict[tuple[MemberRef, ChannelRef], tuple[MemberRef, ChannelRef]] = {}
 
     def _lines(self, path: Path) -> Iterator[LogLine]:
         summary = self.summary
@@ -162,7 +163,8 @@ class LogEvents:
         posts = self.posts.get(community)
         if posts is None:
             posts = self.posts[community] = RecentMap(RECENT_POSTS)
-        posts[d["id"]] = (author, channel)
+        pair = (author, channel)
+        posts[d["id"]] = self._pairs.setdefault(pair, pair)  # one tuple per author and channel: the map holds 400,000 posts
         reply_to, reply_author = None, None
         if d.get("reply_to"):
             reply_to = self._message_ref(community, d["reply_to"])

@@ -204,3 +204,14 @@ async def test_a_generated_event_log_in_small_batches_gives_the_same_rows_either
         got[separate] = (await rows(db, INTERACTIONS + ", i.at, i.removed_at"), await rows(db, MEMBERS), result.lines_out())
         await db.close()
     assert got[True] == got[False] and len(got[True][0]) > 2500
+
+
+async def test_an_event_log_read_in_a_process_then_again_in_place_adds_nothing(history_db: Database) -> None:
+    from storage.importer import EventLogImporter
+    from tests.kpi.conftest import DATA as LOGS
+
+    first = await EventLogImporter(history_db, reader_process=True, batch_size=5).import_files([LOGS / "community.jsonl"])
+    written = await rows(history_db, INTERACTIONS + ", i.removed_at")
+    again = await EventLogImporter(history_db, reader_process=False).import_files([LOGS / "community.jsonl"])
+    assert first.new_rows == len(written) > 0 and again.new_rows == 0 and not first.bad
+    assert await rows(history_db, INTERACTIONS + ", i.removed_at") == written

@@ -55,11 +55,9 @@ def restore_indexes(conn: Connection) -> int:
 
 @asynccontextmanager
 async def bulk_writes(db: Database, expected_rows: int, policy: BulkPolicy | None = None) -> AsyncIterator[bool]:
-    """Around a large import into SQLite: the secondary indexes dropped, then rebuilt on the way out.
-
-    Yields whether the indexes were dropped. They are rebuilt even when the import fails; where nothing qualifies
-    (PostgreSQL, a small import, a table already much larger than the import) it changes nothing.
-    """
+    """Around a large import into SQLite: the secondary indexes dropped, then rebuilt on the way out (yields whether they were)."""
+    # rebuilt even when the import fails; where nothing qualifies (PostgreSQL, a small import, a table already much
+    # larger than the import) nothing changes
     policy = policy or BulkPolicy()
     if not db.is_sqlite or expected_rows < policy.min_rows:
         yield False

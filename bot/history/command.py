@@ -36,10 +36,8 @@ def load_scorer(config: Config) -> Scorer:
 async def run_history_import(config: Config, source: str, paths: list[Path], *, community: str | None = None, sentiment: bool = False,
                              max_mentions: int = 50, out: TextIO | None = None, err: TextIO | None = None,
                              reader_process: bool | None = None) -> int:
-    """Import exports into the configured database; 0 when anything was read, 2 when nothing could be (every problem on stderr).
-
-    `reader_process`: read in a second process (None: when the export is large and no sentiment model scores it).
-    """
+    """Import exports into the configured database; 0 when anything was read, 2 when nothing could be (every problem on stderr)."""
+    # reader_process: read in a second process (None: when the export is large and no sentiment model scores it)
     out, err = out or sys.stdout, err or sys.stderr
     for path in paths:
         if not path.exists():

@@ -2,9 +2,11 @@
 
 The log (seeded): members joining and leaving, posts, replies to recent posts, mentions, reactions (some
 removed), in time order as the demo writes them. Each round imports it into a new SQLite file in a child
-process; prints min / median / max over the rounds of events/s and peak RSS (polled every 50 ms).
+process; prints min / median / max over the rounds of events/s and peak RSS of the process tree (polled every
+50 ms), and the load average before and after. With `--reference DIR` (another checkout of engagebot, e.g. an
+earlier commit), rounds alternate between this one and that one, on the same log, and the ratio is printed.
 
-    python bench/import.py --events 1000000 --rounds 3
+    python bench/import.py --events 1000000 --rounds 3 [--reference ../engagebot-main]
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from import_dce import run_measured, spread  # the same measuring helpers
+from import_dce import load, run_measured, spread  # the same measuring helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,25 +68,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reference", type=Path, help="another engagebot checkout to alternate with (its own code, this interpreter)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-import-"))
     log = work / "events.jsonl"
     t = time.perf_counter()
     generate(log, args.events)
     print(f"generated {args.events:,} events ({log.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t:.0f} s", flush=True)
-    rates, peaks = [], []
+    sides = [("this checkout", ROOT)] + ([("reference", args.reference.resolve())] if args.reference else [])
+    rates: dict[str, list[float]] = {name: [] for name, _ in sides}
+    peaks: dict[str, list[float]] = {name: [] for name, _ in sides}
+    print(f"before: {load()}", flush=True)
     for r in range(args.rounds):
-        db = work / f"round-{r}.db"
-        seconds, peak, out, code = run_measured([sys.executable, "-m", "bot.cli", "import", "--database", f"sqlite+aiosqlite:///{db}", str(log)], ROOT)
-        if code not in (0, 1):
-            raise SystemExit(f"import failed ({code}):\n{out[-2000:]}")
-        rates.append(args.events / seconds)
-        peaks.append(peak)
-        print(f"round {r + 1}: {rates[-1]:,.0f} events/s, {peak:,.0f} MiB ({seconds:.1f} s)", flush=True)
-        db.unlink(missing_ok=True)
+        for name, root in sides:
+            db = work / f"round-{r}.db"
+            cmd = [sys.executable, "-m", "bot.cli", "import", "--database", f"sqlite+aiosqlite:///{db}", str(log)]
+            seconds, peak, out, code = run_measured(cmd, root)
+            if code not in (0, 1):
+                raise SystemExit(f"import ({name}) failed ({code}):\n{out[-2000:]}")
+            rates[name].append(args.events / seconds)
+            peaks[name].append(peak)
+            print(f"round {r + 1}, {name}: {rates[name][-1]:,.0f} events/s, {peak:,.0f} MiB ({seconds:.1f} s)", flush=True)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+    print(f"after: {load()}", flush=True)
     print(f"\nevents: {args.events:,}  rounds: {args.rounds} (min / median / max)")
-    print(f"engagebot import (event log): {spread(rates)} events/s   peak {spread(peaks)} MiB   (target >= 30,000 events/s, < 300 MiB)")
-    print(f"median: {statistics.median(rates):,.0f} events/s, {statistics.median(peaks):,.0f} MiB")
+    for name, _ in sides:
+        print(f"engagebot import, {name:13s}: {spread(rates[name])} events/s   peak {spread(peaks[name])} MiB")
+    print("target: >= 30,000 events/s and < 300 MiB (medians)")
+    if args.reference:
+        print(f"ratio (median): {statistics.median(rates['this checkout']) / statistics.median(rates['reference']):.2f}x the events/s, "
+              f"{statistics.median(peaks['this checkout']) / statistics.median(peaks['reference']):.2f} of the peak memory")
     log.unlink()
 
 

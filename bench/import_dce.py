@@ -7,12 +7,16 @@ messages/s and peak memory (RSS of the process tree, polled) for both, the ratio
 author counts. chat-analytics is given the non-empty files only when it fails on the empty ones (it says so).
 
     python bench/import_dce.py --messages 1000000 --rounds 3
+
+The machine's load average is printed before and after: the rounds alternate so that both tools share whatever
+else the machine does, but a loaded machine slows both (and a two-process import more, when a core is taken).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -110,7 +114,8 @@ def ours(files: list[Path], work: Path, round_no: int) -> tuple[float, float, in
     if code != 0:
         raise SystemExit(f"our import failed ({code}):\n{out[-2000:]}")
     found = re.search(r"read \d+ files: (\d+) posts by (\d+) authors", out)
-    db.unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
     return seconds, peak, int(found.group(1)) if found else -1, int(found.group(2)) if found else -1
 
 
@@ -127,6 +132,12 @@ def theirs(files: list[Path], work: Path) -> tuple[float, float, int, int, str]:
 def spread(values: list[float]) -> str:
     """min / median / max."""
     return f"{min(values):,.0f} / {statistics.median(values):,.0f} / {max(values):,.0f}"
+
+
+def load() -> str:
+    """The load average (1, 5, 15 minutes) and the number of CPUs."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
 def main() -> None:
@@ -154,6 +165,7 @@ def main() -> None:
             peer_files = non_empty
     rows_ours: list[tuple[float, float, int, int]] = []
     rows_theirs: list[tuple[float, float, int, int, str]] = []
+    print(f"before: {load()}", flush=True)
     for r in range(args.rounds):
         rows_ours.append(ours(files, work, r))
         print(f"round {r + 1}: ours {rows_ours[-1][2] / rows_ours[-1][0]:,.0f} msg/s, {rows_ours[-1][1]:,.0f} MiB", flush=True)
@@ -161,12 +173,13 @@ def main() -> None:
             rows_theirs.append(theirs(peer_files, work))
             t = rows_theirs[-1]
             print(f"round {r + 1}: chat-analytics {t[2] / t[0]:,.0f} msg/s, {t[1]:,.0f} MiB {t[4]}", flush=True)
+    print(f"after: {load()}", flush=True)
     rate = [m / s for s, _, m, _ in rows_ours]
     peak = [p for _, p, _, _ in rows_ours]
     print(f"\nmessages: {args.messages:,}  files: {len(files)} ({len(files) - len(non_empty)} empty)  rounds: {args.rounds} (min / median / max)")
     print(f"engagebot import --from dce : {spread(rate)} msg/s   peak {spread(peak)} MiB   messages {rows_ours[0][2]:,}  authors {rows_ours[0][3]:,}")
     if not peer:
-        print("chat-analytics              : not run (npx is not installed)")
+        print("chat-analytics              : not run (npx is not installed): no ratio")
         return
     their_rate = [m / s for s, _, m, _, _ in rows_theirs if m > 0]
     their_peak = [p for _, p, m, _, _ in rows_theirs if m > 0]

@@ -182,6 +182,7 @@ class Database:
             try:
                 async with conn.begin():
                     await conn.run_sync(_upgrade, self.url)
+                    await conn.run_sync(_restore_indexes)
                     broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
                     if broken:
                         raise RuntimeError(f"the migrations left {len(broken)} rows pointing nowhere (first: {tuple(broken[0])})")
@@ -252,6 +253,14 @@ class Database:
         if self._sync is not None:
             self._sync.dispose()
         await self.engine.dispose()
+
+
+def _restore_indexes(conn: Connection) -> None:
+    """Indexes a bulk import dropped and could not rebuild (a killed process) are created again."""
+    from storage.bulk import restore_indexes
+
+    if restore_indexes(conn):
+        log.warning("rebuilt the interactions indexes an interrupted import had left out")
 
 
 def _upgrade(conn: Connection, url: str, targets: tuple[str, ...] = ("heads",)) -> None:

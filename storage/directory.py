@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from storage.db import Database
 from storage.models import Channel, Community, Member
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, to_db_time
 
 
 class Directory:
@@ -25,6 +26,26 @@ class Directory:
         self._members: dict[tuple[int, str], tuple[int, bool]] = {}
         self._channels: dict[tuple[int, str], int] = {}
         self._lock = asyncio.Lock()
+        self._sql: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def _driver_sql(self, name: str, statement: Callable[[], Any]) -> tuple[str, tuple[str, ...]]:
+        """A statement built and compiled once for this database, and its parameters in the driver's order (joins and
+        leaves are written one by one: building SQLAlchemy's statement each time would cost more than SQLite's work)."""
+        found = self._sql.get(name)
+        if found is None:
+            compiled = statement().compile(dialect=self.db.engine.dialect)
+            order = getattr(compiled, "positiontup", None) or list(compiled.params)
+            found = self._sql[name] = (str(compiled), tuple(order))
+        return found
+
+    async def _run(self, conn: AsyncConnection, key: str, statement: Callable[[], Any], **values: Any) -> Any:
+        sql, order = self._driver_sql(key, statement)
+        return await conn.exec_driver_sql(sql, tuple(values[key] for key in order))
+
+    def _time(self, at: datetime) -> Any:
+        """A time as the driver wants it (as the recorder binds it): naive UTC, as text on SQLite."""
+        naive = to_db_time(at)
+        return naive.isoformat(" ", "microseconds") if self.db.is_sqlite else naive
 
     @property
     def cached_members(self) -> dict[tuple[int, str], tuple[int, bool]]:
@@ -84,13 +105,15 @@ class Directory:
     async def _create_member(self, conn: AsyncConnection, cid: int, ref: MemberRef, seen_at: datetime) -> tuple[int, bool]:
         """Inside the caller's transaction: the member's (id, is bot), creating the row if needed."""
         table = Member.__table__  # type: ignore[attr-defined]
-        await conn.execute(
-            self.db.insert_ignore(table).values(community_id=cid, external_id=ref.id, name=ref.name, is_bot=ref.bot, joined_at=seen_at)
-        )
-        row = (await conn.execute(select(table.c.id, table.c.is_bot, table.c.name).where(table.c.community_id == cid, table.c.external_id == ref.id))).one()
-        mid, is_bot = int(row.id), bool(row.is_bot)
-        if (ref.bot and not is_bot) or (ref.name and ref.name != row.name):
-            await conn.execute(update(table).where(table.c.id == mid).values(is_bot=is_bot or ref.bot, name=ref.name or row.name))
+        c = table.c
+        await self._run(conn, "create", lambda: self.db.insert_ignore(table).values(
+            community_id=bindparam("cid"), external_id=bindparam("xid"), name=bindparam("name"), is_bot=bindparam("bot"), joined_at=bindparam("at")),
+            cid=cid, xid=ref.id, name=ref.name, bot=ref.bot, at=self._time(seen_at))
+        row = (await self._run(conn, "find", lambda: select(c.id, c.is_bot, c.name).where(c.community_id == bindparam("cid"), c.external_id == bindparam("xid")),
+                               cid=cid, xid=ref.id)).one()
+        mid, is_bot = int(row[0]), bool(row[1])
+        if (ref.bot and not is_bot) or (ref.name and ref.name != row[2]):
+            await conn.execute(update(table).where(table.c.id == mid).values(is_bot=is_bot or ref.bot, name=ref.name or row[2]))
             is_bot = is_bot or ref.bot
         return mid, is_bot
 
@@ -131,14 +154,16 @@ class Directory:
         """Cache a member's (id, is bot) once the transaction that wrote it has committed."""
         self._members[(cid, external_id)] = value
 
-    @staticmethod
-    async def _membership(conn: AsyncConnection, mid: int, joined_at: datetime | None, left_at: datetime | None) -> None:
+    async def _membership(self, conn: AsyncConnection, mid: int, joined_at: datetime | None, left_at: datetime | None) -> None:
         table = Member.__table__  # type: ignore[attr-defined]
+        c = table.c
         if joined_at is not None:
-            await conn.execute(update(table).where(table.c.id == mid).values(left_at=None))
-            await conn.execute(update(table).where(table.c.id == mid, table.c.joined_at > joined_at).values(joined_at=joined_at))
+            await self._run(conn, "back", lambda: update(table).where(c.id == bindparam("mid")).values(left_at=null()), mid=mid)
+            at = self._time(joined_at)
+            await self._run(conn, "joined", lambda: update(table).where(c.id == bindparam("mid"), c.joined_at > bindparam("after")).values(joined_at=bindparam("at")),
+                            mid=mid, at=at, after=at)
         if left_at is not None:
-            await conn.execute(update(table).where(table.c.id == mid).values(left_at=left_at))
+            await self._run(conn, "left", lambda: update(table).where(c.id == bindparam("mid")).values(left_at=bindparam("at")), mid=mid, at=self._time(left_at))
 
     async def members_in(self, conn: AsyncConnection, cids: dict[CommunityRef, int],
                          seen: list[tuple[MemberRef, datetime]]) -> dict[tuple[CommunityRef, str], tuple[int, bool]]:

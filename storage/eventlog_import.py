@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
 
+from bot.core.events import Event
 from bot.core.refs import CommunityRef, Platform
 from storage.anonymity import random_ballot_id, random_voter
-from storage.eventlog_parse import BadLine, LineError, LogLine
-from storage.importer import EventLogImporter, ImportSummary, Progress
+from storage.eventlog_parse import EXPORT_ONLY, BadLine, LineError
+from storage.eventlog_read import ImportSummary, PollLine
+from storage.importer import EventLogImporter, Progress
 from storage.models import Interaction, InteractionKind
 from storage.polls import PollVote
 from storage.recorder import PendingRow
@@ -20,10 +23,11 @@ from storage.recorder import PendingRow
 class FullLogImporter(EventLogImporter):
     """The event-log importer, with the line types an exported log carries beyond the platform events."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._scores: dict[tuple[CommunityRef, str], float] = {}
         self._ballots: Counter[tuple[int, int]] = Counter()
+        self._named: set[CommunityRef] = set()
 
     async def import_files(self, paths: Iterable[Path], progress: Progress | None = None,
                            on_bad: Callable[[BadLine], None] | None = None) -> ImportSummary:
@@ -40,37 +44,46 @@ class FullLogImporter(EventLogImporter):
             self._scores.clear()
         return summary
 
-    async def _import(self, line: LogLine) -> None:
+    async def _write(self, item: Event | PollLine, summary: ImportSummary) -> None:
+        if not isinstance(item, PollLine) or not (item.extra or item.line.type in EXPORT_ONLY):
+            await super()._write(item, summary)
+            return
+        line = item.line
         community = CommunityRef(Platform(line.platform), line.community)
+        d = line.data
+        if item.extra:  # what a line adds to its event, which was written already
+            if isinstance(d.get("community_name"), str) and community not in self._named:
+                self._named.add(community)
+                await self.directory.community_id(community, d["community_name"])  # named when the import creates it
+            if line.type == "message" and isinstance(d.get("sentiment"), int | float):
+                self._scores[(community, d["id"])] = float(d["sentiment"])
+            return
+        try:
+            await self._export_line(community, item)
+        except LineError as err:
+            summary.bad.append(BadLine(line.file, line.number, err.field, err.reason))
+        else:
+            summary.imported[line.type] += 1
+            summary.communities.add(f"{line.platform}:{line.community}")
+
+    async def _export_line(self, community: CommunityRef, item: PollLine) -> None:
+        line, member = item.line, item.member
         d, at = line.data, line.at
-        if isinstance(d.get("community_name"), str) and community not in self._touched:
-            await self.directory.community_id(community, d["community_name"])  # named when the import creates it
-        if "member" in d and (d.get("name") or d.get("bot")):  # a name or bot flag on any line: known from first sight
-            key = (community, str(d["member"]))
-            if d.get("name"):
-                self.known.names.setdefault(key, str(d["name"]))
-            if d.get("bot") is True:
-                self.known.bots.add(key)
         if line.type == "member":
-            self._touched.add(community)
+            assert member is not None
             await self.recorder.flush()  # rows queued before keep their earlier first sight
-            await self.directory.member_id(self._member(community, d["member"]), at)
+            await self.directory.member_id(member, at)
         elif line.type == "prompt_answer":
-            channel = self.known.channels.get((community, d["id"]))
-            self.recorder.add(PendingRow(community, InteractionKind.PROMPT_ANSWER, self._member(community, d["member"]), d["id"], at, channel,
-                                         parent_external_id=str(d["prompt"])))
+            assert member is not None
+            self.recorder.add(PendingRow(community, InteractionKind.PROMPT_ANSWER, member, d["id"], at, parent_external_id=str(d["prompt"])))
         elif line.type == "anonymous_vote":
+            assert member is not None
             if await self._load_poll(await self.directory.community_id(community), d["poll"]) is None:
                 raise LineError("poll", f"unknown poll {d['poll']!r} (its `poll` line must come first in time)")
-            member = self._member(community, d["member"])
             self.recorder.add(PendingRow(community, InteractionKind.POLL_VOTE, member, f"poll:{d['poll']}:{member.id}", at,
                                          parent_external_id=f"poll:{d['poll']}"))
         elif line.type == "anonymous_ballot":
             await self._anonymous_ballot(community, d["poll"], int(d["choice"]))
-        else:
-            if line.type == "message" and isinstance(d.get("sentiment"), int | float):
-                self._scores[(community, d["id"])] = float(d["sentiment"])
-            await super()._import(line)
 
     async def _anonymous_ballot(self, community: CommunityRef, poll: str, choice: int) -> None:
         """One answer of an anonymous poll, linked to nobody (as after the bot's close)."""

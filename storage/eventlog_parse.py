@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.refs import Platform
-from storage.polls import PollKind
 
 # type -> required fields (besides type, platform, community, at)
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -30,6 +29,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 EXPORT_ONLY = frozenset({"member", "prompt_answer", "anonymous_vote", "anonymous_ballot"})
 ID_FIELDS = frozenset({"member", "id", "channel", "message", "poll", "reply_to", "community", "prompt"})
+PLATFORMS = frozenset(p.value for p in Platform)
+POLL_KINDS = frozenset({"single", "multiple", "nps", "csat", "likert", "open"})
+"""storage.polls.PollKind's values (a test checks them): the reader process parses lines without loading the database layer."""
 
 
 class LineError(ValueError):
@@ -106,11 +108,12 @@ def parse_line(raw: str, file: str, number: int) -> LogLine:
     for name in ("platform", "community", "at", *REQUIRED[kind]):
         if obj.get(name) is None:
             raise LineError(name, "missing")
-    data = dict(obj)
-    for name in ID_FIELDS & set(data):
-        if data[name] is not None:
-            data[name] = _id(data[name], name)
-    if obj["platform"] not in {p.value for p in Platform}:
+    data: dict[str, Any] = obj
+    for name in ID_FIELDS.intersection(data):
+        value = data[name]
+        if value is not None and (type(value) is not str or not value):  # a non-empty string is the usual id: kept as it is
+            data[name] = _id(value, name)
+    if obj["platform"] not in PLATFORMS:
         raise LineError("platform", f"unknown platform {obj['platform']!r} (one of {', '.join(p.value for p in Platform)})")
     at = parse_time(obj["at"], "at")
     if kind in ("member_joined", "member") and not isinstance(data.get("bot", False), bool):
@@ -125,7 +128,7 @@ def parse_line(raw: str, file: str, number: int) -> LogLine:
     if kind in ("reaction", "reaction_removed") and (not isinstance(data["emoji"], str) or not data["emoji"]):
         raise LineError("emoji", "expected a non-empty string")
     if kind == "poll":
-        if data["kind"] not in {k.value for k in PollKind}:
+        if data["kind"] not in POLL_KINDS:
             raise LineError("kind", f"unknown poll kind {data['kind']!r} (single, multiple, nps, csat or likert)")
         options = data.get("options", [])
         if not isinstance(options, list) or not all(isinstance(o, str) for o in options):

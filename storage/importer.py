@@ -1,79 +1,53 @@
 """Importing event logs (../shared/EVENTS.md) through the directory and the recorder, so rows match live ones.
 
 Idempotent: every event has a natural key (interactions, polls), a vote replaces the member's earlier one,
-and re-importing a file changes nothing.
+and re-importing a file changes nothing. Lines become events in `storage.eventlog_read` (in a second process
+for a large import); polls and votes, which need the database, are written here.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
-from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
-from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
+from bot.core.events import Event, MemberJoined, MemberLeft
+from bot.core.refs import CommunityRef, MemberRef, Platform
 from storage.anonymity import BallotKey, random_ballot_id
+from storage.bulk import BulkPolicy, BulkRecorder, bulk_writes
 from storage.db import Database
 from storage.directory import Directory
-from storage.eventlog_parse import BadLine, LineError, LogLine, read_log
-from storage.history import RecentMap, fill_targets, last_interaction_id
+from storage.eventlog_parse import BadLine, LineError, LogLine
+from storage.eventlog_read import ImportSummary as ImportSummary  # where the command and the tests find it
+from storage.eventlog_read import LogEvents, PollLine, count_lines
+from storage.history import fill_targets, last_interaction_id
 from storage.models import Interaction, InteractionKind
 from storage.polls import Poll, PollKind, PollVote
-from storage.recorder import PendingRow, Recorder
+from storage.rows import PendingRow
 
 Progress = Callable[[int, int], None]
 SCORE_RANGES = {PollKind.NPS.value: (0, 10), PollKind.CSAT.value: (1, 5), PollKind.LIKERT.value: (1, 5)}
-
-
-@dataclass
-class ImportSummary:
-    """What an import did: lines read, events imported by type, rows added, lines skipped."""
-
-    lines: int = 0
-    imported: Counter[str] = field(default_factory=Counter)
-    bad: list[BadLine] = field(default_factory=list)
-    new_rows: int = 0
-    communities: set[str] = field(default_factory=set)
-    out_of_order: int = 0
-
-    def lines_out(self) -> list[str]:
-        """The human summary."""
-        kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.imported.items())) or "nothing"
-        out = [f"read {self.lines} lines from {len(self.communities)} communities: imported {kinds}",
-               f"new interaction rows: {self.new_rows} (events already imported add none)"]
-        if self.bad:
-            out.append(f"skipped {len(self.bad)} bad lines (listed above)")
-        if self.out_of_order:
-            out.append(f"{self.out_of_order} lines were further out of time order than the sorting window: imported where they stand")
-        return out
-
-
-@dataclass
-class _Known:
-    """What the import learned so far: message authors and channels, bots, polls."""
-
-    authors: RecentMap[tuple[CommunityRef, str], MemberRef] = field(default_factory=RecentMap)
-    channels: RecentMap[tuple[CommunityRef, str], ChannelRef] = field(default_factory=RecentMap)
-    bots: set[tuple[CommunityRef, str]] = field(default_factory=set)
-    names: dict[tuple[CommunityRef, str], str] = field(default_factory=dict)
-    polls: dict[tuple[int, str], tuple[int, str, int, bool]] = field(default_factory=dict)  # (cid, ext) -> id, kind, options, anonymous
+READER_PROCESS_LINES = 20_000
+"""From this many lines, the logs are read in a second process (starting it costs a few tenths of a second)."""
+PROGRESS_EVERY = 1000
 
 
 class EventLogImporter:
     """Imports log files into the database, sorted by time, skipping and reporting bad lines."""
 
-    def __init__(self, db: Database, *, store_text: bool = False, batch_size: int = 2000, window: int = 50_000) -> None:
+    def __init__(self, db: Database, *, store_text: bool = False, batch_size: int = 50_000, window: int = 50_000,
+                 bulk: BulkPolicy | None = None, reader_process: bool | None = None) -> None:
         self.db = db
         self.window = window
-        self._touched: set[CommunityRef] = set()
+        self.store_text = store_text
+        self.batch_size = batch_size
+        self.bulk = bulk
+        self.reader_process = reader_process
         self.directory = Directory(db)
-        self.recorder = Recorder(db, self.directory, batch_size=batch_size, store_text=store_text)
-        self.known = _Known()
+        self.recorder = BulkRecorder(db, self.directory, batch_size=batch_size, store_text=store_text)
+        self.polls: dict[tuple[int, str], tuple[int, str, int, bool]] = {}  # (cid, ext) -> id, kind, options, anonymous
         # the polls feature's key (ENGAGEBOT_SECRET or the key file next to the database): an imported
         # anonymous ballot gets the same voter code a live vote would, and it is unlinked the same way
         # when the bot closes the poll (at its next start for a poll already past its deadline)
@@ -88,108 +62,86 @@ class EventLogImporter:
         """
         summary = ImportSummary()
         paths = list(paths)
-        total = sum(_count_lines(p) for p in paths)
+        total = sum(count_lines(p) for p in paths)
+        shown = 0
 
-        def bad(item: BadLine) -> None:
-            summary.bad.append(item)
-            if on_bad:
-                on_bad(item)
-
-        def lines_of(path: Path) -> Iterator[LogLine]:
-            for item in read_log(path):
-                summary.lines += 1
-                if isinstance(item, BadLine):
-                    bad(item)
-                else:
-                    yield item
+        def report(done: int) -> None:
+            nonlocal shown
+            for item in summary.bad[shown:]:
+                if on_bad:
+                    on_bad(item)
+            shown = len(summary.bad)
+            if progress:
+                progress(min(done, total), total)
 
         before = await self._count_rows()
         after_id = await last_interaction_id(self.db)
-        latest: datetime | None = None
-        done = 0
-        merged = heapq.merge(*(_in_time_order(lines_of(p), self.window) for p in paths), key=_time_of)
-        for line in merged:
-            done += 1
-            if latest is not None and line.at < latest:
-                summary.out_of_order += 1
+        separate = self.reader_process if self.reader_process is not None else total >= READER_PROCESS_LINES
+        async with bulk_writes(self.db, total, self.bulk):
+            if separate:
+                await self._from_process(paths, summary, report)
             else:
-                latest = line.at
+                events = LogEvents(paths, summary, window=self.window)
+                for item in events:
+                    await self._write(item, summary)
+                    if events.done % PROGRESS_EVERY == 0:
+                        report(events.done)
+                report(events.done)
+            await self.recorder.flush()
+        for community in sorted(summary.communities):
+            platform, _, ident = community.partition(":")
+            await fill_targets(self.db, await self.directory.community_id(CommunityRef(Platform(platform), ident)), after_id)
+        summary.new_rows = await self._count_rows() - before
+        if progress:
+            progress(total, total)
+        return summary
+
+    async def _from_process(self, paths: list[Path], summary: ImportSummary, report: Callable[[int], None]) -> None:
+        """Events read (and turned into rows) by a reader process; what it counted goes into `summary` as it comes."""
+        from bot.history.reading import Decoder, ReaderProcess  # the reader process reads every kind of history
+
+        reader = ReaderProcess("events", paths, store_text=self.store_text, time_text=self.db.is_sqlite, window=self.window)
+        rec, batch = self.recorder, self.batch_size
+        decoder = Decoder(self.directory)
+        for raw, (done, bad) in reader.chunks():
+            summary.bad.extend(bad)
+            for item in await decoder.decode(raw):  # batches end where `record` ends them: the same rows
+                if isinstance(item, list):
+                    rec.add_rows(item)
+                    if rec.queued_rows >= batch:
+                        await rec.flush()
+                else:
+                    await self._write(item, summary)
+            report(done)
+        final: ImportSummary = reader.final
+        summary.lines, summary.out_of_order = final.lines, final.out_of_order
+        summary.imported.update(final.imported)
+        summary.communities |= final.communities
+
+    async def _write(self, item: Event | PollLine, summary: ImportSummary) -> None:
+        """One event to the recorder, or one poll or vote line to the database (a bad vote goes to `summary.bad`)."""
+        if isinstance(item, MemberJoined | MemberLeft):
+            await self.recorder.queue_membership(item)
+        elif not isinstance(item, PollLine):
+            await self.recorder.record(item)
+        else:
+            line, voter = item.line, item.member
+            community = CommunityRef(Platform(line.platform), line.community)
             try:
-                await self._import(line)
+                if voter is None:
+                    await self._poll(community, line)
+                else:
+                    await self._vote(community, line, voter)
             except LineError as err:
-                bad(BadLine(line.file, line.number, err.field, err.reason))
+                summary.bad.append(BadLine(line.file, line.number, err.field, err.reason))
             else:
                 summary.imported[line.type] += 1
                 summary.communities.add(f"{line.platform}:{line.community}")
-            if progress and (done % 1000 == 0 or done == total):
-                progress(done, total)
-        await self.recorder.flush()
-        for community in self._touched:
-            await fill_targets(self.db, await self.directory.community_id(community), after_id)
-        summary.new_rows = await self._count_rows() - before
-        if progress and done != total:
-            progress(total, total)
-        return summary
 
     async def _count_rows(self) -> int:
         table = Interaction.__table__  # type: ignore[attr-defined]
         async with self.db.begin() as conn:
             return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
-
-    def _member(self, community: CommunityRef, member_id: str) -> MemberRef:
-        key = (community, member_id)
-        return MemberRef(community, member_id, self.known.names.get(key), key in self.known.bots)
-
-    async def _import(self, line: LogLine) -> None:
-        community = CommunityRef(Platform(line.platform), line.community)
-        self._touched.add(community)
-        d, at = line.data, line.at
-        if line.type == "member_joined":
-            if d.get("bot"):
-                self.known.bots.add((community, d["member"]))
-            if d.get("name"):
-                self.known.names[(community, d["member"])] = str(d["name"])
-            await self.recorder.queue_membership(MemberJoined(member=self._member(community, d["member"]), at=at))
-        elif line.type == "member_left":
-            await self.recorder.queue_membership(MemberLeft(member=self._member(community, d["member"]), at=at))
-        elif line.type == "message":
-            await self._message(community, line)
-        elif line.type in ("reaction", "reaction_removed"):
-            message = self._message_ref(community, d["message"])
-            member = self._member(community, d["member"])
-            if line.type == "reaction":
-                author = self.known.authors.get((community, d["message"]))  # None: found in the database after the import
-                await self._record(ReactionAdded(message=message, member=member, emoji=d["emoji"], message_author=author, at=at))
-            else:
-                await self._record(ReactionRemoved(message=message, member=member, emoji=d["emoji"], at=at))
-        elif line.type == "poll":
-            await self._poll(community, line)
-        elif line.type == "poll_vote":
-            await self._vote(community, line)
-
-    async def _record(self, event: Event) -> None:
-        await self.recorder.record(event)
-
-    def _message_ref(self, community: CommunityRef, message_id: str) -> MessageRef:
-        channel = self.known.channels.get((community, message_id)) or ChannelRef(community, "unknown")
-        return MessageRef(channel, message_id)
-
-    async def _message(self, community: CommunityRef, line: LogLine) -> None:
-        d = line.data
-        channel = ChannelRef(community, d["channel"], d["channel"])
-        ref = MessageRef(channel, d["id"])
-        author = self._member(community, d["member"])
-        self.known.authors[(community, d["id"])] = author
-        self.known.channels[(community, d["id"])] = channel
-        reply_to, reply_author = None, None
-        if d.get("reply_to"):
-            reply_to = self._message_ref(community, d["reply_to"])
-            reply_author = self.known.authors.get((community, d["reply_to"]))  # None: found in the database after the import
-        mentions = tuple(self._member(community, m) for m in dict.fromkeys(d.get("mentions", [])))
-        await self._record(MessagePosted(
-            message=ref, author=author, text=str(d.get("text") or ""), reply_to=reply_to, reply_to_author=reply_author,
-            mentions=mentions, at=line.at,
-        ))
 
     async def _poll(self, community: CommunityRef, line: LogLine) -> None:
         d = line.data
@@ -203,7 +155,7 @@ class EventLogImporter:
         await self._load_poll(cid, d["id"])
 
     async def _load_poll(self, cid: int, poll: str) -> tuple[int, str, int, bool] | None:
-        if (found := self.known.polls.get((cid, poll))) is not None:
+        if (found := self.polls.get((cid, poll))) is not None:
             return found
         table = Poll.__table__  # type: ignore[attr-defined]
         async with self.db.begin() as conn:
@@ -213,10 +165,10 @@ class EventLogImporter:
         if row is None:
             return None
         info = (int(row.id), str(row.kind), len(row.options or []), bool(row.anonymous))
-        self.known.polls[(cid, poll)] = info
+        self.polls[(cid, poll)] = info
         return info
 
-    async def _vote(self, community: CommunityRef, line: LogLine) -> None:
+    async def _vote(self, community: CommunityRef, line: LogLine, member: MemberRef) -> None:
         d, at = line.data, line.at
         cid = await self.directory.community_id(community)
         info = await self._load_poll(cid, d["poll"])
@@ -227,7 +179,6 @@ class EventLogImporter:
         low, high = SCORE_RANGES.get(kind, (0, max(n_options - 1, 0)))
         if not low <= choice <= high:
             raise LineError("choice", f"{choice} is out of range for a {kind} poll ({low}-{high})")
-        member = self._member(community, d["member"])
         await self.recorder.flush()  # the member row exists before its ballot refers to it
         mid = await self.directory.member_id(member, at)
         # one contribution per member and poll, like a live vote (changing one's answer adds none)
@@ -253,27 +204,3 @@ class EventLogImporter:
                 if result.rowcount:
                     return
             raise RuntimeError("could not store an imported ballot")
-
-
-def _time_of(line: LogLine) -> datetime:
-    return line.at
-
-
-def _in_time_order(lines: Iterator[LogLine], window: int) -> Iterator[LogLine]:
-    """The lines sorted by time within a sliding window of `window` lines (a line further out of order passes where it is)."""
-    heap: list[tuple[datetime, int, LogLine]] = []
-    for n, line in enumerate(lines):
-        heapq.heappush(heap, (line.at, n, line))
-        if len(heap) > window:
-            yield heapq.heappop(heap)[2]
-    while heap:
-        yield heapq.heappop(heap)[2]
-
-
-def _count_lines(path: Path) -> int:
-    """Lines in a file, counted in 1 MiB blocks (the progress bar's total)."""
-    try:
-        with path.open("rb") as fh:
-            return sum(block.count(b"\n") for block in iter(lambda: fh.read(2**20), b""))
-    except OSError:
-        return 0

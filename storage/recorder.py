@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
@@ -23,9 +24,6 @@ from bot.core.events import (
     MemberJoined,
     MemberLeft,
     MessageDeleted,
-    MessagePosted,
-    PollVoted,
-    ReactionAdded,
     ReactionRemoved,
 )
 from bot.core.refs import CommunityRef, MemberRef
@@ -34,29 +32,36 @@ from storage.db import Database
 from storage.directory import Directory
 from storage.models import Interaction, InteractionKind
 from storage.recorder_faults import MAX_PENDING, Backoff, bad_data, good_rows
-from storage.recorder_rows import (
-    COLUMNS,
-    DELETED,
-    JOIN,
-    LEAVE,
-    MENTION,
-    MESSAGE,
-    POLL_VOTE,
-    POSTS_AND_ANSWERS,
-    REACTION,
-    REPLY,
-    PendingRow,
-    Watcher,
-    WrittenRow,
-    positions,
-    reaction_key,
-    removed_key,
-)
+from storage.rows import JOIN, LEAVE, MENTION, MESSAGE, REACTION, REPLY, reaction_key, rows_of
+from storage.rows import PendingRow as PendingRow  # where cogs and importers have always found it
 from storage.types import UTCDateTime, to_db_time
 
-__all__ = ["PendingRow", "Recorder", "Watcher", "WrittenRow"]  # the rows are defined in recorder_rows, imported from here too
+__all__ = ["PendingRow", "Recorder", "Watcher", "WrittenRow"]
 
 log = logging.getLogger("engagebot.recorder")
+
+POSTS_AND_ANSWERS = (MESSAGE, REPLY, InteractionKind.PROMPT_ANSWER.value)
+DELETED = "#post:"  # a queued removal of a deleted post (reaction keys never start with it)
+COLUMNS = ("community_id", "kind", "member_id", "channel_id", "target_member_id", "external_id", "parent_external_id", "at", "sentiment", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenRow:
+    """An interaction row as committed, with its member ids resolved (what watchers are told)."""
+
+    community_id: int
+    kind: str
+    member_id: int
+    member_is_bot: bool
+    external_id: str
+    at: datetime
+    target_member_id: int | None
+    target_is_bot: bool
+
+
+Watcher = Callable[[list[WrittenRow]], None]
+"""Told, after each commit, the rows of the kinds it watches (it must not await: it only queues them)."""
+
 
 class Recorder:
     """Queues interaction rows and writes them every `flush_seconds` or `batch_size` rows, and on close.
@@ -88,8 +93,8 @@ class Recorder:
         table = Interaction.__table__  # type: ignore[attr-defined]
         compiled = db.insert_ignore(table).values({c: bindparam(c) for c in COLUMNS}).compile(dialect=db.engine.dialect)
         self._insert_sql = str(compiled).split(" RETURNING ")[0]  # executemany wants no result rows
-        if positions(compiled) != COLUMNS:
-            raise RuntimeError(f"unexpected parameter order {positions(compiled)}")
+        if _positions(compiled) != COLUMNS:
+            raise RuntimeError(f"unexpected parameter order {_positions(compiled)}")
         self._time_text = db.is_sqlite
         c = table.c
         # a removed reaction keeps its row (KPIs read removal times) under a key of its own, `KEY#removal time`, so that
@@ -205,28 +210,7 @@ class Recorder:
 
     def rows_of(self, event: Event) -> list[PendingRow]:
         """The rows a message, reaction or vote produces (the hot path: no database work here)."""
-        if isinstance(event, MessagePosted):
-            reply, channel, author = event.reply_to, event.message.channel, event.author
-            rows = [
-                PendingRow(
-                    author.community, MESSAGE if reply is None else REPLY, author, event.message.id, event.at, channel, event.reply_to_author,
-                    None if reply is None else reply.id, event.text if self.store_text else None,
-                )
-            ]
-            if event.mentions:
-                for mentioned in dict.fromkeys(event.mentions):
-                    rows.append(PendingRow(author.community, MENTION, author, f"{event.message.id}:{mentioned.id}", event.at,
-                                           channel, mentioned, event.message.id))
-            return rows
-        if isinstance(event, ReactionAdded):
-            return [
-                PendingRow(event.community, REACTION, event.member, reaction_key(event.message.id, event.member.id, event.emoji),
-                           event.at, event.message.channel, event.message_author, event.message.id)
-            ]
-        if isinstance(event, PollVoted) and not event.removed:
-            return [PendingRow(event.community, POLL_VOTE, event.member, f"{event.message.id}:{event.member.id}", event.at,
-                               event.message.channel, None, event.message.id)]
-        return []
+        return rows_of(event, self.store_text)
 
     async def flush(self) -> int:
         """Write every queued row in one transaction (then the joins and leaves to record in `members`); on failure all stays queued."""
@@ -258,33 +242,10 @@ class Recorder:
     async def _write(self, rows: list[PendingRow], removals: list[tuple[int, CommunityRef, str, datetime]],
                      memberships: list[MemberJoined | MemberLeft]) -> None:
         d = self.directory
-        # every community the rows name (their channels' and targets' too), resolved before the transaction
-        # opens: a second write transaction inside it would wait for the first (a stalled loop where SQLite runs in it)
-        # (hashing only the refs that are not the row's own community object: they nearly always are)
-        communities = ({r.community for r in rows}
-                       | {c for r in rows if r.channel is not None and (c := r.channel.community) is not r.community}
-                       | {c for r in rows if r.target is not None and (c := r.target.community) is not r.community}
-                       | {r[1] for r in removals} | {m.community for m in memberships})
-        cids = {ref: await d.community_id(ref) for ref in communities}
-        # one pass with the directory's cached ids; rows naming a member or channel not cached yet wait
-        params: list[tuple[Any, ...] | None] = []
-        later: list[int] = []
-        members, channels, db_time = d.cached_members, d.cached_channels, self._db_time
-        community, cid = None, 0
-        for r in rows:
-            if r.community is not community:
-                community, cid = r.community, cids[r.community]
-            m, t, ch = r.member, r.target, r.channel
-            mid = members.get((cid, m.id))
-            tid = None if t is None else members.get((cid if t.community is community else cids[t.community], t.id))
-            chid = None if ch is None else channels.get((cid if ch.community is community else cids[ch.community], ch.id))
-            if mid is None or (m.bot and not mid[1]) or (t is not None and (tid is None or (t.bot and not tid[1]))) or (ch is not None and chid is None):
-                later.append(len(params))
-                params.append(None)
-                continue
-            # the order of COLUMNS, which is the compiled statement's parameter order (checked in __init__)
-            params.append((cid, r.kind, mid[0], chid, None if tid is None else tid[0], r.external_id, r.parent_external_id, db_time(r.at),
-                           r.sentiment, r.text))
+        # resolved before the transaction opens: a second write transaction inside it would wait for the first (a
+        # stalled loop where SQLite runs in it)
+        cids = {ref: await d.community_id(ref) for ref in self._communities(rows, removals, memberships)}
+        params, later = self._prepare(rows, cids)
         mids: dict[tuple[CommunityRef, str], tuple[int, bool]] = {}
         chids: dict[tuple[CommunityRef, str], int] = {}
         async with self.db.begin() as conn:
@@ -293,13 +254,13 @@ class Recorder:
                 for i in later:
                     params[i] = self._params(rows[i], cids, mids, chids)
             written = 0
-            for before, group in groupby(removals, key=itemgetter(0)):  # rows and removals in the order they came
+            for before, group in groupby(self._in_order(rows, removals, cids), key=itemgetter(0)):  # rows and removals in the order they came
                 if before > written:
                     await conn.exec_driver_sql(self._insert_sql, params[written:before])
                     written = before
                 batch = list(group)
                 posts = [{"cid": cids[c], "xid": x.removeprefix(DELETED), "removed": at} for _, c, x, at in batch if x.startswith(DELETED)]
-                changes = [{"cid": cids[c], "xid": x, "removed": at, "gone": removed_key(x, at)} for _, c, x, at in batch if not x.startswith(DELETED)]
+                changes = [{"cid": cids[c], "xid": x, "removed": at, "gone": _removed_key(x, at)} for _, c, x, at in batch if not x.startswith(DELETED)]
                 if changes:
                     await conn.execute(self._replayed, changes)
                     await conn.execute(self._remove, changes)
@@ -319,6 +280,45 @@ class Recorder:
             d.remember_member(cid, external_id, value)
         if self._watched:
             self._tell(rows, cids)
+
+    @staticmethod
+    def _communities(rows: list[PendingRow], removals: list[tuple[int, CommunityRef, str, datetime]],
+                     memberships: list[MemberJoined | MemberLeft]) -> set[CommunityRef]:
+        """Every community the rows name (their channels' and targets' too), the removals and the memberships."""
+        # (hashing only the refs that are not the row's own community object: they nearly always are)
+        return ({r.community for r in rows}
+                | {c for r in rows if r.channel is not None and (c := r.channel.community) is not r.community}
+                | {c for r in rows if r.target is not None and (c := r.target.community) is not r.community}
+                | {r[1] for r in removals} | {m.community for m in memberships})
+
+    def _prepare(self, rows: list[PendingRow], cids: dict[CommunityRef, int]) -> tuple[list[tuple[Any, ...] | None], list[int]]:
+        """The parameters of every row whose members and channel are cached (one pass); the positions of the others (None)."""
+        d = self.directory
+        params: list[tuple[Any, ...] | None] = []
+        later: list[int] = []
+        members, channels, db_time = d.cached_members, d.cached_channels, self._db_time
+        community, cid = None, 0
+        for r in rows:
+            if r.community is not community:
+                community, cid = r.community, cids[r.community]
+            m, t, ch = r.member, r.target, r.channel
+            mid = members.get((cid, m.id))
+            tid = None if t is None else members.get((cid if t.community is community else cids[t.community], t.id))
+            chid = None if ch is None else channels.get((cid if ch.community is community else cids[ch.community], ch.id))
+            if mid is None or (m.bot and not mid[1]) or (t is not None and (tid is None or (t.bot and not tid[1]))) or (ch is not None and chid is None):
+                later.append(len(params))
+                params.append(None)
+                continue
+            # the order of COLUMNS, which is the compiled statement's parameter order (checked in __init__)
+            params.append((cid, r.kind, mid[0], chid, None if tid is None else tid[0], r.external_id, r.parent_external_id,
+                           db_time(r.at) if r.db_at is None else r.db_at,
+                           r.sentiment, r.text))
+        return params, later
+
+    def _in_order(self, rows: list[PendingRow], removals: list[tuple[int, CommunityRef, str, datetime]],
+                  cids: dict[CommunityRef, int]) -> list[tuple[int, CommunityRef, str, datetime]]:
+        """The removals with the row count they are written after (`_deferred`)."""
+        return _deferred(rows, removals)
 
     def _tell(self, rows: list[PendingRow], cids: dict[CommunityRef, int]) -> None:
         """Give each watcher the committed rows of its kinds, ids resolved from the directory's cache."""
@@ -375,7 +375,7 @@ class Recorder:
             cids[r.community], str(r.kind), mids[(r.community, r.member.id)][0],
             chids[(r.channel.community, r.channel.id)] if r.channel is not None else None,
             found[0] if r.target is not None and (found := mids.get((r.target.community, r.target.id))) is not None else None,
-            r.external_id, r.parent_external_id, self._db_time(r.at), r.sentiment, r.text,
+            r.external_id, r.parent_external_id, self._db_time(r.at) if r.db_at is None else r.db_at, r.sentiment, r.text,
         )
 
     def _db_time(self, at: datetime) -> Any:
@@ -388,3 +388,25 @@ class Recorder:
         await cancel_and_wait(self._task)
         self._task = None
         await self.flush()
+
+
+def _positions(compiled: Any) -> tuple[str, ...]:
+    """The column names in the order the driver expects the parameters."""
+    order = getattr(compiled, "positiontup", None)
+    if order:
+        return tuple(order)
+    return tuple(compiled.params)
+
+
+def _deferred(rows: list[PendingRow], removals: list[tuple[int, CommunityRef, str, datetime]]) -> list[tuple[int, CommunityRef, str, datetime]]:
+    """The removals with the row count they are written after: all of the batch's rows when no later row of the batch
+    names the same reaction (the result is the same, and one statement then writes them all), else where they came."""
+    if not removals:
+        return removals
+    last = {(r.community, r.external_id): i for i, r in enumerate(rows) if r.kind == REACTION}
+    return sorted(((before if last.get((c, x), -1) >= before else len(rows), c, x, at) for before, c, x, at in removals), key=itemgetter(0))
+
+
+def _removed_key(key: str, removed_at: datetime) -> str:
+    """The key a reaction's row takes once removed: its natural key and the removal time (UTC, to the microsecond)."""
+    return f"{key}#{to_db_time(removed_at).isoformat(timespec='microseconds')}"

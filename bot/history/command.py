@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config, ConfigError
-from bot.core.events import Event
-from bot.history.dce import DceReader
-from bot.history.files import json_files
+from bot.history.files import export_bytes
 from bot.history.ingest import HistoryIngest, IngestOptions, Scorer
 from bot.history.progress import ImportProgress
-from bot.history.slack_export import SlackExportReader
+from bot.history.reading import ReaderProcess, events_of
 from bot.history.tally import Tally
 from storage.db import Database
 
 SOURCES = ("dce", "slack-export")
+BYTES_PER_ROW = 1000
+"""Export bytes per interaction row, on the low side (a DCE message is 0.8 to 2 KB and gives about two rows)."""
+READER_PROCESS_ROWS = 20_000
+"""From about this many rows, the export is read in a second process (starting it costs a few tenths of a second)."""
 
 
 def load_scorer(config: Config) -> Scorer:
@@ -32,22 +33,11 @@ def load_scorer(config: Config) -> Scorer:
         raise ConfigError(f"import --sentiment: {err}") from None
 
 
-def events_of(source: str, paths: list[Path], tally: Tally, *, community: str | None, max_mentions: int) -> Iterator[Event]:
-    """The events of every export named, in the order of the files (each file in its own order)."""
-    if source == "dce":
-        files = list(json_files(paths))
-        tally.bytes_total = sum(p.stat().st_size for p in files if p.is_file())
-        reader = DceReader(tally, max_mentions=max_mentions)
-        for path in files:
-            yield from reader.read(path)
-        return
-    for path in paths:
-        yield from SlackExportReader(tally, community=community, max_mentions=max_mentions).read(path)
-
-
 async def run_history_import(config: Config, source: str, paths: list[Path], *, community: str | None = None, sentiment: bool = False,
-                             max_mentions: int = 50, out: TextIO | None = None, err: TextIO | None = None) -> int:
+                             max_mentions: int = 50, out: TextIO | None = None, err: TextIO | None = None,
+                             reader_process: bool | None = None) -> int:
     """Import exports into the configured database; 0 when anything was read, 2 when nothing could be (every problem on stderr)."""
+    # reader_process: read in a second process (None: when the export is large and no sentiment model scores it)
     out, err = out or sys.stdout, err or sys.stderr
     for path in paths:
         if not path.exists():
@@ -58,7 +48,8 @@ async def run_history_import(config: Config, source: str, paths: list[Path], *, 
     started = time.perf_counter()
     try:
         await db.upgrade()
-        ingest = HistoryIngest(db, IngestOptions(store_text=config.database.store_text, scorer=scorer), tally)
+        expected = export_bytes(paths) // BYTES_PER_ROW
+        ingest = HistoryIngest(db, IngestOptions(store_text=config.database.store_text, scorer=scorer, expected_rows=expected), tally)
         shown = 0
 
         def problems(_n: int = 0) -> None:
@@ -72,7 +63,14 @@ async def run_history_import(config: Config, source: str, paths: list[Path], *, 
                 problems()
                 bar(n)
 
-            await ingest.run(events_of(source, paths, tally, community=community, max_mentions=max_mentions), step)
+            if reader_process is None:
+                reader_process = scorer is None and expected >= READER_PROCESS_ROWS
+            if reader_process and scorer is None:
+                reader = ReaderProcess(source, paths, community=community, max_mentions=max_mentions, store_text=config.database.store_text,
+                                       time_text=db.is_sqlite)
+                await ingest.run(reader, step)
+            else:
+                await ingest.run(events_of(source, paths, tally, community=community, max_mentions=max_mentions), step)
         problems()
     finally:
         await db.close()

@@ -28,7 +28,7 @@ from bot.core.events import Event, MemberJoined, MessagePosted, ReactionAdded
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 from bot.history.files import SourceError
 from bot.history.tally import Tally
-from storage.history import RecentMap
+from storage.recent import RecentMap
 
 POST_TYPES = frozenset({"Default", "Reply"})  # as discord.MessageType.default / reply, the only kinds the live bot records
 THREAD_TYPES = frozenset({"GuildPublicThread", "GuildPrivateThread", "GuildNewsThread"})

@@ -22,6 +22,23 @@ def json_files(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
+def export_bytes(paths: list[Path]) -> int:
+    """About how many bytes of JSON the exports named hold (a zip counts unpacked): sizes an import before it starts."""
+    total = 0
+    for path in paths:
+        try:
+            if path.is_dir():
+                total += sum(p.stat().st_size for p in path.rglob("*.json") if p.is_file())
+            elif zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    total += sum(i.file_size for i in archive.infolist())
+            else:
+                total += path.stat().st_size
+        except (OSError, zipfile.BadZipFile):
+            continue  # reported by the reader, which opens it for real
+    return total
+
+
 @dataclass(frozen=True)
 class ZipLimits:
     """What an archive may hold: entries, total size once unpacked, and how much one entry may expand."""

@@ -10,11 +10,13 @@ from sqlalchemy import text
 
 from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted
 from bot.core.refs import CommunityRef, Platform
+from bot.history.reading import Decoder, ReaderProcess
 from bot.history.tally import Tally
+from storage.bulk import BulkPolicy, BulkRecorder, bulk_writes
 from storage.db import Database
 from storage.directory import Directory
 from storage.history import fill_targets, last_interaction_id
-from storage.recorder import PendingRow, Recorder
+from storage.recorder import PendingRow
 
 PROGRESS_EVERY = 5000
 """Events between two progress updates (each costs a few microseconds)."""
@@ -33,9 +35,12 @@ class IngestOptions:
     """How to write: store texts (the configuration's rule), rows per transaction, sentiment scoring."""
 
     store_text: bool = False
-    batch_size: int = 5000
+    batch_size: int = 50_000
     scorer: Scorer | None = None
     sentiment_batch: int = 64
+    expected_rows: int = 0
+    """About how many rows the import will write (a large import into SQLite rebuilds the secondary indexes once, at the end)."""
+    bulk: BulkPolicy = BulkPolicy()
 
 
 class HistoryIngest:
@@ -44,14 +49,26 @@ class HistoryIngest:
     def __init__(self, db: Database, options: IngestOptions, tally: Tally) -> None:
         self.db, self.options, self.tally = db, options, tally
         self.directory = Directory(db)
-        self.recorder = Recorder(db, self.directory, batch_size=options.batch_size, store_text=options.store_text)
+        self.recorder = BulkRecorder(db, self.directory, batch_size=options.batch_size, store_text=options.store_text)
         self.events = 0
         self.scored = 0
         self._to_score: list[tuple[list[PendingRow], str]] = []
 
-    async def run(self, events: Iterable[Event], progress: Callable[[int], None] | None = None) -> None:
-        """Write every event; afterwards the tally's channels know how many posts and reactions were new."""
+    async def run(self, events: Iterable[Event] | ReaderProcess, progress: Callable[[int], None] | None = None) -> None:
+        """Write every event (or the rows a reader process sends); afterwards the tally's channels know how many posts and reactions were new."""
         after = await last_interaction_id(self.db)
+        async with bulk_writes(self.db, self.options.expected_rows, self.options.bulk):
+            if isinstance(events, ReaderProcess):
+                await self._write_chunks(events, progress)
+            else:
+                await self._write_all(events, progress)
+        for community in {key for key, _ in self.tally.channels}:
+            platform, _, ident = community.partition(":")
+            await fill_targets(self.db, await self.directory.community_id(CommunityRef(Platform(platform), ident)), after)
+        await self._count_new(after)
+
+    async def _write_all(self, events: Iterable[Event], progress: Callable[[int], None] | None) -> None:
+        """Queue every event's rows and write them in batches (the last one too)."""
         rec, batch, scorer = self.recorder, self.options.batch_size, self.options.scorer
         n = 0
         for event in events:
@@ -76,10 +93,25 @@ class HistoryIngest:
         self.events = n
         if progress is not None:
             progress(n)
-        for community in {key for key, _ in self.tally.channels}:
-            platform, _, ident = community.partition(":")
-            await fill_targets(self.db, await self.directory.community_id(CommunityRef(Platform(platform), ident)), after)
-        await self._count_new(after)
+
+    async def _write_chunks(self, reader: ReaderProcess, progress: Callable[[int], None] | None) -> None:
+        """Write the rows and memberships a reader process sends, in batches (no sentiment scoring on this path)."""
+        rec, batch, tally = self.recorder, self.options.batch_size, self.tally
+        decoder = Decoder(self.directory)
+        for raw, (n, tally.bytes_done, tally.bytes_total, tally.posts_read, problems) in reader.chunks():
+            tally.problems.extend(problems)
+            for item in await decoder.decode(raw):  # batches end where `_write_all` ends them: the same rows
+                if isinstance(item, MemberJoined | MemberLeft):
+                    await rec.queue_membership(item)
+                elif isinstance(item, list):
+                    rec.add_rows(item)
+                    if rec.pending >= batch:
+                        await rec.flush()
+            self.events = n
+            if progress is not None:
+                progress(n)
+        await rec.flush()
+        vars(tally).update(vars(reader.final))  # the reader's own: channels, skipped, notes…
 
     def _score(self) -> None:
         """Score the waiting posts in one batch, then queue their rows with the scores (rounded as live)."""

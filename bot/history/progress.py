@@ -35,7 +35,7 @@ class ImportProgress:
     def __call__(self, _events: int) -> None:
         if self.task is None:
             return
-        posts = self.tally.posts
+        posts = max(self.tally.posts, self.tally.posts_read)
         elapsed = max(time.perf_counter() - self.started, 1e-9)
         total = max(self.tally.bytes_total, 1)
         self.progress.update(self.task, total=total, completed=min(self.tally.bytes_done, total), posts=posts, rate=posts / elapsed)

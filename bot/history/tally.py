@@ -38,6 +38,8 @@ class Tally:
     files_read: int = 0
     bytes_done: int = 0
     bytes_total: int = 0
+    posts_read: int = 0
+    """Posts read so far by a reader process (its channels arrive at the end): the progress bar's count."""
 
     def channel(self, community: str, channel_id: str, name: str | None = None) -> ChannelTally:
         """The tally of a channel, created on first use."""

@@ -126,7 +126,8 @@ class Recognition(RecognitionCore):
         key = "recognition.kudos.public" if reason else "recognition.kudos.public_plain"
         if settings.dm:
             dm_key = "recognition.kudos.dm" if reason else "recognition.kudos.dm_plain"
-            await self.ctx.messenger.dm(MemberRef(community, receiver.external_id, receiver.name), Message(self.ctx.t(community, dm_key, **params)))
+            await self.ctx.messenger.notify(MemberRef(community, receiver.external_id, receiver.name), Message(self.ctx.t(community, dm_key, **params)),
+                                            about=inv.member)  # the receiver did not ask: kept during quiet hours
         await self.ctx.messenger.say(inv.channel, Message(self.ctx.t(community, key, **params), mentions=(receiver.external_id,)))
         return Reply(Message(self.ctx.t(locale, "recognition.kudos.sent", receiver=markup.member(receiver.external_id, receiver.name))))
 

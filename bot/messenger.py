@@ -64,12 +64,9 @@ class Messenger:
         return await self.send(SendDM(member, as_message(message), fallback))
 
     async def notify(self, member: MemberRef, message: Message | str, fallback: ChannelRef | None = None, *, about: MemberRef | None = None) -> bool:
-        """A DM the member did not ask for (a badge, a buddy, kudos, a digest): sent now, or kept until the community's quiet hours end.
-
-        `about`: the member the message names, if any (erasing them drops the kept message). True when the DM
-        was sent or kept, False when its platform refused it. A reply to a member's own command is not a
-        notification: it is never held back.
-        """
+        """A DM the member did not ask for (a badge, a buddy, kudos, a digest): sent now, or kept until the community's quiet hours end."""
+        # `about`: the member the message names (erasing them drops the kept message). True when sent or kept, False when
+        # refused. A reply to a member's own command is not a notification: it goes with `dm`, never held back.
         holder = self.holder
         if holder is not None and holder.quiet(member.community):
             await holder.hold(member, as_message(message), fallback, about)

@@ -107,11 +107,8 @@ class QuietDMs:
         return run, idle
 
     async def send_waiting(self, community: CommunityRef) -> int:
-        """Send every DM kept for the community (nothing during its quiet hours); the number sent.
-
-        A DM its platform refuses is kept for the next try, and the run fails after sending the others
-        (the scheduler retries it with backoff).
-        """
+        """Send every DM kept for the community (nothing during its quiet hours); the number sent."""
+        # a DM its platform refuses is kept for the next try, and the run fails after sending the others (the scheduler retries it)
         if self.quiet(community):
             return 0
         cid = await self.directory.community_id(community)

@@ -125,3 +125,19 @@ def test_no_message_joins_a_list_by_hand() -> None:
             if HAND_JOINED.search(line):
                 found.append(f"{name}:{number}: {line.strip()}")
     assert found == []
+
+
+@pytest.mark.parametrize(("locale", "ending"), [("fr", "@M8, @M9 et 2 autres"), ("en", "@M8, @M9, and 2 others")])
+def test_the_digests_long_list_of_names_ends_with_how_many_more(locale: str, ending: str) -> None:
+    from bot.core.markup import plain
+    from cogs.digest.render import names
+
+    class Report:
+        def name(self, member_id: str) -> str:
+            return member_id.title()
+
+    def t(key: str, **params: object) -> str:
+        return CATALOG.t(locale, f"digest.{key}", **params)
+
+    assert plain(names(Report(), [f"m{i}" for i in range(12)], t, locale)).endswith(ending)  # type: ignore[arg-type]
+    assert plain(names(Report(), ["m1", "m2"], t, locale)) == {"fr": "@M1 et @M2", "en": "@M1 and @M2"}[locale]

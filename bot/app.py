@@ -25,6 +25,7 @@ from bot.core.message import Message, as_message
 from bot.core.refs import CommunityRef, MemberRef, Platform
 from bot.i18n import LOCALES, Catalog
 from bot.messenger import Messenger
+from bot.quiet_dms import QuietDMs
 from bot.scheduler import Scheduler
 from bot.staff import RoleLookup, Staff, configured, is_platform_id, resolve_staff
 from storage.db import Database
@@ -63,6 +64,7 @@ class Engagebot:
         self.bus = EventBus()
         self.commands = CommandRegistry()
         self.messenger = Messenger()
+        self.quiet_dms = self.messenger.holder = QuietDMs(config, self.db, self.directory, self.clock, self.messenger)
         self.scheduler = Scheduler(self.clock, JobRuns(self.db), since=self._first_seen)
         self.catalog = Catalog()
         self.cogs: dict[str, Cog] = {}
@@ -169,6 +171,8 @@ class Engagebot:
                 await cog.start()
             except Exception as err:
                 self._disable(name, err)
+        for spec in self.quiet_dms.jobs(self.communities):  # DMs kept during the quiet hours go when they end (caught up after a restart)
+            self.scheduler.add(spec)
         if schedule:
             await self.scheduler.start()
         self.started = True

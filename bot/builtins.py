@@ -9,6 +9,7 @@ from bot.commands import Command, CommandError, Option, OptionType, Reply
 from bot.core.events import ButtonPressed, CommandInvoked
 from bot.core.message import Button, ButtonStyle, Message
 from bot.help import command_help
+from bot.i18n import join_list
 from storage.privacy import describe_member, erase_member
 
 if TYPE_CHECKING:
@@ -65,8 +66,9 @@ class Builtins:
         data = await describe_member(self.app.db, inv.member)
         if data is None:
             return Reply(Message(self._t(inv, "privacy.nothing")))
-        counts = ", ".join(self._t(inv, f"privacy.kind.{k}", count=n) for k, n in sorted(data.interactions.items())) or "—"
-        tables = ", ".join(f"{self._table(inv, name)} {n}" for name, n in sorted(data.tables.items()))
+        locale = inv.locale or "en"
+        counts = join_list(locale, (self._t(inv, f"privacy.kind.{k}", count=n) for k, n in sorted(data.interactions.items())), "unit") or "—"
+        tables = join_list(locale, (f"{self._table(inv, name)} {n}" for name, n in sorted(data.tables.items())), "unit")
         lines = [
             self._t(inv, "privacy.joined", date=data.joined_at.date().isoformat() if data.joined_at else "—"),
             self._t(inv, "privacy.counts", counts=counts),

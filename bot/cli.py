@@ -144,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger().setLevel(logging.WARNING if quiet_run else getattr(logging, config.bot.log_level))
             if quiet_run:
                 _one_line_logs()
+        if args.command == "run" and not quiet_run:  # on Discord and Slack: a locked or unreachable database in one line per streak
+            from bot.failures import quiet_outages
+
+            quiet_outages(config.database.url)
         logging.getLogger("alembic").setLevel(logging.WARNING)
         code = args.handler(args, config)
     except ConfigError as err:

@@ -12,6 +12,7 @@ from typing import Any
 from bot.core.events import CommandInvoked
 from bot.core.message import Message
 from bot.core.refs import MemberRef
+from bot.i18n import Listed
 from bot.staff import Staff, caller_is
 
 _OPTION_NAME = re.compile(r"[a-z][a-z_-]{0,30}")
@@ -147,7 +148,8 @@ def parse_text_options(command: Command, args: list[str], resolve_member: Callab
         if sep and key in names:
             values[key] = val
         elif sep and _OPTION_NAME.fullmatch(key):  # `foo=bar`: a mistyped option, not the next option's value
-            raise CommandError("errors.unknown_option", option=key, options=", ".join(o.name for o in command.options) or "—", command=command.name)
+            raise CommandError("errors.unknown_option", option=key, options=Listed(tuple(o.name for o in command.options)) if command.options else "—",
+                               command=command.name)
         else:
             positional.append(arg)
     remaining = [o for o in command.options if o.name not in values]
@@ -199,7 +201,7 @@ def convert_option(opt: Option, raw: Any, resolve_member: Callable[[str], Member
     else:
         value = str(raw)
     if opt.choices and str(value) not in opt.choices:
-        raise CommandError("errors.not_a_choice", option=opt.name, choices=", ".join(opt.choices))
+        raise CommandError("errors.not_a_choice", option=opt.name, choices=Listed(tuple(opt.choices), "or"))
     if opt.min_value is not None and isinstance(value, int | float) and value < opt.min_value:
         raise CommandError("errors.too_small", option=opt.name, min=f"{opt.min_value:g}")
     if opt.max_value is not None and isinstance(value, int | float) and value > opt.max_value:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.app import Engagebot
 from bot.core.refs import CommunityRef
+from bot.i18n import join_list
 from storage.kpi.period import Period
 from storage.kpi.report import compute_report
 
@@ -19,7 +20,7 @@ async def print_summary(app: Engagebot, community: CommunityRef, first: datetime
     def t(key: str, **params: object) -> str:
         return app.catalog.t(locale, f"demo.{key}", **params)
 
-    counts = ", ".join(f"{n} {t('kind.' + k)}" for k, n in sorted(actions.items()))
+    counts = join_list(locale, (f"{n} {t('kind.' + k)}" for k, n in sorted(actions.items())), "unit")
     out("\n" + t("bot_did", counts=counts or t("nothing")))
     out("\n" + t("table"))
     tz = app.config.timezone_of(community).key

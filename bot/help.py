@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from bot.commands import Command, split_words
 from bot.core.message import Field, Message
+from bot.i18n import join_list
 
 Translate = Callable[..., str]
 
@@ -43,7 +44,7 @@ def command_help(command: Command, locale: str, t: Translate, has: Callable[[str
     lines = [command.describe(locale), "", t("help.syntax", usage=f"`{usage(command)}`")]
     for opt in command.options:
         described = opt.description.get(locale) or opt.description.get("en", "")
-        choices = f" ({', '.join(opt.choices)})" if opt.choices else ""
+        choices = f" ({join_list(locale, opt.choices, 'or')})" if opt.choices else ""
         lines.append(f"• `{opt.name}`{'' if opt.required else ' ' + t('help.optional')} — {described}{choices}")
     key = f"help.example.{command.name.replace(' ', '_')}"
     fields: tuple[Field, ...] = ()

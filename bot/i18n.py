@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from babel import Locale
+from babel.lists import format_list
 
 log = logging.getLogger("engagebot.i18n")
 
@@ -28,6 +30,29 @@ def plural_category(locale: str, count: float) -> str:
     """The CLDR plural category of a count (Babel): French says "0 point", "1 point", "2 points"; English "0 points"."""
     category: str = _locale(locale if locale in LOCALES else DEFAULT_LOCALE).plural_form(abs(count))
     return category if category in ("one", "other") else "other"
+
+
+ListStyle = Literal["standard", "or", "unit"]
+
+
+def join_list(locale: str, items: Iterable[object], style: ListStyle = "standard") -> str:
+    """Items as the locale writes a list (Babel): "Alice, Bob et Carole", "Alice, Bob, and Carol"; "or" for choices, "unit" for figures."""
+    listed = [str(item) for item in items]
+    if not listed:
+        return ""
+    return str(format_list(listed, style=style, locale=_locale(locale if locale in LOCALES else DEFAULT_LOCALE)))
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """Items a message lists, joined in the reader's locale when it is rendered (e.g. an error raised before the locale is known)."""
+
+    items: tuple[str, ...]
+    style: ListStyle = "standard"
+
+    def render(self, locale: str) -> str:
+        """The items as `locale` lists them."""
+        return join_list(locale, self.items, self.style)
 
 
 class LocaleFormatter(string.Formatter):
@@ -87,6 +112,8 @@ class Catalog:
         if "count" in params and f"{key}.other" in self.entries[loc]:
             category = plural_category(loc, params["count"])
             key = f"{key}.{category}" if f"{key}.{category}" in self.entries[loc] else f"{key}.other"
+        if any(isinstance(v, Listed) for v in params.values()):
+            params = {k: v.render(loc) if isinstance(v, Listed) else v for k, v in params.items()}
         text = self.entries[loc].get(key)
         if text is None:
             text = self.entries[DEFAULT_LOCALE].get(key)

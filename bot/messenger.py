@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from bot.adapters.base import Adapter, Capability
 from bot.core.actions import Action, EndPoll, GrantRole, RemoveRole, SendDM, SendMessage
@@ -12,11 +13,25 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platf
 log = logging.getLogger("engagebot.messenger")
 
 
+class Holder(Protocol):
+    """Where a DM waits during a community's quiet hours (bot/quiet_dms.py)."""
+
+    def quiet(self, community: CommunityRef) -> bool:
+        """Whether the community is in its quiet hours now."""
+        ...
+
+    async def hold(self, member: MemberRef, message: Message, fallback: ChannelRef | None, about: MemberRef | None) -> None:
+        """Keep the DM until the quiet hours end."""
+        ...
+
+
 class Messenger:
     """Sends actions through the adapter of each community's platform."""
 
     def __init__(self) -> None:
         self.adapters: dict[Platform, Adapter] = {}
+        self.holder: Holder | None = None
+        """Where `notify` keeps DMs during quiet hours (none: they go at once)."""
 
     def register(self, adapter: Adapter) -> None:
         """Route actions of `adapter.platform` to it."""
@@ -47,6 +62,16 @@ class Messenger:
     async def dm(self, member: MemberRef, message: Message | str, fallback: ChannelRef | None = None) -> MessageRef | None:
         """Send a direct message (posted in `fallback` when the member's DMs are closed)."""
         return await self.send(SendDM(member, as_message(message), fallback))
+
+    async def notify(self, member: MemberRef, message: Message | str, fallback: ChannelRef | None = None, *, about: MemberRef | None = None) -> bool:
+        """A DM the member did not ask for (a badge, a buddy, kudos, a digest): sent now, or kept until the community's quiet hours end."""
+        # `about`: the member the message names (erasing them drops the kept message). True when sent or kept, False when
+        # refused. A reply to a member's own command is not a notification: it goes with `dm`, never held back.
+        holder = self.holder
+        if holder is not None and holder.quiet(member.community):
+            await holder.hold(member, as_message(message), fallback, about)
+            return True
+        return await self.dm(member, message, fallback) is not None
 
     async def end_poll(self, message: MessageRef) -> None:
         """End the native poll of a message now (a poll closed before its deadline)."""

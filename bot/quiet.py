@@ -1,4 +1,4 @@
-"""Quiet hours: the local hours when the bot sends no unrequested direct message (nudges, reminders)."""
+"""Quiet hours: the local hours when the bot sends no unrequested direct message (nudges, reminders, badges, buddies, digests)."""
 
 from __future__ import annotations
 
@@ -45,3 +45,13 @@ class QuietHours:
             return timedelta(0)
         minutes = (self.end.hour * 60 + self.end.minute - self.start.hour * 60 - self.start.minute) % (24 * 60)
         return timedelta(minutes=minutes)
+
+    def end_after(self, when: datetime, timezone: ZoneInfo) -> datetime:
+        """When the quiet hours holding `when` end (`when` itself when it is outside them)."""
+        if self.end is None or not self.contains(when, timezone):
+            return when
+        local = when.astimezone(timezone)
+        end = datetime.combine(local.date(), self.end, tzinfo=timezone)
+        if end <= local:
+            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=timezone)
+        return end.astimezone(when.tzinfo)

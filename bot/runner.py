@@ -134,8 +134,9 @@ async def run_platforms(config: Config, adapters: list[object]) -> None:
     _on_signals(stop)
     try:
         await app.start()
-    except BaseException:  # e.g. a role name that matches no role: close the connections already open, then say why
+    except BaseException:  # e.g. a role name that matches no role, a locked database: close the connections already open, then say why
         await app.stop()
+        await app.db.close()  # `stop` closes it only after a complete start
         raise
     # a platform connection that ends for good (e.g. Discord's 4014 close) stops the bot
     watchers = [asyncio.create_task(a.wait_closed()) for a in adapters if hasattr(a, "wait_closed")]

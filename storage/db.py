@@ -23,6 +23,8 @@ from sqlmodel import SQLModel
 log = logging.getLogger("engagebot.storage")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite statement waits for another connection's write lock before "database is locked"."""
 
 
 def load_all_models() -> type[SQLModel]:
@@ -280,9 +282,9 @@ async def _upgrade_to(db: Database, revisions: list[str]) -> None:
 def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """The pragmas of every SQLite connection: WAL, synchronous=NORMAL, foreign keys, a busy timeout, secure delete."""
     cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: switching to WAL waits for another process's lock too
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA secure_delete=ON")  # erased members and unlinked ballots: their bytes are overwritten, not left in free space
     cursor.close()

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.refs import MemberRef
 from storage.db import Database, load_all_models
+from storage.deferred_dms import DeferredDM
 from storage.models import POST_KINDS, Community, Interaction, InteractionKind, JobRun, Member
 
 log = logging.getLogger("engagebot.storage.privacy")
@@ -29,6 +30,7 @@ M = Member.__table__  # type: ignore[attr-defined]
 I = Interaction.__table__  # type: ignore[attr-defined]  # noqa: E741
 J = JobRun.__table__  # type: ignore[attr-defined]
 C = Community.__table__  # type: ignore[attr-defined]
+D = DeferredDM.__table__  # type: ignore[attr-defined]
 POSTS = [k.value for k in POST_KINDS]
 
 
@@ -119,6 +121,8 @@ async def erase_member(db: Database, ref: MemberRef) -> int:
         renamed = func.substr(J.c.job, 1, func.length(J.c.job) - len(suffix)) + literal("#") + cast(J.c.id, String)
         await conn.execute(update(J).where(J.c.scope == str(ref.community), func.substr(J.c.job, func.length(J.c.job) - len(suffix) + 1) == suffix)
                            .values(job=renamed))
+        # DMs kept for the end of the quiet hours, addressed to their platform id before they had a member row
+        await conn.execute(D.delete().where(D.c.community_id == cid, D.c.external_id == ref.id))
         await conn.execute(M.delete().where(M.c.id == mid))
     await db.checkpoint()
     return cascaded + 1

@@ -167,11 +167,11 @@ class Recorder:
                 log.exception("writing %d interaction rows failed; they stay queued, next try in %.1f s", self.pending, pause)
             else:
                 log.warning("writing %d interaction rows failed again (%d times: %s); next try in %.0f s",
-                            self.pending, self.backoff.failures, type(err).__name__, pause)
+                            self.pending, self.backoff.failures, type(err).__name__, pause, exc_info=err)
             self._bound()
         else:
-            if self.backoff.failures:
-                log.warning("the database takes interaction rows again: the queue is written")
+            if self.backoff.failures:  # `database_ok`: a live run's log says the failure streak is over (bot/failures.py)
+                log.warning("the database takes interaction rows again: the queue is written", extra={"database_ok": True})
             self.backoff.succeeded()
 
     def _bound(self) -> None:

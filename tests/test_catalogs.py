@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import LOCALES, Catalog, plural_category
+from bot.i18n import LOCALES, Catalog, Listed, join_list, plural_category
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_KEY = re.compile(r"(?<![\w.\[])(?:digest|polls|onboarding|recognition|prompts|sentiment|errors|help|privacy|demo|console|home)\.[a-z_]+\b")
@@ -82,3 +82,65 @@ def test_french_texts_put_a_no_break_space_before_high_punctuation() -> None:
                                                        ("en", 1.5, "other"), ("fr", 1.5, "one")])
 def test_plural_forms_come_from_cldr(locale: str, count: float, form: str) -> None:
     assert plural_category(locale, count) == form
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("fr", ["Alice", "Alice et Bob", "Alice, Bob et Carole"]),
+    ("en", ["Alice", "Alice and Bob", "Alice, Bob, and Carole"]),
+])
+def test_lists_are_joined_as_the_locale_writes_them(locale: str, expected: list[str]) -> None:
+    people = ["Alice", "Bob", "Carole"]
+    assert [join_list(locale, people[:n]) for n in (1, 2, 3)] == expected
+    assert join_list(locale, []) == ""
+    assert join_list(locale, ["week", "month", "all"], "or") == {"fr": "week, month ou all", "en": "week, month, or all"}[locale]
+    assert join_list(locale, ["kits 3", "nudges 2", "reminders 1"], "unit") == {"fr": "kits 3, nudges 2 et reminders 1", "en": "kits 3, nudges 2, reminders 1"}[locale]
+
+
+def test_a_list_in_an_error_is_joined_in_the_readers_locale() -> None:
+    choices = Listed(("week", "month"), "or")
+    assert CATALOG.t("fr", "errors.not_a_choice", option="period", choices=choices) == "period\u00a0: choisissez parmi week ou month."
+    assert CATALOG.t("en", "errors.not_a_choice", option="period", choices=choices) == "period: choose one of week or month."
+
+
+HAND_JOINED = re.compile(r"""(["'])(, | · | et | and |, and )\1\s*\.join\(""")
+NOT_MESSAGES = {  # English-only texts for whoever runs or configures the bot, never a member-facing message in the community's language
+    "bot/config.py": "configuration errors and the secrets' repr",
+    "bot/staff.py": "a start-up error about role names",
+    "bot/kpi_cli.py": "command-line errors",
+    "bot/doctor.py": "engagebot doctor's checks (command line)",
+    "bot/jobs_cli.py": "engagebot jobs (command line)",
+    "bot/init_cli.py": "engagebot init's TOML lists and notes (command line)",
+    "bot/nlp/themes.py": "a theme's label (its top words), not a sentence",
+    "cogs/digest/cog.py": "a log line",
+    "cogs/onboarding/settings.py": "a configuration error",
+    "cogs/prompts/weekly.py": "a configuration error",
+}
+
+
+def test_no_message_joins_a_list_by_hand() -> None:
+    """Lists in messages go through `bot.i18n.join_list` (Babel), which knows "Alice, Bob et Carole" from "Alice, Bob, and Carole"."""
+    found = []
+    for path in sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "cogs").rglob("*.py")]):
+        name = path.relative_to(ROOT).as_posix()
+        if name.startswith(("bot/adapters/", "bot/history/")) or name in NOT_MESSAGES:  # adapters and importers write no community text
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if HAND_JOINED.search(line):
+                found.append(f"{name}:{number}: {line.strip()}")
+    assert found == []
+
+
+@pytest.mark.parametrize(("locale", "ending"), [("fr", "@M8, @M9 et 2 autres"), ("en", "@M8, @M9, and 2 others")])
+def test_the_digests_long_list_of_names_ends_with_how_many_more(locale: str, ending: str) -> None:
+    from bot.core.markup import plain
+    from cogs.digest.render import names
+
+    class Report:
+        def name(self, member_id: str) -> str:
+            return member_id.title()
+
+    def t(key: str, **params: object) -> str:
+        return CATALOG.t(locale, f"digest.{key}", **params)
+
+    assert plain(names(Report(), [f"m{i}" for i in range(12)], t, locale)).endswith(ending)  # type: ignore[arg-type]
+    assert plain(names(Report(), ["m1", "m2"], t, locale)) == {"fr": "@M1 et @M2", "en": "@M1 and @M2"}[locale]

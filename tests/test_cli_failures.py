@@ -45,7 +45,8 @@ def test_an_unreachable_postgresql_is_one_line_without_the_password(capsys: pyte
     assert "cannot connect" in err and "secret" not in err
 
 
-def test_a_database_locked_at_start_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_database_locked_at_start_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("storage.db.BUSY_TIMEOUT_MS", 50)  # gives up on the lock after 50 ms, not 5 s
     path = tmp_path / "bot.db"
     holder = sqlite3.connect(path, isolation_level=None)
     try:

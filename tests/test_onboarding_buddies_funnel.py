@@ -117,7 +117,7 @@ async def test_member_sees_and_erases_their_onboarding_data(start_bot, db_url) -
     await h.sim.command("wendy", "buddy optin")
     mine = await h.sim.command("wendy", "mydata")
     assert "Onboarding: joined on 2026-01-05; steps: introduced 2026-01-05" in mine.message.body
-    assert "Onboarding messages sent to you: welcome kits, public welcomes" in mine.message.body and "Buddy since 2026-01-05" in mine.message.body
+    assert "Onboarding messages sent to you: welcome kits and public welcomes" in mine.message.body and "Buddy since 2026-01-05" in mine.message.body
     confirm = await h.sim.command("wendy", "forgetme")
     assert confirm.message.buttons
     await h.app.press(ButtonPressed(custom_id=confirm.message.buttons[0].custom_id, member=MemberRef(COMMUNITY, "wendy"), at=h.clock.now()))

@@ -118,7 +118,8 @@ class DigestCog(Cog):
         sends: list[tuple[str, Callable[[], Awaitable[object]]]] = []
         if settings.dm_managers:
             for manager in self.ctx.config.community(community).managers:
-                sends.append((f"dm:{manager}", partial(self.ctx.messenger.dm, MemberRef(community, manager), digest.message, fallback=channel)))
+                # kept during the quiet hours (a catch-up at night): sent when they end
+                sends.append((f"dm:{manager}", partial(self.ctx.messenger.notify, MemberRef(community, manager), digest.message, fallback=channel)))
         if channel is not None:
             sends.append((f"channel:{channel.id}", partial(self.ctx.messenger.say, channel, digest.message)))
         if settings.key_figures_channel:
@@ -146,7 +147,7 @@ class DigestCog(Cog):
         except Exception:
             self.ctx.log.exception("digest %s: sending to %s failed", run.period, part)
             sent = None
-        if sent is None:
+        if sent is None or sent is False:  # a channel post's ref, or whether a DM was sent (or kept for after the quiet hours)
             await runs.release(scope, job, run.period)
             return False
         await runs.done(scope, job, run.period, self.ctx.clock.now())

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot import numbers
 from bot.core import markup
 from bot.core.message import Attachment, Field, Message
+from bot.i18n import join_list
 from storage.kpi.goals import GoalResult
 from storage.kpi.keys import RATE_KEYS
 from storage.kpi.report import KpiReport
@@ -83,13 +84,13 @@ class Numbers:
         return f"({arrow} {shown})"
 
 
-def names(report: KpiReport, ids: Sequence[str], t: Translate) -> str:
-    """Display names of listed members, at most ten."""
+def names(report: KpiReport, ids: Sequence[str], t: Translate, locale: str) -> str:
+    """Display names of listed members, at most ten, as the locale lists them ("Alice, Bob et 3 autres")."""
     if not ids:
         return str(t("line.nobody"))
     shown = [markup.member(m, report.name(m) if report.name(m) != m else None) for m in ids[:MAX_NAMES]]  # a name, or a mention
     more = len(ids) - MAX_NAMES
-    return ", ".join(shown) + (f" (+{more})" if more > 0 else "")
+    return join_list(locale, shown + ([t("line.more", count=more)] if more > 0 else []))
 
 
 def _clean(text: str) -> str:
@@ -157,12 +158,12 @@ def digest_message(report: KpiReport, goals: Sequence[GoalResult], locale: str, 
     fields.append(Field(t("field.newcomers"), "\n".join(_clean(x) for x in (
         t("line.newcomers", activation=v("newcomer_activation"), retention=v("newcomer_retention")),
         t("line.returning", rate=v("returning_rate"), delta=n.delta("returning_rate", d("returning_rate"))),
-    )) + ("\n" + t("line.funnel", stages=" · ".join(f"{t('funnel.' + key)} {count}" for key, count in funnel)) if funnel else "")))
+    )) + ("\n" + t("line.funnel", stages=join_list(locale, (f"{t('funnel.' + key)} {count}" for key, count in funnel), "unit")) if funnel else "")))
     fields.append(Field(t("field.reach_out"), "\n".join((
-        t("line.at_risk", names=names(report, k["at_risk"], t)),
-        t("line.isolated", names=names(report, k["isolated"], t)),
+        t("line.at_risk", names=names(report, k["at_risk"], t, locale)),
+        t("line.isolated", names=names(report, k["isolated"], t, locale)),
     ))))
-    fields.append(Field(t("field.hubs"), t("line.hubs", names=names(report, k["hubs"], t))))
+    fields.append(Field(t("field.hubs"), t("line.hubs", names=names(report, k["hubs"], t, locale))))
     voice = [_clean(t("line.polls", votes=k["poll_votes"], delta=n.delta("poll_votes", d("poll_votes")), participation=v("poll_participation")))]
     if k["nps"] is not None:
         voice.append(t("line.nps", value=v("nps")))

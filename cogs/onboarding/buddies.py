@@ -74,7 +74,8 @@ class BuddyMatcher:
             external, name = present[chosen]
             buddy = MemberRef(community, external, name)
             newcomer = member_ref(community, j)
-            await self.ctx.messenger.dm(newcomer, texts.buddy_for_newcomer(newcomer, buddy), fallback)
-            await self.ctx.messenger.dm(buddy, texts.buddy_for_buddy(buddy, newcomer), fallback)
+            # kept during the quiet hours, and dropped if the member they introduce is erased meanwhile
+            await self.ctx.messenger.notify(newcomer, texts.buddy_for_newcomer(newcomer, buddy), fallback, about=buddy)
+            await self.ctx.messenger.notify(buddy, texts.buddy_for_buddy(buddy, newcomer), fallback, about=newcomer)
             out.append(Pairing(newcomer, buddy))
         return out

@@ -7,9 +7,13 @@ from datetime import datetime
 
 from bot.core import markup
 from bot.core.message import Field, Message
+from bot.i18n import join_list
 from cogs.onboarding.texts import Texts
 from storage.onboarding import OnboardingStep
 from storage.onboarding_repo import NewcomerState
+
+SHOWN = 25
+"""Newcomers named per step in the stuck list; the others are counted."""
 
 
 def next_step(state: NewcomerState, steps: Sequence[OnboardingStep]) -> OnboardingStep | None:
@@ -42,7 +46,8 @@ def stuck_message(texts: Texts, journeys: Sequence[NewcomerState], steps: Sequen
         waited = max(0, (now - state.joined_at).days)
         by_step[step].append(texts.ui("stuck_member", member=markup.member(state.external_id, state.name), days=waited))
     fields = tuple(
-        Field(f"{texts.ui(f'step_{s.value}', **texts.params())} ({len(names)})", ", ".join(names[:25]) + (" …" if len(names) > 25 else ""))
+        Field(f"{texts.ui(f'step_{s.value}', **texts.params())} ({len(names)})",
+              join_list(texts.locale, names[:SHOWN] + ([texts.ui("stuck_more", count=len(names) - SHOWN)] if len(names) > SHOWN else [])))
         for s, names in by_step.items() if names
     )
     if not journeys:

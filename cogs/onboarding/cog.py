@@ -11,6 +11,7 @@ from bot.core.actions import GrantRole
 from bot.core.events import ButtonPressed, CommandInvoked, MemberJoined, MemberLeft, MessagePosted, PollVoted, ReactionAdded
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.i18n import join_list
 from bot.scheduler import JobFunc, JobRun, JobSpec
 from cogs.onboarding.buddies import BuddyMatcher
 from cogs.onboarding.checklist import checklist_message, next_step, stuck_message
@@ -339,7 +340,7 @@ class Onboarding(Cog):
                                            as_of=self.ctx.clock.now())
         sent = await self.repo.count_sent(cid)
         pairs = await self.repo.pairs(cid)
-        counts = ", ".join(f"{texts.ui('sent_' + k)} {sent.get(k, 0)}" for k in MESSAGE_KINDS)
+        counts = join_list(texts.locale, (f"{texts.ui('sent_' + k)} {sent.get(k, 0)}" for k in MESSAGE_KINDS), "unit")
         return [
             texts.ui("summary_followed", joined=everyone.joined, here=len(journeys)),
             funnel_line(texts, everyone),
@@ -365,12 +366,12 @@ class Onboarding(Cog):
         lines = []
         if state is not None:
             passed = [(s, when) for s in OnboardingStep if (when := state.done(s)) is not None]
-            steps = ", ".join(f"{texts.ui(f'step_short_{s.value}')} {when.date().isoformat()}" for s, when in passed) or "—"
+            steps = join_list(texts.locale, (f"{texts.ui(f'step_short_{s.value}')} {when.date().isoformat()}" for s, when in passed), "unit") or "—"
             lines.append(texts.ui("privacy_journey", date=state.joined_at.date().isoformat(), steps=steps))
             if state.opted_out_at:
                 lines.append(texts.ui("privacy_opted_out"))
         if kinds:
-            lines.append(texts.ui("privacy_messages", kinds=", ".join(texts.ui(f"sent_{k}") if k in MESSAGE_KINDS else k for k in kinds)))
+            lines.append(texts.ui("privacy_messages", kinds=join_list(texts.locale, (texts.ui(f"sent_{k}") if k in MESSAGE_KINDS else k for k in kinds))))
         if consent is not None:
             lines.append(texts.ui("privacy_buddy", since=consent.opted_in_at.date().isoformat()) if consent.opted_out_at is None
                          else texts.ui("privacy_buddy_stopped"))

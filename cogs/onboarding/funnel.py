@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import numbers
+from bot.i18n import join_list
 from cogs.onboarding.texts import Texts
 from storage.db import Database
 from storage.onboarding import OnboardingFunnel, onboarding_funnel
@@ -16,13 +17,13 @@ def _pct(rate: float | None, locale: str) -> str:
 
 
 def funnel_line(texts: Texts, funnel: OnboardingFunnel) -> str:
-    """`joined 12, of whom: accepted the rules 9 (75 %) · …`: each step counted on its own, as a share of the joiners."""
+    """`joined 12, of whom: accepted the rules 9 (75 %), …`: each step counted on its own, as a share of the joiners."""
     parts = []
     for stage in funnel.stages:
         if stage.key != "joined":
             parts.append(f"{texts.ui(f'funnel_{stage.key}')} {stage.count} ({_pct(stage.rate, texts.locale)})")
     joined = funnel.stages[0].count if funnel.stages else 0
-    line = f"{texts.ui('funnel_joined')} {joined}, {texts.ui('funnel_of_whom')} " + " · ".join(parts)
+    line = f"{texts.ui('funnel_joined')} {joined}, {texts.ui('funnel_of_whom')} " + join_list(texts.locale, parts, "unit")
     if funnel.second_week_pending:
         line += " " + texts.ui("funnel_pending", count=funnel.second_week_pending)
     return line

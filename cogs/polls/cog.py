@@ -11,6 +11,7 @@ from bot.core.events import ButtonPressed, CommandInvoked, PollVoted, ReactionAd
 from bot.core.markup import verbatim
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef
+from bot.i18n import Listed, join_list
 from cogs.polls.lifecycle import PollLifecycle
 from cogs.polls.model import KEYCAPS, SURVEY_KINDS, check_draft, parse_deadline, parse_options
 from cogs.polls.render import BUTTON_PREFIX, Texts, bound, results_message, score_line, shown, withheld
@@ -109,7 +110,7 @@ class Polls(Cog):
         elif template in SURVEY_KINDS:
             kind, question, options, anonymous = template, t(f"default_question.{template}"), (), settings.surveys_anonymous
         else:
-            known = ", ".join(self.templates.ids(inv.community)) or ", ".join(k.value for k in SURVEY_KINDS)
+            known = Listed(tuple(self.templates.ids(inv.community)) or tuple(k.value for k in SURVEY_KINDS))
             raise CommandError("polls.errors.unknown_template", template=template, known=known)
         question = str(inv.options.get("question") or question)
         anonymous = bool(inv.options.get("anonymous", anonymous))
@@ -202,7 +203,7 @@ class Polls(Cog):
         if not value.lstrip("-").isdigit():
             raise CommandError("polls.errors.bad_value")
         ballot = await self.ballots.click(poll, event.member, int(value), now, event.message.channel if event.message else None)
-        chosen = ", ".join(shown(poll, v) for v in ballot) or t("nothing_chosen")
+        chosen = join_list(self.ctx.locale(event.community), (shown(poll, v) for v in ballot)) or t("nothing_chosen")
         key = "voted_anonymous" if poll.anonymous else "voted"
         return Reply(Message(t(key, choice=chosen)))
 

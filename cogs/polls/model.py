@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.commands import CommandError
+from bot.i18n import Listed
 from storage.polls import PollKind
 
 MAX_OPTIONS = 10
@@ -111,7 +112,7 @@ def check_draft(
     try:
         poll_kind = PollKind(kind)
     except ValueError:
-        raise CommandError("polls.errors.bad_kind", kind=kind, kinds=", ".join(k.value for k in PollKind)) from None
+        raise CommandError("polls.errors.bad_kind", kind=kind, kinds=Listed(tuple(k.value for k in PollKind), "or")) from None
     question = " ".join(question.split())
     if not question:
         raise CommandError("polls.errors.no_question")

@@ -1,4 +1,4 @@
-"""Telling the community: new badges and levels in the announcement channel and by DM, and role rewards."""
+"""Telling the community: new badges and levels in the announcement channel and by DM (kept during quiet hours), and role rewards."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class Announcer:
             await self.ctx.messenger.say(channel, Message(title=t(community, "recognition.badge.title"), body=t(community, "recognition.badge.announce", **params) + why,
                                                           mentions=(member.id,)))
         if settings.dm and (rule.dm or reason):
-            await self.ctx.messenger.dm(member, Message(t(community, "recognition.badge.dm", **params) + why))
+            await self.ctx.messenger.notify(member, Message(t(community, "recognition.badge.dm", **params) + why))  # kept during quiet hours
         if rule.role:
             await self.grant(member, rule.role)
 
@@ -44,7 +44,7 @@ class Announcer:
         body = self.ctx.t(community, "recognition.badge.revoked_dm", emoji=rule.emoji, badge=rule.title(locale))
         if reason:
             body += "\n" + self.ctx.t(community, "recognition.badge.reason", reason=verbatim(reason))
-        await self.ctx.messenger.dm(member, Message(body))
+        await self.ctx.messenger.notify(member, Message(body))
         if rule.role and self.ctx.messenger.can(community, Capability.ROLES):
             await self.ctx.messenger.send(RemoveRole(member, rule.role))
 

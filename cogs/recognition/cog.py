@@ -12,6 +12,7 @@ from bot.core.events import CommandInvoked
 from bot.core.markup import verbatim
 from bot.core.message import Attachment, Message
 from bot.core.refs import CommunityRef, MemberRef
+from bot.i18n import Listed, join_list
 from cogs.recognition.core import RecognitionCore
 from cogs.recognition.export import ExportFormat, ExportWhat, export_recognition
 from cogs.recognition.periods import ALL_TIME, parse_period, period_of, previous
@@ -53,7 +54,7 @@ class Recognition(RecognitionCore):
         badge_id = str(inv.options["badge"]).strip().lower()
         rule = settings.badge(badge_id)
         if rule is None:
-            raise CommandError("recognition.errors.unknown_badge", badge=badge_id, badges=", ".join(b.id for b in settings.badges))
+            raise CommandError("recognition.errors.unknown_badge", badge=badge_id, badges=Listed(tuple(b.id for b in settings.badges)))
         return rule
 
     @staticmethod
@@ -125,7 +126,8 @@ class Recognition(RecognitionCore):
         key = "recognition.kudos.public" if reason else "recognition.kudos.public_plain"
         if settings.dm:
             dm_key = "recognition.kudos.dm" if reason else "recognition.kudos.dm_plain"
-            await self.ctx.messenger.dm(MemberRef(community, receiver.external_id, receiver.name), Message(self.ctx.t(community, dm_key, **params)))
+            await self.ctx.messenger.notify(MemberRef(community, receiver.external_id, receiver.name), Message(self.ctx.t(community, dm_key, **params)),
+                                            about=inv.member)  # the receiver did not ask: kept during quiet hours
         await self.ctx.messenger.say(inv.channel, Message(self.ctx.t(community, key, **params), mentions=(receiver.external_id,)))
         return Reply(Message(self.ctx.t(locale, "recognition.kudos.sent", receiver=markup.member(receiver.external_id, receiver.name))))
 
@@ -239,13 +241,13 @@ class Recognition(RecognitionCore):
             return f"{rule.emoji} {rule.title(locale)}" if rule else badge
 
         lines = [t(community, "recognition.summary.badges", count=len(awards),
-                   detail=", ".join(f"{named(b)} {n}" for b, n in sorted(by_badge.items(), key=lambda x: (-x[1], x[0]))) or "—")]
+                   detail=join_list(locale, (f"{named(b)} {n}" for b, n in sorted(by_badge.items(), key=lambda x: (-x[1], x[0]))), "unit") or "—")]
         manual = [a for a in awards if a.manual]
         for a in manual:
             lines.append(t(community, "recognition.summary.manual", member=verbatim(a.member.display), badge=named(a.badge), by=verbatim(a.awarded_by or "?"),
                            reason=verbatim(a.reason or "—")))
         tally = await kudos_in_period(self.ctx.db, cid, datetime(2000, 1, 1, tzinfo=UTC), self.ctx.clock.now() + timedelta(seconds=1))
-        lines.append(t(community, "recognition.summary.kudos", count=tally.total, top=", ".join(f"{tally.names[m]} ({n})" for m, n in tally.top_receivers()) or "—"))
+        lines.append(t(community, "recognition.summary.kudos", count=tally.total, top=join_list(locale, (f"{tally.names[m]} ({n})" for m, n in tally.top_receivers())) or "—"))
         tz = self.tz(community)
         last_week = previous(period_of("week", self.ctx.clock.now(), tz), tz)
         for period, size in ((last_week, 3), (ALL_TIME, 5)):

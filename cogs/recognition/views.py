@@ -6,6 +6,7 @@ from bot.cog import CogContext
 from bot.core import markup
 from bot.core.message import Field, Message
 from bot.core.refs import CommunityRef
+from bot.i18n import join_list
 from cogs.recognition.periods import Period
 from cogs.recognition.settings import Settings
 from storage.recognition_records import AwardRow, MemberInfo, Standing
@@ -61,7 +62,7 @@ def badges_message(ctx: CogContext, locale: str, settings: Settings, member: Mem
     title = ctx.t(locale, "recognition.badges.title", member=markup.member(member.external_id, member.name), count=len(held))
     body = "\n".join(lines) if lines else ctx.t(locale, "recognition.badges.none")
     to_earn = [f"{r.emoji} {r.title(locale)}" for r in settings.badges if r.id not in {a.badge for a in awards}]
-    fields = (Field(ctx.t(locale, "recognition.badges.to_earn"), ", ".join(to_earn)),) if to_earn else ()
+    fields = (Field(ctx.t(locale, "recognition.badges.to_earn"), join_list(locale, to_earn)),) if to_earn else ()
     return Message(body, title=title, fields=fields)
 
 

@@ -49,7 +49,7 @@ async def test_jobs_run_fires_the_current_period_once_and_another_with_period(db
 async def test_an_unknown_job_or_community_is_one_line(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-    with pytest.raises(ConfigError, match=r"no job 'weekly' for console:console \(its jobs: digest, prompts.weekly\)"):
+    with pytest.raises(ConfigError, match=r"no job 'weekly' for console:console \(its jobs: digest, prompts.weekly, quiet-dms\)"):
         await run_job(console_config(db_url), CONSOLE, "weekly", None, out=lambda _: None, now=NOW)
     with pytest.raises(ConfigError, match="is not served"):
         await run_job(console_config(db_url), CommunityRef(Platform.DISCORD, "1"), "digest", None, out=lambda _: None, now=NOW)

@@ -63,7 +63,7 @@ async def test_managers_get_the_digest_by_dm_once_per_week_with_goals_and_chart(
     third = digests(h)[1].message
     assert third is not None
     newcomers = next(f.value for f in third.fields if f.name == "Newcomers and retention")
-    assert newcomers.splitlines()[-1].startswith("Last week's newcomers: joined 3 · accepted the rules ")
+    assert newcomers.splitlines()[-1].startswith("Last week's newcomers: joined 3, accepted the rules ")
 
 
 async def test_a_digest_missed_while_the_bot_was_down_is_sent_at_restart_and_only_once(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]

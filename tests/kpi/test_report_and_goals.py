@@ -72,7 +72,7 @@ def test_the_text_and_markdown_reports_read_like_the_digest(community_db: tuple[
     assert "Active members: 8 (▲ 6) · activity rate 89% (▲ 66.7 pts)" in out
     assert "✅ Activity rate ≥ 25%: 89% — met" in out
     assert "❌ Median time to a first answer ≤ 30 min: 45 min — not met, 15 min to go" in out
-    assert "Regulars gone quiet this week: @H" in out and "Most connected members: @Alice, @B, @C" in out
+    assert "Regulars gone quiet this week: @H" in out and "Most connected members: @Alice, @B, and @C" in out
     assert chart.read_bytes().startswith(b"\x89PNG")
     md = _report(*community_db, "markdown", capsys, "fr")
     assert md.startswith("# Bilan hebdomadaire · Les Jardiniers · semaine 2026-W06")

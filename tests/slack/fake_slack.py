@@ -79,7 +79,9 @@ class FakeSlack:
         self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
-        """Stop listening."""
+        """Answer every held call, then stop listening (aiohttp would wait a minute for a held handler)."""
+        for event in self.held.values():
+            event.set()
         if self._runner is not None:
             await self._runner.cleanup()
 

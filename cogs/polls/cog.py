@@ -154,7 +154,8 @@ class Polls(Cog):
         poll = await self._poll_of(inv.community, int(inv.options["id"]))
         if poll.anonymous and poll.closed_at is None:
             raise CommandError("polls.errors.anonymous_results_at_close", id=poll.id)
-        return Reply(await self.life.results(poll, self.texts(inv.locale or inv.community), final=poll.closed_at is not None))
+        return Reply(await self.life.results(poll, self.texts(inv.locale or inv.community), final=poll.closed_at is not None,
+                                             min_respondents=self.settings_for(inv.community).min_respondents))
 
     @command("poll list", _d("List open and recent polls", "Lister les sondages ouverts et récents"), access=Access.ANIMATOR)
     async def poll_list(self, inv: CommandInvoked) -> Reply:

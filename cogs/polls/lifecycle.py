@@ -113,10 +113,10 @@ class PollLifecycle:
         draft = PollDraft(PollKind(poll.kind), poll.question, tuple(poll.options), poll.anonymous, poll.reveal, closes_at, poll.recurrence)
         await self.publish(draft, channel, None, now)
 
-    async def results(self, poll: Poll, t: Texts, *, final: bool) -> Message:
+    async def results(self, poll: Poll, t: Texts, *, final: bool, min_respondents: int) -> Message:
         """The results message as counted now, with its bar chart (drawn in a thread when it is first sent)."""
         assert poll.id is not None
-        return self.results_of(poll, await self.store.tally(poll.id), t, final=final)
+        return self.results_of(poll, await self.store.tally(poll.id), t, final=final, min_respondents=min_respondents)
 
     @staticmethod
     def results_of(poll: Poll, tally: Tally, t: Texts, *, final: bool, min_respondents: int = MIN_RESPONDENTS) -> Message:

@@ -45,3 +45,15 @@ async def test_each_community_can_ask_for_more_respondents(start_bot, db_url: st
         await h.sim.press(member, msg.ref.id, "poll:1:5")
     await h.app.scheduler.advance_to(h.clock.now() + timedelta(days=1, minutes=1))
     assert "4 answers so far. Results are shown from 5 answers" in last_post(h).text
+
+
+async def test_poll_results_keeps_the_communitys_minimum_too(start_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    config = make_config(db_url, communities=[{"platform": "simulation", "id": "sim", "cogs": {"polls": {"min_respondents": 5}}}])
+    h: Harness = await start_bot(config)
+    await h.sim.command("admin", 'survey start open "What should we change?" anonymous=no duration=2d')
+    for member in ("alice", "bob", "chloe", "david"):
+        await h.sim.command(member, f"poll answer 1 SECRET-{member}")
+    peek = (await h.sim.command("admin", "poll results 1")).message.plain_text()
+    assert "SECRET" not in peek and "4 answers so far. Results are shown from 5 answers" in peek
+    await h.sim.command("erin", "poll answer 1 SECRET-erin")
+    assert "SECRET-alice" in (await h.sim.command("admin", "poll results 1")).message.plain_text()

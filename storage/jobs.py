@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 from storage.models import JobRun
@@ -20,7 +21,12 @@ LEASE = timedelta(minutes=10)
 
 
 class JobRuns:
-    """Claims of `(scope, job, period)`: a lease while the run works, done once it has."""
+    """Claims of `(scope, job, period)`: a lease while the run works, done once it has.
+
+    A period can also be *owed* before anyone runs it (`owe`, inside the transaction of what makes it
+    owed): a row neither claimed (no lease) nor done, which `owed` lists after a restart and `claim` or
+    `claim_owed` take. `give_back` ends a failed run's claim and leaves the period owed.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -33,16 +39,40 @@ class JobRuns:
         return t.c.scope == scope, t.c.job == job, t.c.period == period
 
     async def claim(self, scope: str, job: str, period: str, at: datetime, lease: timedelta = LEASE) -> bool:
-        """True when this call claimed the period: it was free, or its last claim's lease ran out before the run was done."""
-        t = self._table
+        """True when this call claimed the period: it was free or owed, or its last claim's lease ran out before the run was done."""
         async with self.db.begin() as conn:
             if (await conn.execute(self._claim, {"s": scope, "j": job, "p": period, "at": at, "until": at + lease})).rowcount:
                 return True
-            taken = await conn.execute(
-                update(t).where(*self._key(scope, job, period), t.c.done_at.is_(None), t.c.lease_until < at)
-                .values(claimed_at=at, lease_until=at + lease)
-            )
+            taken = await conn.execute(self._take(scope, job, period, at, lease))
         return bool(taken.rowcount)
+
+    def _take(self, scope: str, job: str, period: str, at: datetime, lease: timedelta) -> Update:
+        t = self._table
+        free = or_(t.c.lease_until.is_(None), t.c.lease_until < at)  # owed, or its last claim's lease ran out
+        return update(t).where(*self._key(scope, job, period), t.c.done_at.is_(None), free).values(claimed_at=at, lease_until=at + lease)
+
+    async def owe(self, conn: AsyncConnection, scope: str, job: str, period: str, at: datetime) -> None:
+        """In the caller's transaction: the period is owed, so it is run even if the process dies right after that transaction."""
+        await conn.execute(self._claim, {"s": scope, "j": job, "p": period, "at": at, "until": None})
+
+    async def claim_owed(self, scope: str, job: str, period: str, at: datetime, lease: timedelta = LEASE) -> bool:
+        """Like `claim`, but only a period that was owed: never one nothing made owed (nor one done)."""
+        async with self.db.begin() as conn:
+            return bool((await conn.execute(self._take(scope, job, period, at, lease))).rowcount)
+
+    async def give_back(self, scope: str, job: str, period: str) -> None:
+        """End a claim whose run failed before doing anything visible: the period stays owed, and may be claimed again at once."""
+        t = self._table
+        async with self.db.begin() as conn:
+            await conn.execute(update(t).where(*self._key(scope, job, period), t.c.done_at.is_(None)).values(lease_until=None))
+
+    async def owed(self, scope: str, prefix: str) -> list[str]:
+        """The jobs of a scope, named `prefix…`, that have a period not done yet (owed, or held by a run), oldest first."""
+        t = self._table
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(select(t.c.job).where(t.c.scope == scope, t.c.job.startswith(prefix, autoescape=True), t.c.done_at.is_(None))
+                                       .order_by(t.c.claimed_at, t.c.id))).all()
+        return [r.job for r in rows]
 
     async def done(self, scope: str, job: str, period: str, at: datetime) -> None:
         """The claimed run has done its work: the period is never run again."""

@@ -109,7 +109,9 @@ class JobRun(SQLModel, table=True):
     """A scheduled job's run for one period (or one part of it): claimed under a lease, then marked done.
 
     The unique key means one claim per period; a claim whose run neither finished (`done_at`) nor came
-    back before `lease_until` (the process died mid-run) can be claimed again.
+    back before `lease_until` (the process died mid-run) can be claimed again. A row with neither a lease
+    nor `done_at` is owed: made so by the transaction that made the run necessary (a poll's close owes
+    its results), claimable at once.
     """
 
     __tablename__ = "job_runs"

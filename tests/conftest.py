@@ -110,11 +110,12 @@ async def start_bot(db_url: str) -> AsyncIterator[HarnessFactory]:
     """Start bots on the same database (a restart is a second call after `stop`)."""
     started: list[Engagebot] = []
 
-    async def factory(config: Config | None = None, *, start: datetime = START, clock: VirtualClock | None = None) -> Harness:
+    async def factory(config: Config | None = None, *, start: datetime = START, clock: VirtualClock | None = None,
+                      platform: type[SimulationAdapter] = SimulationAdapter) -> Harness:
         clock = clock or VirtualClock(start)
         config = config or make_config(db_url)
         app = Engagebot(config, clock=clock)
-        sim = SimulationAdapter(COMMUNITY, clock)
+        sim = platform(COMMUNITY, clock)
         sim.admins.add("admin")
         app.add_adapter(sim, [COMMUNITY])
         started.append(app)

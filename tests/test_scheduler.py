@@ -148,3 +148,27 @@ async def test_stop_lets_a_running_job_finish_and_a_job_cut_short_gives_its_peri
     again.add(digest)
     assert await again.catch_up() == 1 and done[-1] == digest.period(fired)
     await db.close()
+
+
+async def test_an_owed_period_survives_a_failed_run_and_is_claimed_once(database_url: str) -> None:
+    db = Database(database_url)
+    await db.upgrade()
+    runs, at = JobRuns(db), datetime(2026, 1, 5, 9, tzinfo=UTC)
+    try:
+        assert not await runs.claim_owed("polls", "results-1", "once", at)  # nothing made it owed: nothing to claim
+        assert not await runs.has_run("polls", "results-1", "once")
+        async with db.begin() as conn:  # the transaction that makes it owed (a poll's close)
+            await runs.owe(conn, "polls", "results-1", "once", at)
+            await runs.owe(conn, "polls", "next-1", "once", at)
+        assert await runs.owed("polls", "results-") == ["results-1"] and await runs.lease_of("polls", "results-1", "once") is None
+        assert await runs.claim_owed("polls", "results-1", "once", at)
+        assert not await runs.claim_owed("polls", "results-1", "once", at + timedelta(minutes=1))  # held by that run
+        await runs.give_back("polls", "results-1", "once")  # its post failed: still owed, claimable at once
+        assert await runs.owed("polls", "results-") == ["results-1"]
+        assert await runs.claim_owed("polls", "results-1", "once", at + timedelta(minutes=1))
+        await runs.done("polls", "results-1", "once", at + timedelta(minutes=1))
+        assert not await runs.claim_owed("polls", "results-1", "once", at + LEASE * 2) and not await runs.claim("polls", "results-1", "once", at + LEASE * 2)
+        assert await runs.owed("polls", "results-") == [] and await runs.owed("polls", "next-") == ["next-1"]
+        assert await runs.owed("polls", "next_") == []  # a prefix, not a LIKE pattern
+    finally:
+        await db.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.scheduler import JobRun, JobSpec, Scheduler
@@ -12,12 +13,29 @@ from storage.polls import Poll
 log = logging.getLogger("engagebot.cogs.polls")
 
 JOB_SCOPE = "polls"
+ONCE = "once"
+"""The period of a poll's one-off claims."""
+RESULTS, NEXT = "results-", "next-"
+"""What a poll's close owes, claimed in job_runs (`results-<id>`, `next-<id>`), each done once."""
 CloseFunc = Callable[[int, datetime], Awaitable[None]]
 
 
 def job_id(poll_id: int) -> str:
     """The job that closes one poll."""
     return f"close-{poll_id}"
+
+
+def owed_job(what: str, poll_id: int) -> str:
+    """The claim of what a poll's close owes: its results post (`RESULTS`) or the next poll of its series (`NEXT`)."""
+    return f"{what}{poll_id}"
+
+
+def poll_of(job: str) -> int | None:
+    """The poll an owed claim is for."""
+    for what in (RESULTS, NEXT):
+        if job.startswith(what) and job[len(what):].isdigit():
+            return int(job[len(what):])
+    return None
 
 
 def fire_minute(when: datetime) -> datetime:
@@ -46,6 +64,10 @@ class Deadlines:
     def schedule(self, poll: Poll) -> None:
         """Close this poll at its deadline (called at creation and for every open poll at start)."""
         self.scheduler.add(self.spec(poll))
+
+    def retry(self, poll: Poll, when: datetime) -> None:
+        """Run the poll's job again at `when`: it closes the poll, or posts what its close still owes (then the scheduler's backoff)."""
+        self.scheduler.add(replace(self.spec(poll), at=when))
 
     def forget(self, poll_id: int) -> None:
         """The poll is closed: drop its job."""

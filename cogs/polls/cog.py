@@ -143,7 +143,7 @@ class Polls(Cog):
         if inv.options.get("stop"):
             await self.store.stop_recurrence(poll.id)
             poll.recurrence = None
-        if not await self.life.close_poll(poll):
+        if not await self.life.close_poll(poll, retry_later=True):  # a results post that fails is logged and tried again
             raise CommandError("polls.errors.already_closed", id=poll.id)
         return Reply(Message(t("closed", id=poll.id)))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,9 +13,11 @@ from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.refs import ChannelRef, CommunityRef, Platform
+from cogs.polls.closing import JOB_SCOPE, ONCE
 from cogs.polls.model import PollDraft
 from storage.anonymity import random_ballot_id, random_voter
 from storage.db import Database
+from storage.jobs import JobRuns
 from storage.models import Channel, Community, Member
 from storage.polls import Poll, PollVote
 
@@ -45,8 +48,9 @@ class Tally:
 class PollStore:
     """Reads and writes polls and their ballots."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, runs: JobRuns | None = None) -> None:
         self.db = db
+        self.runs = runs or JobRuns(db)
 
     # --- polls ----------------------------------------------------------------------------
     async def create(self, community_id: int, draft: PollDraft, *, channel_id: int | None, created_by: int | None, now: datetime) -> Poll:
@@ -205,11 +209,13 @@ class PollStore:
         texts = tuple(sorted(r.text for r in rows if r.text))
         return Tally(dict(counts), len({r.voter for r in rows}), texts)
 
-    async def close_and_tally(self, poll_id: int, at: datetime, *, unlink: bool) -> Tally | None:
+    async def close_and_tally(self, poll_id: int, at: datetime, *, unlink: bool, owes: Sequence[str] = ()) -> Tally | None:
         """Close a poll, count it and (anonymous polls) unlink its ballots, in one transaction; None when it was closed already.
 
         The close takes the poll's row first: a ballot still being written is counted, a later one is refused,
-        and no ballot keeps a voter code after the unlinking.
+        and no ballot keeps a voter code after the unlinking. The same transaction marks `owes` (job_runs claims
+        of scope `polls`, period `once`: the results post, the next poll) as owed, so a crash right after it
+        loses neither.
         """
         async with self.db.begin() as conn:
             closed = await conn.execute(update(POLLS).where(POLLS.c.id == poll_id, POLLS.c.closed_at.is_(None)).values(closed_at=at))
@@ -218,6 +224,8 @@ class PollStore:
             tally = await self._tally(conn, poll_id)
             if unlink:
                 await self._unlink(conn, poll_id)
+            for job in owes:
+                await self.runs.owe(conn, JOB_SCOPE, job, ONCE, at)
         return tally
 
     @staticmethod

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.refs import ChannelRef, MemberRef
+from bot.core.events import MessageDeleted
+from bot.core.refs import ChannelRef, MemberRef, MessageRef
 from cogs.sentiment.render import sentiment_fields
 from storage.recorder import PendingRow
 from storage.sentiment import sentiment_kpi
@@ -81,3 +82,20 @@ async def test_a_first_scored_week_has_no_delta(start_bot) -> None:  # type: ign
     assert kpi.value is not None
     assert kpi.value["previous"] is None and kpi.value["delta"] is None
     assert kpi.value["most_negative"] == []  # one post is not enough to single a channel out
+
+
+async def test_a_post_deleted_within_the_week_leaves_the_mood_and_one_deleted_later_stays(start_bot) -> None:  # type: ignore[no-untyped-def]
+    h = await start_bot()
+    t = W + timedelta(hours=10)
+    for row in [post("ok1", "alice", "general", t, 0.6), post("ok2", "bob", "general", t, 0.5),
+                post("spam", "troll", "general", t, -1.0), post("rant", "carol", "general", t, -0.8)]:
+        h.app.recorder.add(row)
+    await h.app.recorder.flush()
+    cid = await h.app.directory.community_id(COMMUNITY)
+    general = ChannelRef(COMMUNITY, "general", "general")
+    await h.app.recorder.record(MessageDeleted(message=MessageRef(general, "spam"), at=(t + timedelta(hours=1)).astimezone(UTC)))
+    await h.app.recorder.record(MessageDeleted(message=MessageRef(general, "rant"), at=(W_END + timedelta(days=1)).astimezone(UTC)))
+    await h.app.recorder.flush()
+    kpi = await sentiment_kpi(h.app.db, cid, W, W_END)
+    assert kpi.value is not None
+    assert (kpi.value["scored"], kpi.value["negative"]) == (3, 0.3333)  # the spam deleted the same day is gone, the rant deleted later stays

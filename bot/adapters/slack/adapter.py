@@ -39,9 +39,9 @@ STOP_GRACE = 10.0  # seconds `stop()` lets the events being handled finish
 
 
 def order_key(body: dict[str, Any]) -> str:
-    """Whose events must be handled in turn: the member's (a join before their first post), else the channel's."""
+    """Whose events must be handled in turn: the member's (a join before their first post, a post before its deletion), else the channel's."""
     event = body.get("event") or {}
-    user = event.get("user")
+    user = event.get("user") or (event.get("previous_message") or {}).get("user")  # message_deleted names its author there
     if isinstance(user, dict):  # team_join, user_change
         user = user.get("id")
     return str(user or event.get("channel") or "")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import Event, MemberJoined, MemberLeft, MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
 
 
 def event_line(event: Event) -> dict[str, Any] | None:
@@ -32,6 +32,8 @@ def event_line(event: Event) -> dict[str, Any] | None:
         return {"type": "reaction", **base, "message": event.message.id, "member": event.member.id, "emoji": event.emoji}
     if isinstance(event, ReactionRemoved):
         return {"type": "reaction_removed", **base, "message": event.message.id, "member": event.member.id, "emoji": event.emoji}
+    if isinstance(event, MessageDeleted):
+        return {"type": "message_deleted", **base, "message": event.message.id}
     return None
 
 

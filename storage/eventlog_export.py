@@ -2,13 +2,14 @@
 
 Importing the log into an empty database gives the same reports: members with their names from their
 first sight (`member` lines for those first seen without a join), posts with replies, mentions, texts
-(when stored) and sentiment scores, reactions and their removals, prompt answers, polls, public votes,
+(when stored) and sentiment scores, deleted posts, reactions and their removals, prompt answers, polls, public votes,
 and for anonymous polls who took part (`anonymous_vote`) apart from the answers (`anonymous_ballot`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
@@ -23,7 +24,9 @@ from storage.kpi.report import community_row
 
 # lines at the same instant keep this order (a member exists before their post, a poll before its votes)
 RANK = {"member": 0, "member_joined": 1, "poll": 2, "message": 3, "prompt_answer": 4, "reaction": 5, "poll_vote": 6,
-        "anonymous_vote": 6, "anonymous_ballot": 7, "reaction_removed": 8, "member_left": 9}
+        "anonymous_vote": 6, "anonymous_ballot": 7, "reaction_removed": 8, "message_deleted": 8, "member_left": 9}
+REMOVAL_SUFFIX = re.compile(r"#\d{4}-\d\d-\d\dT[\d:.]+(?:[+-]\d\d:\d\d)?$")
+"""What the recorder appends to a taken-back reaction's key (`storage.recorder`): `KEY#removal time`."""
 
 
 def _iso(value: datetime) -> str:
@@ -91,9 +94,12 @@ async def export_events(db: Database, ref: CommunityRef) -> list[dict[str, Any]]
             if r.sentiment is not None:
                 line["sentiment"] = r.sentiment
             add(r.at, "message", **line)
+            if r.removed_at is not None:
+                add(r.removed_at, "message_deleted", message=str(r.external_id))
         elif r.kind == "reaction":
             message = str(r.parent_external_id or "")
-            emoji = str(r.external_id).split("#", 1)[0].removeprefix(f"{message}:{who}:")
+            key = REMOVAL_SUFFIX.sub("", str(r.external_id)) if r.removed_at is not None else str(r.external_id)
+            emoji = key.removeprefix(f"{message}:{who}:")
             add(r.at, "reaction", message=message, member=who, emoji=emoji)
             if r.removed_at is not None:
                 add(r.removed_at, "reaction_removed", message=message, member=who, emoji=emoji)

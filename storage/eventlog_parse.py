@@ -19,6 +19,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "message": ("id", "channel", "member"),
     "reaction": ("message", "member", "emoji"),
     "reaction_removed": ("message", "member", "emoji"),
+    "message_deleted": ("message",),
     "poll": ("id", "kind", "question", "closes_at"),
     "poll_vote": ("poll", "member", "choice"),
     # written by `engagebot export` (docs/EVENTS.md): a member first seen without a join, answers to weekly prompts, anonymous polls

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import Event, MemberJoined, MemberLeft, MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 from storage.eventlog_parse import EXPORT_ONLY, BadLine, LogLine, read_log
 from storage.recent import RecentMap
@@ -171,6 +171,8 @@ class LogEvents:
         if line.type == "message":
             return self._message(community, line)
         message = self._message_ref(community, d["message"])
+        if line.type == "message_deleted":
+            return MessageDeleted(message=message, at=at)
         member = self.member(community, d["member"])
         if line.type == "reaction":
             known = self._post(community, d["message"])  # None: found in the database after the import

@@ -113,7 +113,7 @@ class Recorder:
         # a deleted post: its rows (and the prompt answer and mentions it made) are kept, marked removed, like a reaction
         self._delete_post = (
             update(table).where(c.community_id == bindparam("cid"), c.removed_at.is_(None), or_(
-                and_(c.kind.in_(POSTS_AND_ANSWERS), c.external_id == bindparam("xid")),
+                and_(or_(*(c.kind == k for k in POSTS_AND_ANSWERS)), c.external_id == bindparam("xid")),  # no IN: run as executemany
                 and_(c.kind == InteractionKind.MENTION.value, c.parent_external_id == bindparam("xid"))))
             .values(removed_at=bindparam("removed", type_=UTCDateTime()))
         )

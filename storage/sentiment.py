@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, update
+from sqlalchemy import and_, case, func, literal, or_, select, update
 
 from storage.db import Database
 from storage.models import POST_KINDS, Channel, Interaction, InteractionKind, Member
@@ -68,6 +68,7 @@ def _scored_posts(community_id: int, start: datetime, end: datetime) -> Any:
         i.c.at >= start,
         i.c.at < end,
         i.c.sentiment.is_not(None),
+        or_(i.c.removed_at.is_(None), i.c.removed_at >= end),  # deleted within the period: it no longer counts (docs/KPI.md)
         m.c.is_bot.is_(False),
     )
 

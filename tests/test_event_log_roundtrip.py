@@ -91,3 +91,49 @@ def test_a_name_given_after_a_member_s_first_post_travels_with_their_first_sight
     assert capsys.readouterr().err.endswith(f"3 events of discord:g written to {exported}\n")
     first = json.loads(exported.read_text(encoding="utf-8").splitlines()[0])
     assert (first["type"], first["member"], first["name"], first["at"]) == ("member", "u037", "Rose", "2026-01-05T09:00:00+00:00")
+
+
+def interaction_rows(path: Path) -> list[tuple[str, str, bool]]:
+    """Each interaction's kind, natural key (a taken-back reaction's removal time cut off) and whether it was taken back."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("select kind, external_id, removed_at is not null from interactions").fetchall()
+    return sorted((kind, key.split("#20", 1)[0] if removed else key, bool(removed)) for kind, key, removed in rows)
+
+
+DELETIONS = [
+    {"type": "member_joined", "member": "ana", "name": "Ana", "at": "2026-01-05T09:00:00+00:00"},
+    {"type": "member_joined", "member": "bob", "name": "Bob", "at": "2026-01-05T09:01:00+00:00"},
+    {"type": "message", "id": "spam", "channel": "general", "member": "bob", "mentions": ["ana"], "at": "2026-01-05T10:00:00+00:00"},
+    {"type": "message", "id": "m2", "channel": "general", "member": "ana", "at": "2026-01-05T10:05:00+00:00"},
+    {"type": "reaction", "message": "m2", "member": "bob", "emoji": "#\ufe0f\u20e3", "at": "2026-01-05T10:06:00+00:00"},
+    {"type": "reaction", "message": "m2", "member": "ana", "emoji": "#\ufe0f\u20e3", "at": "2026-01-05T10:07:00+00:00"},
+    {"type": "reaction_removed", "message": "m2", "member": "ana", "emoji": "#\ufe0f\u20e3", "at": "2026-01-05T10:08:00+00:00"},
+    {"type": "message_deleted", "message": "spam", "at": "2026-01-05T10:30:00+00:00"},
+    {"type": "message", "id": "m3", "channel": "general", "member": "bob", "at": "2026-01-14T10:00:00+00:00"},
+    {"type": "message_deleted", "message": "m3", "at": "2026-01-21T10:00:00+00:00"},  # deleted the week after: counts in its own
+]
+
+
+@pytest.mark.parametrize("reader_process", [False, True], ids=["in-process", "reader-process"])
+async def test_deleted_posts_and_a_keycap_reaction_survive_export_and_import(reader_process: bool, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("storage.importer.READER_PROCESS_LINES", 1 if reader_process else 10**9)
+    log, original, copy, exported = tmp_path / "log.jsonl", tmp_path / "original.db", tmp_path / "copy.db", tmp_path / "exported.jsonl"
+    log.write_text("".join(json.dumps({"platform": "discord", "community": "g1", **line}) + "\n" for line in DELETIONS), encoding="utf-8")
+    config = config_for(sqlite_url(original), "discord", "g1", "UTC")
+    summary = await run_import(config, [log], out=io.StringIO(), err=io.StringIO())
+    assert summary.bad == [] and summary.imported["message_deleted"] == 2
+    rows = interaction_rows(original)
+    assert ("message", "spam", True) in rows and ("mention", "spam:ana", True) in rows and ("message", "m3", True) in rows
+    assert ("reaction", "m2:bob:#\ufe0f\u20e3", False) in rows and ("reaction", "m2:ana:#\ufe0f\u20e3", True) in rows
+    with exported.open("w", encoding="utf-8") as fh:
+        await run_export(config, None, fh)
+    lines = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    assert [(x["message"], x["at"][:10]) for x in lines if x["type"] == "message_deleted"] == [("spam", "2026-01-05"), ("m3", "2026-01-21")]
+    assert {x["emoji"] for x in lines if x["type"].startswith("reaction")} == {"#\ufe0f\u20e3"}
+    await run_import(config_for(sqlite_url(copy), "discord", "g1", "UTC"), [exported], out=io.StringIO(), err=io.StringIO())
+    assert interaction_rows(copy) == rows
+    first, last = Period.parse("2026-W02", "UTC"), Period.parse("2026-W04", "UTC")
+    reports = await weekly_reports(sqlite_url(copy), "discord:g1", first, last, "UTC")
+    assert reports == await weekly_reports(sqlite_url(original), "discord:g1", first, last, "UTC")
+    assert [r["kpis"]["posts"] for r in reports] == [1, 1, 0]  # type: ignore[index]

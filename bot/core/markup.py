@@ -18,7 +18,7 @@ member can neither close their own segment early nor forge a mention.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 OPEN, CLOSE = "\ue000", "\ue001"
 _HOLE = "\ue002{}\ue003"  # where a segment or a mention waits while the bot's Markdown is converted around it
@@ -55,6 +55,23 @@ def as_text(kind: str, ident: str, name: str | None) -> str:
 def named(text: str) -> set[str]:
     """The ids of the members a text names (so a platform does not mention them a second time in front of it)."""
     return {m.group(2) for m in _TOKEN.finditer(text) if m.group(1) == "u"} if _MENTION in text else set()
+
+
+def nameless(text: str) -> set[str]:
+    """The ids of the members a text names without their name (a platform that shows names may look them up)."""
+    return {m.group(2) for m in _TOKEN.finditer(text) if m.group(1) == "u" and not m.group(3)} if _MENTION in text else set()
+
+
+def with_names(text: str, names: Mapping[str, str]) -> str:
+    """The text with the members in `names` named, where it named them by id alone."""
+    if _MENTION not in text or not names:
+        return text
+
+    def fill(m: re.Match[str]) -> str:
+        ident = m.group(2)
+        return member(ident, names[ident]) if m.group(1) == "u" and not m.group(3) and ident in names else m.group(0)
+
+    return _TOKEN.sub(fill, text)
 
 
 def plain(text: str) -> str:

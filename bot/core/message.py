@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from bot.core.markup import named, plain
+from bot.core.markup import named, nameless, plain, with_names
 
 
 class ButtonStyle(StrEnum):
@@ -124,6 +124,22 @@ class Message:
         """The declared mentions the text does not already name (a platform puts these in front of the message)."""
         inline = named(self.marked_text())
         return tuple(m for m in dict.fromkeys(self.mentions) if m not in inline)
+
+    def nameless_members(self) -> set[str]:
+        """The members the text names by id alone (no name known where the message was written)."""
+        return nameless(self.marked_text())
+
+    def with_names(self, names: Mapping[str, str]) -> Message:
+        """The same message with these members named wherever it named them by id alone."""
+        if not names:
+            return self
+
+        def fill(text: str) -> str:
+            return with_names(text, names)
+
+        return replace(self, body=fill(self.body), title=None if self.title is None else fill(self.title),
+                       footer=None if self.footer is None else fill(self.footer),
+                       fields=tuple(replace(f, name=fill(f.name), value=fill(f.value)) for f in self.fields))
 
     def plain_text(self) -> str:
         """A plain-text rendering (console, simulation): members' texts as typed (see `markup.verbatim`)."""

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from bot.core.events import Event, MemberJoined, MemberLeft, ReactionRemoved
+from bot.core.events import Event, MemberJoined, MemberLeft, MessageDeleted, ReactionRemoved
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 from bot.history.dce import DceReader
 from bot.history.files import json_files
@@ -40,7 +40,7 @@ runs the collector every 700 allocations): about 6 % of the reader's time."""
 AHEAD = 32
 """Messages the reader process keeps ready (about 5 MB): it goes on reading while the parent writes a batch."""
 
-Item = MemberJoined | MemberLeft | ReactionRemoved | PollLine
+Item = MemberJoined | MemberLeft | ReactionRemoved | MessageDeleted | PollLine
 
 
 def events_of(source: str, paths: list[Path], tally: Tally, *, community: str | None, max_mentions: int) -> Iterator[Event]:
@@ -100,6 +100,9 @@ class Encoder:
         if isinstance(event, ReactionRemoved):
             out.append(("R", number(event.message.channel, out), event.message.id, number(event.member, out), event.emoji, event.at))
             return
+        if isinstance(event, MessageDeleted):
+            out.append(("D", number(event.message.channel, out), event.message.id, event.at))
+            return
         if isinstance(event, PollLine):
             out.append(("P", event.line, -1 if event.member is None else number(event.member, out), event.extra))
             return
@@ -158,6 +161,8 @@ class Decoder:
                 out.append(MemberLeft(member=refs[t[1]], at=t[2]))
             elif tag == "R":
                 out.append(ReactionRemoved(message=MessageRef(refs[t[1]], t[2]), member=refs[t[3]], emoji=t[4], at=t[5]))
+            elif tag == "D":
+                out.append(MessageDeleted(message=MessageRef(refs[t[1]], t[2]), at=t[3]))
             elif tag == "P":
                 out.append(PollLine(t[1], None if t[2] < 0 else refs[t[2]], t[3]))
             elif tag == "g":

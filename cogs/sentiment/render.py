@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot import numbers
+from bot.core import markup
 from bot.core.message import Field
 from bot.core.refs import CommunityRef, Platform
 from bot.nlp.themes import Theme
@@ -29,14 +30,14 @@ def signed(x: float | None, *, points: bool = False, locale: str = "en") -> str:
 
 
 def where(community: CommunityRef, unit: dict[str, Any]) -> str:
-    """A link to a channel or thread: a Discord URL, a Slack channel mention, else `#name`."""
+    """A channel or thread as each platform links it (`markup.channel`: `<#id>` on Discord and Slack, `#name` elsewhere)."""
     channel, thread, name = unit["channel"], unit.get("thread"), unit.get("name") or unit["channel"]
-    if community.platform == Platform.DISCORD:
-        url = f"https://discord.com/channels/{community.id}/{channel}" + (f"/{thread}" if thread else "")
-        return f"[#{name}]({url})"
-    if community.platform == Platform.SLACK:
-        return f"<#{channel}>" + (f" (thread {thread})" if thread else "")
-    return f"#{name}" + (f" › {thread}" if thread else "")
+    place = markup.channel(channel, name)
+    if not thread:
+        return place
+    if community.platform == Platform.DISCORD:  # a Discord thread is a channel of its own
+        return f"{place} › {markup.channel(thread)}"
+    return f"{place} › {markup.verbatim(thread)}"
 
 
 def sentiment_fields(kpi: SentimentKpi, community: CommunityRef, t: T, *, channels: int = 5, locale: str = "en") -> list[Field]:

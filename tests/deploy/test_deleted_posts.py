@@ -51,6 +51,18 @@ async def test_on_discord_a_deleted_message_is_marked_removed(discord_bot) -> No
     assert await h.rows(REMOVED) == [("message", str(post.id), 1)]
 
 
+async def test_on_discord_a_moderators_purge_marks_every_post_removed_in_one_write(discord_bot) -> None:  # type: ignore[no-untyped-def]
+    h: DiscordHarness = await discord_bot()
+    alice, general = h.world.members["alice"], h.world.channels["general"]
+    posts = [await shim.post(f"spam {n} @alice", alice, general) for n in range(3)]
+    kept = await shim.post("a real question", alice, general)
+    await h.app.recorder.flush()
+    back.get_state().parse_message_delete_bulk({"ids": [str(p.id) for p in posts], "channel_id": str(general.id), "guild_id": str(shim.GUILD_ID)})
+    await shim.settle()
+    await h.app.recorder.flush()  # the three deletions are written together (an executemany)
+    assert await h.rows(REMOVED) == [("message", str(p.id), 1) for p in posts] + [("message", str(kept.id), 0)]
+
+
 async def test_on_slack_a_message_deleted_event_marks_the_post_removed(slack_bot) -> None:  # type: ignore[no-untyped-def]
     h: SlackHarness = await slack_bot()
     await h.event(message("1767600300.000200", "Bonjour"))

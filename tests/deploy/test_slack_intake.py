@@ -42,3 +42,20 @@ async def test_stop_waits_a_bounded_time_for_a_stuck_call(slack_bot, caplog) -> 
     h.adapter.stop_grace = 0.05
     await asyncio.wait_for(h.adapter.stop(), timeout=5)
     assert "still being handled after" in caplog.text
+
+
+async def test_a_post_deleted_while_its_author_s_events_wait_is_deleted_after_it_is_recorded(slack_bot) -> None:  # type: ignore[no-untyped-def]
+    h: SlackHarness = await slack_bot()
+    h.fake.held["conversations.open"] = asyncio.Event()  # the newcomer's welcome DM hangs: her events wait in turn
+    await deliver(h, payload("team_join"))
+    await deliver(h, message("1767600400.000300", "buy cheap followers", user="UALICE"))
+    deleted = message("1767600500.000400", "", event_id="EvDELETE", subtype="message_deleted", deleted_ts="1767600400.000300")
+    deleted["event"].pop("user")  # a deletion names the author only in previous_message
+    deleted["event"]["previous_message"] = {"type": "message", "user": "UALICE", "ts": "1767600400.000300", "text": "buy cheap followers"}
+    await deliver(h, deleted)  # a moderator deletes it at once
+    await h.adapter.idle("C0GENERAL")  # whatever the channel had to handle is done
+    await h.app.recorder.flush()
+    h.fake.held["conversations.open"].set()
+    await h.adapter.idle()
+    await h.app.recorder.flush()
+    assert await h.rows("select external_id, removed_at is not null from interactions where kind = 'message'") == [("1767600400.000300", 1)]

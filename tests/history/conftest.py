@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,19 +27,10 @@ class Run:
     err: str
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def history_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A freshly migrated database of each kind."""
-    if request.param == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'history.db'}")
-    else:
-        url = os.environ.get("ENGAGEBOT_TEST_POSTGRES_URL")
-        if not url:
-            pytest.skip("ENGAGEBOT_TEST_POSTGRES_URL is not set")
-        db = Database(url)
-        async with db.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
+@pytest.fixture
+async def history_db(database_url: str) -> AsyncIterator[Database]:
+    """A freshly migrated database of each kind (`database_url`: SQLite, and PostgreSQL when one is given)."""
+    db = Database(database_url)
     await db.upgrade()
     yield db
     await db.close()

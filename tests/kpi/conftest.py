@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot.core.refs import CommunityRef, Platform
 from storage.db import Database
@@ -18,20 +16,11 @@ G1 = CommunityRef(Platform.DISCORD, "g1")
 PARIS = "Europe/Paris"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def kpi_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Database]:
-    """A freshly migrated database (every test runs on SQLite, and on PostgreSQL when one is given)."""
+@pytest.fixture
+async def kpi_db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Database]:
+    """A freshly migrated database (`database_url`: every test runs on SQLite, and on PostgreSQL when one is given)."""
     monkeypatch.chdir(tmp_path)  # files the bot keeps next to a server database (the ballot key) go to the test's folder
-    if request.param == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'kpi.db'}")
-    else:
-        url = os.environ.get("ENGAGEBOT_TEST_POSTGRES_URL")
-        if not url:
-            pytest.skip("ENGAGEBOT_TEST_POSTGRES_URL is not set")
-        db = Database(url)
-        async with db.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
+    db = Database(database_url)
     await db.upgrade()
     yield db
     await db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.markup import plain
 from cogs.sentiment import SentimentCog
 from storage.kpi.period import Period
 from tests.conftest import make_config
@@ -21,7 +22,7 @@ async def test_managers_read_the_mood_and_where_to_step_in_in_the_digest(start_b
     names = [f.name for f in digest.message.fields]
     assert "Mood" in names and "Mood by channel" in names and "Where to step in (most negative this week)" in names
     assert digest.report.kpis["sentiment"]["negative"] == 0.75
-    where = next(f for f in digest.message.fields if f.name.startswith("Where to step in")).value
+    where = plain(next(f for f in digest.message.fields if f.name.startswith("Where to step in")).value)
     assert "#support" in where and "3 of 3 posts" in where
 
 

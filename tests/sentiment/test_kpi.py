@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.refs import ChannelRef, MemberRef
+from bot.core.events import MessageDeleted
+from bot.core.markup import plain
+from bot.core.refs import ChannelRef, MemberRef, MessageRef
 from cogs.sentiment.render import sentiment_fields
 from storage.recorder import PendingRow
 from storage.sentiment import sentiment_kpi
@@ -63,7 +65,7 @@ async def test_the_sentiment_kpi_matches_the_hand_computed_example(start_bot) ->
     ]
 
     fields = sentiment_fields(kpi, COMMUNITY, lambda key, **p: h.app.catalog.t("fr", key, **p), locale="fr")
-    text = "\n".join(f"{f.name}: {f.value}" for f in fields)
+    text = plain("\n".join(f"{f.name}: {f.value}" for f in fields))
     assert "positifs 22\u00a0%" in text and "négatifs 44\u00a0%" in text and "positifs -44\u00a0pts" in text and "-0,09" in text
     assert "#support › r1\u00a0: 75\u00a0% de messages négatifs (3 sur 4)" in text
 
@@ -81,3 +83,32 @@ async def test_a_first_scored_week_has_no_delta(start_bot) -> None:  # type: ign
     assert kpi.value is not None
     assert kpi.value["previous"] is None and kpi.value["delta"] is None
     assert kpi.value["most_negative"] == []  # one post is not enough to single a channel out
+
+
+async def test_a_post_deleted_within_the_week_leaves_the_mood_and_one_deleted_later_stays(start_bot) -> None:  # type: ignore[no-untyped-def]
+    h = await start_bot()
+    t = W + timedelta(hours=10)
+    for row in [post("ok1", "alice", "general", t, 0.6), post("ok2", "bob", "general", t, 0.5),
+                post("spam", "troll", "general", t, -1.0), post("rant", "carol", "general", t, -0.8)]:
+        h.app.recorder.add(row)
+    await h.app.recorder.flush()
+    cid = await h.app.directory.community_id(COMMUNITY)
+    general = ChannelRef(COMMUNITY, "general", "general")
+    await h.app.recorder.record(MessageDeleted(message=MessageRef(general, "spam"), at=(t + timedelta(hours=1)).astimezone(UTC)))
+    await h.app.recorder.record(MessageDeleted(message=MessageRef(general, "rant"), at=(W_END + timedelta(days=1)).astimezone(UTC)))
+    await h.app.recorder.flush()
+    kpi = await sentiment_kpi(h.app.db, cid, W, W_END)
+    assert kpi.value is not None
+    assert (kpi.value["scored"], kpi.value["negative"]) == (3, 0.3333)  # the spam deleted the same day is gone, the rant deleted later stays
+
+
+def test_where_to_step_in_links_the_channel_as_each_platform_does() -> None:
+    from bot.adapters.discord.render import for_discord
+    from bot.adapters.slack.render import mrkdwn
+    from bot.core.refs import CommunityRef, Platform
+    from cogs.sentiment.render import where
+
+    discord_guild, slack_team = CommunityRef(Platform.DISCORD, "9"), CommunityRef(Platform.SLACK, "T1")
+    assert for_discord(where(discord_guild, {"channel": "111", "thread": "222", "name": "support](https://evil.example)"})) == "<#111> › <#222>"
+    assert mrkdwn(where(slack_team, {"channel": "C0SUPPORT", "thread": "1767600300.000200", "name": "support"})) == "<#C0SUPPORT> › 1767600300.000200"
+    assert plain(where(COMMUNITY, {"channel": "support", "thread": "r1"})) == "#support › r1"

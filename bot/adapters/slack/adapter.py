@@ -39,9 +39,9 @@ STOP_GRACE = 10.0  # seconds `stop()` lets the events being handled finish
 
 
 def order_key(body: dict[str, Any]) -> str:
-    """Whose events must be handled in turn: the member's (a join before their first post), else the channel's."""
+    """Whose events must be handled in turn: the member's (a join before their first post, a post before its deletion), else the channel's."""
     event = body.get("event") or {}
-    user = event.get("user")
+    user = event.get("user") or (event.get("previous_message") or {}).get("user")  # message_deleted names its author there
     if isinstance(user, dict):  # team_join, user_change
         user = user.get("id")
     return str(user or event.get("channel") or "")
@@ -66,7 +66,7 @@ class SlackAdapter:
             logger=logging.getLogger("engagebot.slack.bolt"),
         )
         self.people = People(self.client, settings.admin_group)
-        self.outbox = Outbox(self.client, settings.command, self.t, self._command_names, sleep)
+        self.outbox = Outbox(self.client, settings.command, self.t, self._command_names, sleep, self.people.names)
         self.app: AppPort | None = None
         self.team_id: str | None = None
         self.bot_user_id: str | None = None
@@ -243,7 +243,7 @@ class SlackAdapter:
         """Publish a member's App Home tab (views.publish)."""
         caller = await self.people.caller(user_id)
         message = await self._app().home(member(ws, user_id, caller.name, caller.is_bot), caller.roles, caller.is_admin, caller.locale)
-        message = self.outbox.for_slack(message)
+        message = await self.outbox.for_slack(message)
         hint = self.t(ws.community, "slack.home_hint", caller.locale, command=self.settings.command)
         view = home_view(message, hint, self.t(ws.community, "slack.more_blocks", caller.locale))
         await self.client.views_publish(user_id=user_id, view=view)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -36,8 +36,10 @@ def api_error(err: SlackApiError) -> str:
 class Outbox:
     """Carries out actions and answers through the Web API (and response_url for answers)."""
 
-    def __init__(self, client: AsyncWebClient, command: str, texts: Texts, command_names: Callable[[], set[str]], sleep: Sleep) -> None:
+    def __init__(self, client: AsyncWebClient, command: str, texts: Texts, command_names: Callable[[], set[str]], sleep: Sleep,
+                 names: Callable[[Collection[str]], Awaitable[dict[str, str]]]) -> None:
         self.client = client
+        self.names = names
         self.command = command
         self.t = texts
         self.command_names = command_names
@@ -47,7 +49,7 @@ class Outbox:
     async def answer(self, reply: Reply, ws: Workspace, user: str, channel: str | None, response_url: str | None) -> None:
         """Answer a command or a click: through response_url, else chat.postEphemeral, else a DM."""
         reply = replace(reply, message=await with_content(reply.message))  # a chart is drawn before anything is posted
-        message = self.for_slack(reply.message)
+        message = await self.for_slack(reply.message)
         blocks, text = blocks_for(message, more=self.t(ws.community, "slack.more_blocks")), fallback_text(message)
         if response_url:
             webhook = AsyncWebhookClient(response_url, retry_handlers=retry_handlers(self.sleep))
@@ -104,13 +106,15 @@ class Outbox:
             return None  # polls on Slack are messages with buttons: nothing native to end
         raise TypeError(f"unknown action {action!r}")
 
-    def for_slack(self, message: Message) -> Message:
-        """The message with the bot's commands written as subcommands of the slash command."""
-        names = self.command_names()
-        return slack_commands(message, self.command, names)
+    async def for_slack(self, message: Message) -> Message:
+        """The message with the bot's commands written as subcommands of the slash command, and the members it names
+        without pinging them named (users.info, cached): `<@U…>` would notify them."""
+        message = slack_commands(message, self.command, self.command_names())
+        unnamed = message.nameless_members() - set(message.mentions)
+        return message.with_names(await self.names(unnamed)) if unnamed else message
 
     async def _post(self, channel: ChannelRef, message: Message, reply_to: MessageRef | None) -> MessageRef | None:
-        message = self.for_slack(message)
+        message = await self.for_slack(message)
         thread = (reply_to.thread or reply_to.id) if reply_to else None
         ref: MessageRef | None = None
         if message.body or message.title or message.fields or message.buttons or message.native_poll or message.footer or not message.image:

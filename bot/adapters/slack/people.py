@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,11 @@ class People:
         )
         self._users[user_id] = (self._now(), caller)
         return caller
+
+    async def names(self, user_ids: Collection[str]) -> dict[str, str]:
+        """The names of these users as Slack shows them (display name, else real name), those it knows (users.info, cached)."""
+        callers = await asyncio.gather(*(self.caller(u) for u in sorted(user_ids)))
+        return {c.user_id: c.name for c in callers if c.name}
 
     async def groups_named(self, name: str) -> list[tuple[str, str]]:
         """The (id, handle) of the user groups whose handle or name is `name`, case aside."""

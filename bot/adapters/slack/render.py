@@ -53,13 +53,13 @@ _SLACK_CHANNEL = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 def mentioner(pinged: Collection[str] = ()) -> markup.Mention:
-    """How Slack shows a member or channel named in a message: `<@U…>` pings the member, so only the `pinged` ones (and
-    members whose name is unknown) get it; the others show by name. A channel is a `<#C…>` link."""
+    """How Slack shows a member or channel named in a message: `<@U…>` notifies the member, so only the `pinged` ones get
+    it; the others show as `@name` (the outbox looks names up first: `Outbox.for_slack`). A channel is a `<#C…>` link."""
 
     def mention(kind: str, ident: str, name: str | None) -> str:
         if kind == "c":
             return f"<#{ident}>" if _SLACK_CHANNEL.fullmatch(ident) else escape(markup.as_text(kind, ident, name))
-        if _SLACK_USER.fullmatch(ident) and (ident in pinged or not name):
+        if _SLACK_USER.fullmatch(ident) and ident in pinged:
             return f"<@{ident}>"
         return escape(markup.as_text(kind, ident, name))
 

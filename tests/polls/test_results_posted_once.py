@@ -137,3 +137,22 @@ async def test_results_held_by_a_run_that_died_go_out_once_its_claim_expires(sta
     assert len(results(h2)) == 1
     await h2.app.scheduler.advance_to(died_at + timedelta(days=3))
     assert len(results(h2)) == 1
+
+
+async def test_a_poll_whose_post_failed_is_closed_at_once_and_never_gets_results(start_bot, db_url) -> None:  # type: ignore[no-untyped-def]
+    @dataclass
+    class Unreachable(SimulationAdapter):
+        async def send(self, action: Action) -> MessageRef | None:
+            if isinstance(action, SendMessage) and (action.message.title or "").startswith("📊"):
+                raise ConnectionError("connection reset by peer")
+            return await super().send(action)
+
+    config = make_config(db_url, bot={"cogs": ["polls"]})
+    h: Harness = await start_bot(config, platform=Unreachable)
+    reply = await h.sim.command("admin", 'poll create "Tea or coffee?" "Tea, Coffee" duration=1d')
+    assert "posted" not in reply.message.body
+    assert (await poll_row(h, 1)).closed_at is not None
+    await h.app.stop()
+    h2: Harness = await start_bot(config, clock=h.clock)
+    await h2.app.scheduler.advance_to(h.clock.now() + timedelta(days=2))
+    assert bot_posts(h2) == []  # no results of a poll nobody saw

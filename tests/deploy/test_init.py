@@ -86,3 +86,52 @@ def test_an_existing_file_is_not_overwritten_and_bad_answers_are_one_line(tmp_pa
     assert "the server or team id is needed" in capsys.readouterr().err
 
 
+
+
+async def test_discord_names_matching_several_roles_or_members_stay_as_typed_and_the_note_lists_their_ids(
+        fake_discord: FakeDiscord, tmp_path: Path) -> None:  # noqa: F811
+    fake_discord.roles = [(900000000000000301, "Animateurs"), (900000000000000302, "animateurs"), (900000000000000303, "Gestion")]
+    fake_discord.people = [{"id": "900000000000000401", "username": "ann"}, {"id": "900000000000000402", "username": "anna"},
+                           {"id": "900000000000000403", "username": "sam_1", "global_name": "Sam"},
+                           {"id": "900000000000000404", "username": "sam_2", "nick": "sam"},
+                           {"id": "900000000000000405", "username": "bobby_99", "nick": "Bobby"}]
+    answers, notes = await build(options("--platform", "discord", "--animator-role", "animateurs", "--animator-role", "nobody",
+                                         "--manager-role", "gestion", "--manager", "ann", "--manager", "sam", "--manager", "BOBBY",
+                                         "--manager", "bob"), Secrets(discord_token=TOKEN), "", None)
+    assert answers.animator_roles == ["animateurs", "nobody"] and answers.manager_roles == ["900000000000000303"]
+    assert ("role 'animateurs': 2 roles have this name, Animateurs (900000000000000301), animateurs (900000000000000302): left as typed, "
+            "which stops start-up: put the right one's id in the file") in notes
+    assert "role 'nobody': no such role in the server: give its id" in notes
+    # members: the whole name only (never "anna" for "ann", nor "bobby_99" for "bob"), nickname or display name or username
+    assert answers.managers == ["900000000000000401", "sam", "900000000000000405", "bob"]
+    assert ("member 'sam': 2 members have this name, Sam (@sam_1, 900000000000000403), sam (@sam_2, 900000000000000404): "
+            "left as typed: put the right one's user id in the file") in notes and "member 'bob': not found: give their user id" in notes
+    config = parse_config(tomllib.loads(render(answers, date(2026, 12, 4))), "init")
+    assert config.communities[0].animator_roles == ["animateurs", "nobody"]
+
+
+async def test_slack_members_on_every_page_are_found_and_ambiguous_groups_or_members_stay_as_typed(tmp_path: Path) -> None:
+    fake = FakeSlack(page_size=2)
+    fake.users = {u: {"id": u, "name": n, "profile": {"display_name": d}} for u, n, d in [
+        ("UANN", "ann", "Ann"), ("UBOB", "bob", ""), ("UCAROL", "carol", "Caro"), ("USAM1", "sam.one", "Sam"), ("USAM2", "sam", "")]}
+    fake.usergroups = [{"id": "S0ANIM", "handle": "animateurs", "name": "Animateurs"}, {"id": "S0ANIM2", "handle": "anim", "name": "animateurs"},
+                       {"id": "S0BOARD", "handle": "board", "name": "Board"}]
+    fake.channels = {f"C0{i}": {"id": f"C0{i}", "name": f"room{i}"} for i in range(5)} | fake.channels
+    await fake.start()
+    try:
+        answers, notes = await build(options("--platform", "slack", "--animator-role", "animateurs", "--manager-role", "board",
+                                             "--manager-role", "gone", "--manager", "caro", "--manager", "sam", "--manager", "ann",
+                                             "--prompts-channel", "general"), Secrets(slack_bot_token="xoxb-test"), fake.api, None)
+    finally:
+        await fake.stop()
+    assert [c.params.get("cursor") for c in fake.called("users.list")] == [None, "2", "4"]  # every page, then no next cursor
+    assert answers.prompts_channel == "C0GENERAL"  # on the third page of channels
+    assert answers.managers == ["UCAROL", "sam", "UANN"]
+    assert ("member 'sam': 2 members have this name, Sam (@sam.one, USAM1), sam (@sam, USAM2): left as typed: "
+            "put the right one's member id (U…) in the file") in notes
+    assert answers.animator_roles == ["animateurs"] and answers.manager_roles == ["S0BOARD", "gone"]
+    assert ("user group 'animateurs': 2 user groups have this name, @animateurs (S0ANIM), @anim (S0ANIM2): left as typed, "
+            "which stops start-up: put the right one's id in the file") in notes
+    assert "user group 'gone': not found: give its id (S…)" in notes
+    config = parse_config(tomllib.loads(render(answers, date(2026, 12, 4))), "init")
+    assert config.communities[0].animator_roles == ["animateurs"] and config.communities[0].managers == ["UCAROL", "sam", "UANN"]

@@ -40,6 +40,8 @@ class FakeDiscord:
     members: dict[str, list[str]] = field(default_factory=lambda: {str(shim.APP_ID): [], **{str(i): [] for i in shim.MEMBER_IDS.values()}})
     everyone: int = (1 << 10) | (1 << 11) | (1 << 14)  # View Channel, Send Messages, Embed Links
     identify: dict[str, Any] | None = None
+    people: list[dict[str, Any]] | None = None
+    """The server's members as `members/search` sees them ({"id", "username", "global_name", "nick"}); None: shim.MEMBER_IDS."""
 
 
 def answer(data: Any, status: int = 200) -> web.Response:
@@ -122,10 +124,12 @@ def stand_in(seen: FakeDiscord) -> web.Application:
 
     async def search(request: web.Request) -> web.Response:
         seen.calls.append((request.method, request.path))
-        query = request.query.get("query", "").casefold()
-        found = [name for name in shim.MEMBER_IDS if name.startswith(query)]
-        return answer([{"user": {**BOT_USER, "id": str(shim.MEMBER_IDS[n]), "username": n, "bot": False}, "roles": [],
-                        "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0} for n in found])
+        query, limit = request.query.get("query", "").casefold(), int(request.query.get("limit", 1))
+        people = seen.people if seen.people is not None else [{"id": str(i), "username": n} for n, i in shim.MEMBER_IDS.items()]
+        found = [p for p in people if any(str(p.get(k) or "").casefold().startswith(query) for k in ("username", "global_name", "nick"))]
+        return answer([{"user": {**BOT_USER, "id": p["id"], "username": p["username"], "global_name": p.get("global_name"), "bot": False},
+                        "nick": p.get("nick"), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0}
+                       for p in found[:limit]])  # Discord's search: a prefix of the username, display name or nickname
 
     app.router.add_get("/api/v10/users/@me/guilds", my_guilds)
     app.router.add_get("/api/v10/guilds/{guild}/members/search", search)

@@ -60,10 +60,12 @@ class FakeSlack:
     acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     held: dict[str, asyncio.Event] = field(default_factory=dict)
+    """Methods whose answer waits until their event is set (a slow or hanging Web API call)."""
     channels: dict[str, dict[str, Any]] = field(default_factory=lambda: {"C0GENERAL": {"id": "C0GENERAL", "name": "general", "is_member": True}})
     scopes: str = "chat:write,chat:write.public,commands,im:write,users:read,usergroups:read,channels:read,groups:read,channels:history," \
                   "groups:history,reactions:read,files:write"
-    """Methods whose answer waits until their event is set (a slow or hanging Web API call)."""
+    page_size: int = 0
+    """How many items a page of `conversations.list` or `users.list` holds at most (0: as many as `limit` asks)."""
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1."""
@@ -153,14 +155,23 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {**ok, "url": self.url.replace("http://", "ws://") + "/link"}
         if method == "conversations.list":
-            return {**ok, "channels": list(self.channels.values()), "response_metadata": {"next_cursor": ""}}
+            types = str(params.get("types") or "public_channel").split(",")
+            shown = [c for c in self.channels.values() if ("private_channel" if c.get("is_private") else "public_channel") in types]
+            return {**ok, **self._page("channels", shown, params)}
         if method == "users.list":
-            return {**ok, "members": list(self.users.values()), "response_metadata": {"next_cursor": ""}}
+            return {**ok, **self._page("members", list(self.users.values()), params)}
         if method == "conversations.info":
             return {**ok, "channel": self.channels[str(params.get("channel"))]}
         if method == "files.info":
             return {**ok, "file": {"id": "F0FILE"}}
         return ok
+
+    def _page(self, key: str, items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+        """One page of a cursor-paged list, as Slack cuts it: at most `limit` (and `page_size`) items from the `cursor` on."""
+        start = int(params.get("cursor") or 0)
+        caps = [n for n in (int(params.get("limit") or 0), self.page_size) if n > 0]
+        end = start + max(1, min(caps)) if caps else len(items)
+        return {key: items[start:end], "response_metadata": {"next_cursor": str(end) if end < len(items) else ""}}
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response_url", json.loads(await request.read())))

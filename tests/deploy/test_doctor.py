@@ -69,9 +69,9 @@ async def slack_api() -> AsyncIterator[FakeSlack]:
     await fake.stop()
 
 
-def slack_install(db_url: str, fake: FakeSlack, **community: Any) -> Any:
+def slack_install(db_url: str, fake: FakeSlack, enabled: tuple[str, ...] = ("prompts",), **community: Any) -> Any:
     return parse_config({
-        "database": {"url": db_url}, "bot": {"cogs": ["prompts"]}, "slack": {"mode": "socket", "api_base_url": fake.api},
+        "database": {"url": db_url}, "bot": {"cogs": list(enabled)}, "slack": {"mode": "socket", "api_base_url": fake.api},
         "communities": [{"platform": "slack", "id": TEAM, "animator_roles": ["S0ANIM"], "managers": ["UALICE"],
                          "cogs": {"prompts": {"channel": "C0GENERAL"}}, **community}],
     }, "test")
@@ -90,3 +90,41 @@ async def test_slack_all_good_then_each_problem_with_its_fix(slack_api: FakeSlac
     assert f"✗ slack {TEAM}: prompts.channel: no channel 'C0NOPE'" in out
     assert f"✗ slack {TEAM}: animator_roles: no user group S0GONE" in out
     assert f"✗ slack {TEAM}: managers: no user UNOBODY" in out
+
+
+async def test_slack_channels_given_by_name_are_looked_up_on_every_page(slack_api: FakeSlack, db_url: str) -> None:
+    slack_api.page_size = 2
+    slack_api.channels = {f"C0{i}": {"id": f"C0{i}", "name": f"room{i}", "is_member": True} for i in range(4)} | {
+        "C0OUT": {"id": "C0OUT", "name": "annonces", "is_member": False},
+        "G0TEAM": {"id": "G0TEAM", "name": "equipe", "is_member": True, "is_private": True}} | slack_api.channels
+    install = slack_install(db_url, slack_api, ("prompts", "onboarding"), cogs={
+        "prompts": {"channel": "#general"}, "onboarding": {"welcome_channel": "equipe", "rules_channel": "#annonces", "introductions_channel": "intros"}})
+    out = lines(await run_doctor(install, Secrets(slack_bot_token="xoxb-test", slack_app_token="xapp-test"), NOW))
+    assert f"✓ slack {TEAM}: prompts.channel: #general (C0GENERAL), the bot can post" in out  # on the last page
+    assert f"✓ slack {TEAM}: onboarding.welcome_channel: #equipe (G0TEAM), the bot can post" in out  # private: listed too
+    assert (f"! slack {TEAM}: onboarding.rules_channel: the bot is not a member of #annonces (C0OUT): it can post there but does not "
+            "read it — /invite @engagebot in #annonces") in out
+    assert (f"✗ slack {TEAM}: onboarding.introductions_channel: no channel #intros — create it, invite the bot if it is private "
+            "(/invite @engagebot), or give the channel's id (C…)") in out
+    [listing] = {c.params.get("types") for c in slack_api.called("conversations.list")}
+    assert listing == "public_channel,private_channel" and len(slack_api.called("conversations.list")) == 4  # 7 channels, 2 a page: once
+
+
+async def test_slack_without_the_usergroups_scope_says_which_scope_to_add_and_why(slack_api: FakeSlack, db_url: str) -> None:
+    slack_api.fail("usergroups.list", error="missing_scope", needed="usergroups:read", provided="chat:write,commands")
+    checks = await run_doctor(slack_install(db_url, slack_api), Secrets(slack_bot_token="xoxb-test", slack_app_token="xapp-test"), NOW)
+    assert (f"✗ slack {TEAM}: user groups: cannot be listed: the token lacks the usergroups:read scope, needed to check the user-group "
+            "ids (S…) and names in animator_roles and manager_roles — add usergroups:read to the app's Bot Token Scopes (or paste "
+            "slack/manifest.yml again), then reinstall the app") in lines(checks)
+    assert exit_code(checks) == 1
+
+
+async def test_slack_a_user_group_name_in_the_configuration_matches_exactly_one(slack_api: FakeSlack, db_url: str) -> None:
+    slack_api.usergroups = [{"id": "S0ANIM", "handle": "animators"}, {"id": "S0BOARD", "handle": "board", "name": "Board"},
+                            {"id": "S0BOARD2", "handle": "board-2", "name": "board"}]
+    checks = await run_doctor(slack_install(db_url, slack_api, animator_roles=["animators", "nobody"], manager_roles=["@board"]),
+                              Secrets(slack_bot_token="xoxb-test", slack_app_token="xapp-test"), NOW)
+    out = lines(checks)
+    assert not any("'animators'" in line for line in out)
+    assert f"✗ slack {TEAM}: animator_roles: no user group(s) named 'nobody' — give the right group's id (S…): start-up stops on this name" in out
+    assert f"✗ slack {TEAM}: manager_roles: 2 user group(s) named '@board': @board (S0BOARD), @board-2 (S0BOARD2) — give the right group's id (S…): start-up stops on this name" in out

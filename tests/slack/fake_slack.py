@@ -92,9 +92,9 @@ class FakeSlack:
         """The Web API base URL to configure (`slack.api_base_url`)."""
         return f"{self.url}/api/"
 
-    def fail(self, method: str, *, status: int = 200, headers: dict[str, str] | None = None, error: str | None = None) -> None:
-        """Make the next call of `method` fail (an HTTP status such as 429, or `{"ok": false, "error": …}`)."""
-        body: dict[str, Any] = {"ok": False, "error": error or "ratelimited"}
+    def fail(self, method: str, *, status: int = 200, headers: dict[str, str] | None = None, error: str | None = None, **fields: str) -> None:
+        """Make the next call of `method` fail (an HTTP status such as 429, or `{"ok": false, "error": …}` with `fields`, e.g. `needed`)."""
+        body: dict[str, Any] = {"ok": False, "error": error or "ratelimited", **fields}
         self.failures.setdefault(method, []).append((status, headers or {}, body))
 
     def called(self, method: str) -> list[Call]:

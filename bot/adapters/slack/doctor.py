@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.lookup import paged
 from bot.config import CommunityConfig, Config, Secrets
+from bot.core.refs import Platform
 from bot.doctor import Check, channels_of
+from bot.staff import is_platform_id
 
 MANIFEST = Path(__file__).resolve().parents[3] / "slack" / "manifest.yml"
 _SCOPE = re.compile(r"^\s+- ([a-z.:]+)\s", re.M)
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")  # a public (C…) or older private (G…) channel, or a DM (D…); names are lowercase
 
 
 def wanted_scopes() -> set[str]:
@@ -52,25 +57,84 @@ async def workspace_checks(client: AsyncWebClient, config: Config, community: Co
     what = f"slack {community.name or community.id}"
     if community.id != team:
         return [Check(False, what, f"the token belongs to workspace {team}, not {community.id}", "install the app in this workspace, or fix the id")]
-    checks = []
-    for setting, wanted in channels_of(config, community).items():
-        try:
-            info = (await client.conversations_info(channel=wanted.lstrip("#"))).get("channel") or {}
-        except SlackApiError:
-            checks.append(Check(False, what, f"{setting}: no channel {wanted!r}", "give the channel's id (C…, in its details)"))
-            continue
-        if not info.get("is_member") and info.get("is_private"):
-            checks.append(Check(False, what, f"{setting}: the bot is not in #{info.get('name')}", f"/invite @engagebot in #{info.get('name')}"))
-        else:
-            checks.append(Check(True, what, f"{setting}: #{info.get('name')}, the bot can post"))
-    groups = {str(g.get("id")) for g in (await client.usergroups_list()).get("usergroups") or []}
-    for key in ("animator_roles", "manager_roles"):
-        for role in getattr(community, key) or []:
-            if role.startswith("S") and role not in groups:
-                checks.append(Check(False, what, f"{key}: no user group {role}", "copy the group's id again (People > User groups)"))
+    checks = await channel_checks(client, what, channels_of(config, community))
+    checks += await group_checks(client, what, community)
     for manager in community.managers:
         try:
             await client.users_info(user=manager)
         except SlackApiError:
             checks.append(Check(False, what, f"managers: no user {manager}", "give a member's id (profile > ⋮ > Copy member ID)"))
     return checks
+
+
+async def channel_checks(client: AsyncWebClient, what: str, wanted: dict[str, str]) -> list[Check]:
+    """Each channel a cog posts in, given by id (conversations.info) or by name (looked up in conversations.list, every page)."""
+    checks: list[Check] = []
+    named: dict[str, dict[str, Any]] | None = None
+    for setting, channel in wanted.items():
+        if _CHANNEL_ID.fullmatch(channel):
+            try:
+                info = (await client.conversations_info(channel=channel)).get("channel") or {}
+            except SlackApiError:
+                checks.append(Check(False, what, f"{setting}: no channel {channel!r}", "give the channel's id (C…, in its details)"))
+                continue
+        else:
+            if named is None:
+                try:
+                    listed = await paged(client.conversations_list, "channels", types="public_channel,private_channel",
+                                         exclude_archived=True, limit=1000)
+                except SlackApiError as err:
+                    checks.append(_api_failure(what, f"{setting}: cannot look #{channel.lstrip('#')} up", err,
+                                               "channel names in the configuration"))
+                    continue
+                named = {str(c.get("name")): c for c in listed}
+            found = named.get(channel.lstrip("#"))
+            if found is None:
+                checks.append(Check(False, what, f"{setting}: no channel #{channel.lstrip('#')}",
+                                    "create it, invite the bot if it is private (/invite @engagebot), or give the channel's id (C…)"))
+                continue
+            info = found
+        name = f"#{info.get('name')}" + ("" if _CHANNEL_ID.fullmatch(channel) else f" ({info.get('id')})")
+        if info.get("is_member"):
+            checks.append(Check(True, what, f"{setting}: {name}, the bot can post"))
+        elif info.get("is_private"):
+            checks.append(Check(False, what, f"{setting}: the bot is not in {name}", f"/invite @engagebot in #{info.get('name')}"))
+        else:
+            checks.append(Check(None, what, f"{setting}: the bot is not a member of {name}: it can post there but does not read it",
+                                f"/invite @engagebot in #{info.get('name')}"))
+    return checks
+
+
+async def group_checks(client: AsyncWebClient, what: str, community: CommunityConfig) -> list[Check]:
+    """The user groups of animator_roles and manager_roles exist (ids), and a name matches exactly one."""
+    entries = [(key, role) for key in ("animator_roles", "manager_roles") for role in getattr(community, key) or []
+               if role.startswith("S") or not is_platform_id(Platform.SLACK, role)]
+    if not entries:
+        return []
+    try:
+        groups = (await client.usergroups_list()).get("usergroups") or []
+    except SlackApiError as err:
+        return [_api_failure(what, "user groups: cannot be listed", err, "the user-group ids (S…) and names in animator_roles and manager_roles")]
+    checks = []
+    for key, role in entries:
+        if is_platform_id(Platform.SLACK, role):
+            if role not in {str(g.get("id")) for g in groups}:
+                checks.append(Check(False, what, f"{key}: no user group {role}", "copy the group's id again (People > User groups)"))
+            continue
+        wanted = role.lstrip("@").casefold()
+        found = [g for g in groups if wanted in {str(g.get(k) or "").casefold() for k in ("handle", "name")}]
+        if len(found) != 1:
+            listed = "" if not found else ": " + ", ".join(f"@{g.get('handle')} ({g.get('id')})" for g in found)
+            checks.append(Check(False, what, f"{key}: {len(found) or 'no'} user group(s) named {role!r}{listed}",
+                                "give the right group's id (S…): start-up stops on this name"))
+    return checks
+
+
+def _api_failure(what: str, detail: str, err: SlackApiError, needed_for: str) -> Check:
+    """A Web API refusal as one line; a missing scope says which one to add, and what for."""
+    answer = err.response.get("error")
+    if answer == "missing_scope":
+        scope = err.response.get("needed") or "?"
+        return Check(False, what, f"{detail}: the token lacks the {scope} scope, needed to check {needed_for}",
+                     f"add {scope} to the app's Bot Token Scopes (or paste slack/manifest.yml again), then reinstall the app")
+    return Check(False, what, f"{detail}: Slack answered {answer}", "check the token and the app's scopes")

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.config import Config, ConfigError, Secrets, check_timezone, parse_config, read_toml
+from bot.staff import CONSOLE_DEFAULTS
 
 Ask = Callable[[str, str], str]
 
@@ -86,12 +87,14 @@ def render(a: Answers, today: date) -> str:
         *([f"name = {_q(a.name)}"] if a.name else []),
         f"locale = {_q(a.locale)}",
         f"timezone = {_q(a.timezone)}",
-        f"# Animators and managers, BY ID ({where_ids}).",
-        "# The server's administrators (Manage Server) or the workspace's admins are always both.",
-        f"animator_roles = {_list(a.animator_roles)}",
-        f"manager_roles = {_list(a.manager_roles)}",
-        "# Who receives the weekly digest by DM (user ids).",
-        f"managers = {_list(a.managers)}",
+        *(_console_staff(a) if a.platform == "console" else [
+            f"# Animators and managers, BY ID ({where_ids}).",
+            "# The server's administrators (Manage Server) or the workspace's admins are always both.",
+            f"animator_roles = {_list(a.animator_roles)}",
+            f"manager_roles = {_list(a.manager_roles)}",
+            "# Who receives the weekly digest by DM (user ids).",
+            f"managers = {_list(a.managers)}",
+        ]),
         "",
         "[communities.cogs.onboarding]",
         "# Where newcomers are welcomed, where the rules are, where they introduce themselves (ids, or names).",
@@ -105,6 +108,21 @@ def render(a: Answers, today: date) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _console_staff(a: Answers) -> list[str]:
+    """The console's staff keys: only those given. An empty list would mean "no animator role at all", where the key left out
+    keeps the console's role names (`/role alice animator`)."""
+    animator, *more = CONSOLE_DEFAULTS["animator_roles"]
+    also = f" (or {' or '.join(more)})" if more else ""
+    return [
+        f"# On the console you are an administrator (animator and manager). Roles are names here: `/role alice {animator}`{also}",
+        f"# makes alice an animator, `/role alice {CONSOLE_DEFAULTS['manager_roles'][0]}` a manager. Set animator_roles or manager_roles",
+        "# only to use other role names (an empty list would leave no role that animates or manages).",
+        *([f"animator_roles = {_list(a.animator_roles)}"] if a.animator_roles else []),
+        *([f"manager_roles = {_list(a.manager_roles)}"] if a.manager_roles else []),
+        *([f"managers = {_list(a.managers)}"] if a.managers else []),
+    ]
 
 
 def ask_terminal(question: str, default: str) -> str:

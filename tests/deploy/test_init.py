@@ -135,3 +135,25 @@ async def test_slack_members_on_every_page_are_found_and_ambiguous_groups_or_mem
     assert "user group 'gone': not found: give its id (S…)" in notes
     config = parse_config(tomllib.loads(render(answers, date(2026, 12, 4))), "init")
     assert config.communities[0].animator_roles == ["animateurs"] and config.communities[0].managers == ["UCAROL", "sam", "UANN"]
+
+
+def test_a_console_config_writes_no_empty_staff_list_and_its_animator_role_still_works(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--platform", "console", "--id", "atelier"]) == 0
+    written = tomllib.loads((tmp_path / "config.toml").read_text(encoding="utf-8"))
+    [community] = written["communities"]
+    assert community["platform"] == "console" and not {"animator_roles", "manager_roles", "managers"} & community.keys()
+    [parsed] = parse_config(written, "init").communities
+    assert (parsed.animator_roles, parsed.manager_roles, parsed.managers) == (None, None, [])  # the console's role names stay
+    (tmp_path / "script.txt").write_text("/join alice\n/as you\n/poll list\n/role alice animator\n/as alice\n/poll list\n/as carol\n"
+                                         "/join carol\n/poll list\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["run", "--script", "script.txt", "--start", "2026-01-05T09:00:00+00:00", "--config", "config.toml",
+                 "--database", f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("No polls yet. Start one with `/poll create`.") == 2  # you (an administrator), then alice, animator by /role
+    assert out.count("`/poll list` is for animators or managers of this community") == 1  # carol, a member, is not
+    assert main(["init", "--platform", "console", "--id", "atelier", "--animator-role", "host", "--out", "hosts.toml"]) == 0
+    [community] = tomllib.loads((tmp_path / "hosts.toml").read_text(encoding="utf-8"))["communities"]
+    assert community["animator_roles"] == ["host"] and not {"manager_roles", "managers"} & community.keys()

@@ -70,3 +70,18 @@ async def test_tokens_never_reach_the_logs_even_at_debug_level(slack_bot, caplog
         await h.command("help")
     assert "chat.postMessage" in caplog.text  # the Web API calls are logged…
     assert "xoxb-test-token" not in caplog.text and "xapp-test-token" not in caplog.text  # …without the tokens
+
+
+async def test_bolt_does_not_warn_that_the_token_from_the_environment_will_be_unused(slack_bot, caplog,  # type: ignore[no-untyped-def]
+                                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")  # where `engagebot run` takes it from, and where Bolt looks too
+    with caplog.at_level(logging.INFO):
+        h: SlackHarness = await slack_bot()
+        adapter = build_slack_adapter(parse_config({"slack": {"api_base_url": h.fake.api}}), Secrets.from_env({"SLACK_BOT_TOKEN": "xoxb-1",
+                                                                                                                "SLACK_APP_TOKEN": "xapp-1"}))
+        response = await h.event(payload("team_join"))
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("engagebot.slack.bolt") and r.levelno >= logging.WARNING] == []
+    # Bolt's own calls go where the adapter's go, with the same token and retries: its auth.test reached the stand-in
+    assert response.status == 200 and len(h.fake.called("auth.test")) == 2 and h.fake.called("chat.postMessage")  # start, then Bolt
+    assert adapter is not None and adapter.bolt.client.base_url == h.fake.api and adapter.bolt.client.token == "xoxb-1"
+    assert adapter.bolt.client.retry_handlers == adapter.client.retry_handlers

@@ -61,10 +61,15 @@ class SlackAdapter:
         self.client = web_client(bot_token, settings.api_base_url, sleep)
         self.app_token = app_token
         self.known_communities = known_communities
+        # Bolt gets the token, not our client: given a client without a token, it reads SLACK_BOT_TOKEN from the environment
+        # and warns at every start that this token "will be unused". The client it makes goes where ours goes (same base URL,
+        # same retry handlers), and it copies both into the client of each request; Socket Mode gets our client itself.
         self.bolt = AsyncApp(
-            client=self.client, signing_secret=signing_secret or "", process_before_response=True,
+            token=bot_token, signing_secret=signing_secret or "", process_before_response=True,
             logger=logging.getLogger("engagebot.slack.bolt"),
         )
+        self.bolt.client.base_url = self.client.base_url
+        self.bolt.client.retry_handlers = self.client.retry_handlers
         self.people = People(self.client, settings.admin_group)
         self.outbox = Outbox(self.client, settings.command, self.t, self._command_names, sleep, self.people.names)
         self.app: AppPort | None = None
@@ -173,7 +178,7 @@ class SlackAdapter:
             await self._start_http()
             log.info("slack: workspace %s, HTTP mode on %s:%s%s", self.team_id, self.settings.host, self.port, self.settings.path)
         else:
-            self._socket = AsyncSocketModeHandler(self.bolt, self.app_token)
+            self._socket = AsyncSocketModeHandler(self.bolt, self.app_token, web_client=self.client)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: workspace %s, Socket Mode connected", self.team_id)
 

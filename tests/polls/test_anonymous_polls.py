@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bot.core.events import ButtonPressed
 from storage.anonymity import BallotKey
 from tests.conftest import Harness
-from tests.polls.helpers import last_post
+from tests.polls.helpers import bot_posts, last_post
 
 
 async def _every_row(h: Harness) -> dict[str, list[dict[str, object]]]:
@@ -94,3 +95,44 @@ async def test_anonymous_polls_ignore_number_reactions(start_bot) -> None:  # ty
     assert "react with" not in msg.text  # a reaction is public: anonymous polls only take buttons
     await h.sim.react("alice", msg.ref.id, "1️⃣")
     assert await h.scalar("select count(*) from poll_votes") == 0
+
+
+async def test_forgetme_removes_the_members_anonymous_ballots_of_open_polls_from_the_count(start_bot) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot()
+    community = str(h.sim.community)
+    await h.sim.command("admin", 'poll create "Closed before?" "Yes, No" anonymous=yes duration=1h')
+    early = last_post(h)
+    for member in ("alice", "bob", "dana"):
+        await h.sim.press(member, early.ref.id, "Yes")
+    await h.sim.command("admin", "poll close 1")  # closed before her erasure: its codes are random, nothing links her ballot
+    await h.sim.command("admin", 'poll create "Tea or coffee?" "Tea, Coffee" anonymous=yes duration=1d')
+    tea = last_post(h)
+    for member, choice in (("alice", "Tea"), ("bob", "Tea"), ("chloe", "Coffee"), ("dana", "Coffee")):
+        await h.sim.press(member, tea.ref.id, choice)
+    await h.sim.command("admin", "survey start open duration=1d")  # open feedback, anonymous by default
+    for member in ("alice", "bob", "chloe", "dana"):
+        await h.sim.command(member, f"poll answer 3 answer of {member} SECRET-{member.upper()}")
+    key = BallotKey(h.db_url)
+    hers = [key.voter(poll, community, "dana") for poll in (2, 3)]
+    assert len(await h.rows("select id from poll_votes where voter in (:a, :b)", a=hers[0], b=hers[1])) == 2  # her vote and her answer
+
+    mine = (await h.sim.command("dana", "mydata")).message.plain_text()
+    assert "3 poll votes" in mine  # her participation, never what she chose
+    assert "Coffee" not in mine and "SECRET" not in mine
+
+    confirm = await h.sim.command("dana", "forgetme")
+    done = await h.app.press(ButtonPressed(custom_id=confirm.message.buttons[0].custom_id, member=h.sim.member("dana"), at=h.clock.now()))
+    assert done is not None and "has been erased" in done.message.plain_text()
+    left = await h.rows("select poll_id, voter, value, text from poll_votes order by poll_id, value")
+    assert not {r.voter for r in left} & {key.voter(p, community, "dana") for p in (1, 2, 3)}
+    assert [r.value for r in left if r.poll_id == 1] == [0, 0, 0]  # the closed poll keeps its three unlinked ballots
+    assert sorted(r.value for r in left if r.poll_id == 2) == [0, 0, 1]
+    assert not [r for r in left if "SECRET-DANA" in str(r.text)]
+
+    await h.app.scheduler.advance_to(h.clock.now() + timedelta(days=1, minutes=1))
+    results = {e.message.title: e.text for e in bot_posts(h) if e.message is not None and (e.message.title or "").startswith("📊 Results")}
+    tea_results = results["📊 Results: Tea or coffee?"]
+    assert "3 voters" in tea_results and "Coffee `" in tea_results
+    assert [line for line in tea_results.splitlines() if "Coffee" in line and "`" in line][0].endswith(" 1 (33%)")
+    answers = [e.text for e in bot_posts(h) if "Results" in (e.message.title or "") and "answer of" in e.text]  # type: ignore[union-attr]
+    assert answers and "SECRET-ALICE" in answers[-1] and "SECRET-DANA" not in answers[-1]

@@ -173,6 +173,8 @@ class Engagebot:
         for name, cog in list(self.cogs.items()):
             try:
                 await cog.start()
+            except ConfigError:  # e.g. the polls cog's ballot key cannot be read: the start stops, in one line
+                raise
             except Exception as err:
                 self._disable(name, err)
         for spec in self.quiet_dms.jobs(self.communities):  # DMs kept during the quiet hours go when they end (caught up after a restart)

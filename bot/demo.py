@@ -119,6 +119,7 @@ class CommunitySimulation:
         self.clickable: deque[tuple[datetime, str]] = deque()  # the bot's messages with buttons (polls, DMs), oldest first
         self.dm_buttons: dict[str, str] = {}  # per DM channel, the bot's latest message there with buttons
         self.answer_rng = random.Random(options.seed + 1)
+        self.regret_rng = random.Random(options.seed + 2)  # its own stream: deleting a post now and then leaves the rest of the story as it was
         self.locale = locale
         self.texts = DEMO_TEXTS.get(locale, DEMO_TEXTS["en"])
         for p in self.personas:
@@ -222,6 +223,9 @@ class CommunitySimulation:
                 ref = await sim.post(p.id, self.say("reply"), reply_to=target, mentions=mentions)
             else:
                 ref = await sim.post(p.id, self.say("post"), channel=channel)
+                if self.regret_rng.random() < 0.02:  # posted in the wrong channel: deleted at once, it counts nowhere
+                    await sim.delete(p.id, ref.id)
+                    return
             self.recent.append(ref.id)
             del self.recent[:-200]
             return

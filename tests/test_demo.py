@@ -14,6 +14,7 @@ REQUIRED = {
     "reaction": {"message", "member", "emoji"}, "reaction_removed": {"message", "member", "emoji"},
     "poll": {"id", "kind", "question", "closes_at"}, "poll_vote": {"poll", "member", "choice"},
     "member": {"member"}, "prompt_answer": {"id", "member", "prompt"}, "anonymous_vote": {"poll", "member"}, "anonymous_ballot": {"poll", "choice"},
+    "message_deleted": {"message"},
 }
 
 

@@ -124,8 +124,11 @@ async def erase_member(db: Database, ref: MemberRef, ballot_key: BallotKey | Non
     found = await member_row(db, ref)
     if found is None:  # no member row (their participation never written): still no ballot of theirs stays linkable
         async with db.begin() as conn:
-            cid = (await conn.execute(select(C.c.id).where(C.c.platform == str(ref.community.platform), C.c.external_id == ref.community.id))).scalar()
-            return 0 if cid is None else await _erase_open_ballots(db, conn, int(cid), ref, key)
+            community = (await conn.execute(select(C.c.id).where(C.c.platform == str(ref.community.platform), C.c.external_id == ref.community.id))).scalar()
+        if community is None:
+            return 0
+        async with db.begin() as conn:
+            return await _erase_open_ballots(db, conn, int(community), ref, key)
     mid, cid = found
     async with db.begin() as conn:
         cascaded = await _erase_open_ballots(db, conn, cid, ref, key)

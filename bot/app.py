@@ -28,6 +28,7 @@ from bot.messenger import Messenger
 from bot.quiet_dms import QuietDMs
 from bot.scheduler import Scheduler
 from bot.staff import RoleLookup, Staff, configured, is_platform_id, resolve_staff
+from storage.anonymity import BallotKey
 from storage.db import Database
 from storage.directory import Directory
 from storage.jobs import JobRuns
@@ -57,6 +58,9 @@ class Engagebot:
         # on a virtual clock (demo, console, script) nothing real waits on the loop: SQLite is called in it
         self.db = database or Database(config.database.url, in_loop=isinstance(self.clock, VirtualClock))
         self.directory = Directory(self.db, self.clock.now)
+        key_file = config.cog_settings("polls").get("key_file")
+        self.ballot_key = BallotKey(self.db.url, str(key_file) if key_file else None)
+        """The anonymous-ballot key, as the polls cog finds it: an erasure recomputes a member's codes in open polls (read only then)."""
         self.recorder = Recorder(
             self.db, self.directory, batch_size=config.database.batch_size,
             flush_seconds=config.database.flush_seconds, store_text=config.database.store_text,
@@ -169,6 +173,8 @@ class Engagebot:
         for name, cog in list(self.cogs.items()):
             try:
                 await cog.start()
+            except ConfigError:  # e.g. the polls cog's ballot key cannot be read: the start stops, in one line
+                raise
             except Exception as err:
                 self._disable(name, err)
         for spec in self.quiet_dms.jobs(self.communities):  # DMs kept during the quiet hours go when they end (caught up after a restart)

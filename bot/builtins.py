@@ -98,7 +98,7 @@ class Builtins:
             except Exception:
                 log.exception("cog %s could not forget a member from memory", cog.name)
         try:
-            await erase_member(self.app.db, event.member)
+            await erase_member(self.app.db, event.member, self.app.ballot_key)
         except Exception:
             log.exception("erasing a member failed in %s (rolled back)", event.community)
             return Reply(Message(self._t(locale, "privacy.failed")))

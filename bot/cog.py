@@ -147,7 +147,7 @@ class Cog:
         return []
 
     async def start(self) -> None:
-        """Called once storage and adapters are ready."""
+        """Called once storage and adapters are ready. A `ConfigError` stops the bot's start (one line); any other failure disables the cog."""
 
     async def stop(self) -> None:
         """Called on shutdown."""

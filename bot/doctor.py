@@ -77,10 +77,10 @@ async def database_checks(config: Config) -> list[Check]:
 
 
 def key_checks(config: Config) -> list[Check]:
-    """Where the anonymous-ballot key is, and whether only the bot's user can read it."""
+    """Where the anonymous-ballot key is, that the bot can read it (or create it: its folder is writable), and that only its user can (never the key)."""
     import os
 
-    from storage.anonymity import SECRET_ENV, default_key_path, legacy_key_path
+    from storage.anonymity import SECRET_ENV, BallotKeyError, default_key_path, legacy_key_path, read_key
 
     if os.environ.get(SECRET_ENV):
         return [Check(True, "ballot key", f"from {SECRET_ENV}")]
@@ -90,11 +90,20 @@ def key_checks(config: Config) -> list[Check]:
     if not path.exists() and legacy.exists():
         return [Check(None, "ballot key", f"{legacy} sits beside the database", f"move it to {path} when no anonymous poll is open")]
     if not path.exists():
-        return [Check(True, "ballot key", f"none yet: created at {path} by the first anonymous poll (back it up apart from the database)")]
+        folder = next(p for p in path.parents if p.exists())  # the nearest that exists: the bot creates the rest
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            return [Check(False, "ballot key", f"{path} cannot be created: {folder} is not a folder this user can write in",
+                          f"make it writable by the bot's user, set [cogs.polls] key_file to another file, or set {SECRET_ENV}")]
+        return [Check(True, "ballot key", f"none yet: created at {path} when the polls cog starts ({folder} is writable; "
+                                          "back it up apart from the database)")]
+    try:
+        read_key(path)
+    except BallotKeyError as err:
+        return [Check(False, "ballot key", err.problem.removeprefix("the anonymous-ballot key "), err.fix)]
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         return [Check(False, "ballot key", f"{path} is readable by other users (mode {mode:o})", f"chmod 600 {path}")]
-    return [Check(True, "ballot key", f"{path} (mode {mode:o})")]
+    return [Check(True, "ballot key", f"{path}, readable by the bot's user only (mode {mode:o})")]
 
 
 async def schedule_checks(config: Config, secrets: Secrets, now: datetime) -> list[Check]:

@@ -41,22 +41,63 @@ def legacy_key_path(database_url: str) -> Path:
     return Path.cwd() / LEGACY_KEY_FILE
 
 
-def load_or_create_key(path: Path) -> bytes:
-    """Read the key file, or create it (mode 0600) with 32 random bytes."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+class BallotKeyError(Exception):
+    """The ballot key cannot be read or created: what is wrong with which file, and the fix (never the key)."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem}: {fix}")
+        self.problem, self.fix = problem, fix
+
+
+def _fix(first: str = "") -> str:
+    rest = f"set [cogs.polls] key_file to another file, or set {SECRET_ENV} (see SECURITY.md)"
+    return f"{first}, or {rest}" if first else rest
+
+
+def read_key(path: Path) -> bytes:
+    """The key a key file holds (64 hexadecimal digits); `BallotKeyError` when it cannot be read or holds none."""
     try:
+        text = path.read_text(encoding="ascii")
+    except OSError as err:
+        raise BallotKeyError(f"the anonymous-ballot key {path} cannot be read ({err.strerror or err})",
+                             _fix("make it a file the bot's user can read (chmod 600)")) from None
+    except UnicodeDecodeError:
+        text = ""
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise BallotKeyError(f"the anonymous-ballot key {path} holds no key (64 hexadecimal digits expected)",
+                             _fix("put back the file from your backup"))
+    return key
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """Read the key file, or create it (mode 0600, in a folder of mode 0700) with 32 random bytes; `BallotKeyError` on failure."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        if not path.parent.is_dir():
+            raise BallotKeyError(f"the anonymous-ballot key {path} cannot be created ({path.parent} is not a folder)", _fix()) from None
+        fd = None
+    except OSError as err:
+        raise BallotKeyError(f"the anonymous-ballot key {path} cannot be created ({err.strerror or err})",
+                             _fix("make its folder writable by the bot's user")) from None
+    if fd is None:  # it exists: read it
+        key = read_key(path)
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             log.warning("%s is readable by other users (mode %o): run chmod 600 on it", path, mode)
-        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-        if len(key) < 16:
-            raise ValueError(f"{path}: the anonymous-ballot key is too short") from None
         return key
     key = secrets.token_bytes(32)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key.hex() + "\n")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key.hex() + "\n")
+    except OSError as err:  # a half-written key must not be read at the next start
+        path.unlink(missing_ok=True)
+        raise BallotKeyError(f"the anonymous-ballot key {path} cannot be written ({err.strerror or err})", _fix("free some disk space")) from None
     log.warning("created the anonymous-ballot key %s: back it up apart from the database (see SECURITY.md)", path)
     return key
 
@@ -69,16 +110,24 @@ class BallotKey:
         self._key_file = Path(key_file).expanduser() if key_file else None
         self._env = env
         self._key: bytes | None = None
+        self._where = ""
+
+    def load(self) -> str:
+        """Read (or create) the key now, so a key that cannot be read stops the start instead of a member's vote;
+        where it comes from (`BallotKeyError`, one line, when it cannot be read or created)."""
+        self.key()
+        return self._where
 
     def key(self) -> bytes:
-        """The secret key, loaded on first use (so a bot without anonymous polls creates no file)."""
+        """The secret key, loaded on first use (the polls cog loads it at start: `load`)."""
         if self._key is None:
             env = os.environ if self._env is None else self._env
             secret = env.get(SECRET_ENV)
             if secret:
-                self._key = hashlib.sha256(secret.encode()).digest()
+                self._key, self._where = hashlib.sha256(secret.encode()).digest(), SECRET_ENV
             else:
-                self._key = load_or_create_key(self._key_file or self._default_path(env))
+                path = self._key_file or self._default_path(env)
+                self._key, self._where = load_or_create_key(path), str(path)
         return self._key
 
     def _default_path(self, env: Mapping[str, str]) -> Path:

@@ -3,7 +3,9 @@
 Every foreign key to `members` declares what happens when the member goes (migrations `*_erasure`):
 their own rows go with them (ON DELETE CASCADE), other members' rows lose the link (ON DELETE SET
 NULL). So one `DELETE FROM members` reaches every table the database holds, whether or not the
-feature that wrote it is loaded. Before it, in the same transaction, the core empties what the member
+feature that wrote it is loaded. Before it, in the same transaction, the core deletes the member's
+anonymous ballots of the community's polls still open (found by recomputing their voter code with the
+ballot key; a closed poll's codes are random, linked to nobody, and stay), empties what the member
 wrote in rows that stay (a column declared `info={"written_by": "<fk column>"}`), takes their platform
 id out of the keys of other members' mentions and of the scheduler's claims, and afterwards, on
 SQLite, checkpoints the WAL (with `secure_delete` on, the deleted bytes are overwritten in the file).
@@ -20,9 +22,11 @@ from sqlalchemy import Column, String, Table, and_, cast, func, literal, or_, se
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.refs import MemberRef
+from storage.anonymity import BallotKey
 from storage.db import Database, load_all_models
 from storage.deferred_dms import DeferredDM
 from storage.models import POST_KINDS, Community, Interaction, InteractionKind, JobRun, Member
+from storage.polls import Poll, PollVote
 
 log = logging.getLogger("engagebot.storage.privacy")
 
@@ -31,6 +35,8 @@ I = Interaction.__table__  # type: ignore[attr-defined]  # noqa: E741
 J = JobRun.__table__  # type: ignore[attr-defined]
 C = Community.__table__  # type: ignore[attr-defined]
 D = DeferredDM.__table__  # type: ignore[attr-defined]
+P = Poll.__table__  # type: ignore[attr-defined]
+V = PollVote.__table__  # type: ignore[attr-defined]
 POSTS = [k.value for k in POST_KINDS]
 
 
@@ -90,14 +96,42 @@ async def describe_member(db: Database, ref: MemberRef) -> MemberData | None:
     return MemberData(member.joined_at, member.left_at, {k: n for k, n in counts}, texts, {"members": 1, **tables})
 
 
-async def erase_member(db: Database, ref: MemberRef) -> int:
-    """Erase everything about a member in one transaction; the number of rows deleted (0 when none was stored)."""
+async def _erase_open_ballots(db: Database, conn: AsyncConnection, cid: int, ref: MemberRef, key: BallotKey) -> int:
+    """The member's anonymous ballots (and open answers) of the community's polls still open: deleted; how many rows.
+
+    First in the erasure's transaction, it holds those polls' rows like a vote does (PostgreSQL: FOR UPDATE;
+    SQLite: the write lock its first statement takes), so a close waits for it and then counts without them.
+    """
+    still_open = (P.c.community_id == cid, P.c.anonymous.is_(True), P.c.closed_at.is_(None))
+    if db.is_sqlite:  # a write first: it takes the database's write lock (a read first could not upgrade after a close)
+        await conn.execute(update(P).where(*still_open).values(closed_at=None))
+        ids = (await conn.execute(select(P.c.id).where(*still_open).order_by(P.c.id))).scalars().all()
+    else:
+        ids = (await conn.execute(select(P.c.id).where(*still_open).order_by(P.c.id).with_for_update())).scalars().all()
+    deleted = 0
+    for poll_id in ids:  # the key is read only when such a poll exists
+        code = key.voter(int(poll_id), str(ref.community), ref.id)
+        deleted += int((await conn.execute(V.delete().where(V.c.poll_id == poll_id, V.c.voter == code))).rowcount or 0)
+    return deleted
+
+
+async def erase_member(db: Database, ref: MemberRef, ballot_key: BallotKey | None = None) -> int:
+    """Erase everything about a member in one transaction; the number of rows deleted (0 when none was stored).
+
+    `ballot_key` finds their anonymous ballots of open polls (by default: `ENGAGEBOT_SECRET` or the default key file).
+    """
+    key = ballot_key or BallotKey(db.url)
     found = await member_row(db, ref)
-    if found is None:
-        return 0
+    if found is None:  # no member row (their participation never written): still no ballot of theirs stays linkable
+        async with db.begin() as conn:
+            community = (await conn.execute(select(C.c.id).where(C.c.platform == str(ref.community.platform), C.c.external_id == ref.community.id))).scalar()
+        if community is None:
+            return 0
+        async with db.begin() as conn:
+            return await _erase_open_ballots(db, conn, int(community), ref, key)
     mid, cid = found
     async with db.begin() as conn:
-        cascaded = 0
+        cascaded = await _erase_open_ballots(db, conn, cid, ref, key)
         for table, column in member_links():
             fk = next(iter(column.foreign_keys))
             if fk.ondelete == "CASCADE":

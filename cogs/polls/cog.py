@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.cog import Cog, CogContext, button, command, listen
 from bot.commands import Access, CommandError, Option, OptionType, Reply
+from bot.config import ConfigError
 from bot.core import markup
 from bot.core.events import ButtonPressed, CommandInvoked, PollVoted, ReactionAdded, ReactionRemoved
 from bot.core.markup import verbatim
@@ -19,7 +20,7 @@ from cogs.polls.settings import PollsSettings
 from cogs.polls.store import PollStore
 from cogs.polls.templates import SurveyTemplates
 from cogs.polls.voting import Ballots
-from storage.anonymity import BallotKey
+from storage.anonymity import BallotKey, BallotKeyError
 from storage.polls import Poll, PollKind
 
 
@@ -71,7 +72,13 @@ class Polls(Cog):
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
-        """Polls survive restarts: close the ones whose deadline passed while down, schedule the others."""
+        """Read (or create) the ballot key, so a key that cannot be read stops the start instead of a member's vote;
+        then polls survive restarts: close the ones whose deadline passed while down, schedule the others."""
+        try:
+            where = self.ballots.key.load()
+        except BallotKeyError as err:
+            raise ConfigError(str(err)) from None
+        self.ctx.log.info("anonymous-ballot key from %s", where)
         await self.life.resume()
 
     # --- animator commands ----------------------------------------------------------------

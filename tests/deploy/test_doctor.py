@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.config import Secrets, parse_config
-from bot.doctor import exit_code, run_doctor
+from bot.doctor import exit_code, key_checks, run_doctor
+from storage.anonymity import load_or_create_key
 from tests.discord import shim
 from tests.discord.test_login import TOKEN, FakeDiscord, fake_discord  # noqa: F401 - the stand-in's fixture
 from tests.slack.fake_slack import TEAM, FakeSlack
@@ -128,3 +130,27 @@ async def test_slack_a_user_group_name_in_the_configuration_matches_exactly_one(
     assert not any("'animators'" in line for line in out)
     assert f"✗ slack {TEAM}: animator_roles: no user group(s) named 'nobody' — give the right group's id (S…): start-up stops on this name" in out
     assert f"✗ slack {TEAM}: manager_roles: 2 user group(s) named '@board': @board (S0BOARD), @board-2 (S0BOARD2) — give the right group's id (S…): start-up stops on this name" in out
+
+
+async def test_the_ballot_key_line_says_where_it_is_and_that_it_can_be_read_never_the_key(db_url: str, tmp_path: Path, config_home: Path) -> None:
+    def key_line(key_file: Path | None = None) -> str:
+        polls = {"key_file": str(key_file)} if key_file else {}
+        [line] = [c.line() for c in key_checks(parse_config({"database": {"url": db_url}, "cogs": {"polls": polls}}, "test"))]
+        return line
+
+    default = config_home / "engagebot" / "ballot.key"
+    assert key_line() == f"✓ ballot key: none yet: created at {default} when the polls cog starts ({config_home} is writable; back it up apart from the database)"
+    key = load_or_create_key(default)
+    assert key_line() == f"✓ ballot key: {default}, readable by the bot's user only (mode 600)"
+    default.chmod(0o640)
+    assert key_line() == f"✗ ballot key: {default} is readable by other users (mode 640) — chmod 600 {default}"
+    (tmp_path / "a-folder").mkdir()
+    assert key_line(tmp_path / "a-folder") == (f"✗ ballot key: {tmp_path / 'a-folder'} cannot be read (Is a directory) — make it a file the bot's user can read "
+                                               "(chmod 600), or set [cogs.polls] key_file to another file, or set ENGAGEBOT_SECRET (see SECURITY.md)")
+    (tmp_path / "garbage").write_text(key.hex()[:20] + "\n")
+    assert key_line(tmp_path / "garbage").startswith(f"✗ ballot key: {tmp_path / 'garbage'} holds no key (64 hexadecimal digits expected) — put back")
+    (tmp_path / "plain-file").write_text("")
+    assert key_line(tmp_path / "plain-file" / "ballot.key").startswith(f"✗ ballot key: {tmp_path / 'plain-file' / 'ballot.key'} cannot be created: "
+                                                                       f"{tmp_path / 'plain-file'} is not a folder")
+    everything = "\n".join(key_line(k) for k in (None, tmp_path / "a-folder", tmp_path / "garbage"))
+    assert key.hex() not in everything and key.hex()[:20] not in everything

@@ -55,3 +55,23 @@ async def test_an_anonymous_poll_uses_buttons_and_a_click_is_answered_privately(
     await shim.slash(h.adapter.client, "poll close", admin, general, [shim.option("id", 1)])
     assert "Results" in h.world.sent_to("general")[-1].payload["embeds"][0]["title"]
     assert h.world.ended_polls == []  # a button poll has no Discord poll to end
+
+
+QUESTION = r"**Bold?** __under__ ~~gone~~ ||hidden|| `code` \ # not a heading - [site](https://evil.example/a_b) > @everyone"
+"""A question whose inline Markdown Discord would render in an embed title, and characters it shows as typed there."""
+IN_TITLE = r"\*\*Bold?\*\* \_\_under\_\_ \~\~gone\~\~ \|\|hidden\|\| \`code\` \\ # not a heading - [site](https://evil.example/a\_b) > @everyone"
+"""The same as the title must carry it: only the marks a title renders are escaped (no stray backslash before # - [ ] ( ) >)."""
+
+
+async def test_a_poll_question_in_an_embed_title_is_shown_as_typed(discord_bot, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    data = discord_config(db_url).model_dump(mode="json")
+    data["bot"]["cogs"] = ["polls"]
+    h: DiscordHarness = await discord_bot(parse_config(data, "test"))
+    admin, general = h.world.members["admin"], h.world.channels["general"]
+    await shim.slash(h.adapter.client, "poll create", admin, general,
+                     [shim.option("question", QUESTION), shim.option("options", "yes, no"), shim.option("anonymous", True)])
+    [posted] = h.world.sent_to("general")
+    assert posted.payload["embeds"][0]["title"] == f"📊 {IN_TITLE}"
+    await shim.slash(h.adapter.client, "poll close", admin, general, [shim.option("id", 1)])
+    assert h.world.sent_to("general")[-1].payload["embeds"][0]["title"] == f"📊 Results: {IN_TITLE}"
+    assert all(s.payload["allowed_mentions"] == {"parse": [], "users": []} for s in h.world.sent_to("general"))

@@ -12,6 +12,7 @@ from bot.adapters.discord.client import intents, new_client, run_gateway
 from bot.adapters.discord.render import CONTENT_MAX, EMBED_TOTAL_MAX, render, split_text
 from bot.adapters.discord.views import make_button_item
 from bot.config import ConfigError, Secrets
+from bot.core.markup import member, verbatim
 from bot.core.message import Attachment, Button, ButtonStyle, Field, Message
 from tests.discord.conftest import SECRETS, discord_config
 
@@ -120,3 +121,13 @@ def test_the_invite_url_asks_for_the_bot_and_slash_command_scopes() -> None:
     perms = discord.Permissions(int(url.split("permissions=")[1].split("&")[0]))
     assert perms.send_messages and perms.manage_roles and perms.add_reactions and perms.send_polls and perms.attach_files
     assert not perms.administrator
+
+
+def test_a_members_text_in_an_embed_title_is_escaped_for_a_title_and_never_cut_inside_an_escape() -> None:
+    title = "🏅 " + verbatim("*Star* of the_week") + " " + member("1234", "__Ana__")
+    [embed] = render(Message(title=title, body="**bold** from the bot"), ITEM).embeds
+    assert isinstance(embed, discord.Embed)
+    assert embed.title == r"🏅 \*Star\* of the\_week @\_\_Ana\_\_"  # a title shows no mention: the name, escaped
+    assert embed.description == "**bold** from the bot"  # the bot's own Markdown stays
+    [long] = render(Message(title="x" * 254 + verbatim("*y")), ITEM).embeds
+    assert long.title == "x" * 254 + "…"  # not `\…`: the escape and its mark go together

@@ -6,11 +6,15 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
+from bot.cli import main
+from bot.config import ConfigError
+from bot.core.events import ButtonPressed
 from storage.anonymity import BallotKey
-from tests.conftest import Harness
-from tests.polls.helpers import last_post
+from tests.conftest import Harness, make_config
+from tests.polls.helpers import bot_posts, last_post
 
 
 async def _every_row(h: Harness) -> dict[str, list[dict[str, object]]]:
@@ -94,3 +98,84 @@ async def test_anonymous_polls_ignore_number_reactions(start_bot) -> None:  # ty
     assert "react with" not in msg.text  # a reaction is public: anonymous polls only take buttons
     await h.sim.react("alice", msg.ref.id, "1️⃣")
     assert await h.scalar("select count(*) from poll_votes") == 0
+
+
+async def test_forgetme_removes_the_members_anonymous_ballots_of_open_polls_from_the_count(start_bot) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await start_bot()
+    community = str(h.sim.community)
+    await h.sim.command("admin", 'poll create "Closed before?" "Yes, No" anonymous=yes duration=1h')
+    early = last_post(h)
+    for member in ("alice", "bob", "dana"):
+        await h.sim.press(member, early.ref.id, "Yes")
+    await h.sim.command("admin", "poll close 1")  # closed before her erasure: its codes are random, nothing links her ballot
+    await h.sim.command("admin", 'poll create "Tea or coffee?" "Tea, Coffee" anonymous=yes duration=1d')
+    tea = last_post(h)
+    for member, choice in (("alice", "Tea"), ("bob", "Tea"), ("chloe", "Coffee"), ("dana", "Coffee")):
+        await h.sim.press(member, tea.ref.id, choice)
+    await h.sim.command("admin", "survey start open duration=1d")  # open feedback, anonymous by default
+    for member in ("alice", "bob", "chloe", "dana"):
+        await h.sim.command(member, f"poll answer 3 answer of {member} SECRET-{member.upper()}")
+    key = BallotKey(h.db_url)
+    hers = [key.voter(poll, community, "dana") for poll in (2, 3)]
+    assert len(await h.rows("select id from poll_votes where voter in (:a, :b)", a=hers[0], b=hers[1])) == 2  # her vote and her answer
+
+    mine = (await h.sim.command("dana", "mydata")).message.plain_text()
+    assert "3 poll votes" in mine  # her participation, never what she chose
+    assert "Coffee" not in mine and "SECRET" not in mine
+
+    confirm = await h.sim.command("dana", "forgetme")
+    done = await h.app.press(ButtonPressed(custom_id=confirm.message.buttons[0].custom_id, member=h.sim.member("dana"), at=h.clock.now()))
+    assert done is not None and "has been erased" in done.message.plain_text()
+    left = await h.rows("select poll_id, voter, value, text from poll_votes order by poll_id, value")
+    assert not {r.voter for r in left} & {key.voter(p, community, "dana") for p in (1, 2, 3)}
+    assert [r.value for r in left if r.poll_id == 1] == [0, 0, 0]  # the closed poll keeps its three unlinked ballots
+    assert sorted(r.value for r in left if r.poll_id == 2) == [0, 0, 1]
+    assert not [r for r in left if "SECRET-DANA" in str(r.text)]
+
+    await h.app.scheduler.advance_to(h.clock.now() + timedelta(days=1, minutes=1))
+    results = {e.message.title: e.text for e in bot_posts(h) if e.message is not None and (e.message.title or "").startswith("📊 Results")}
+    tea_results = results["📊 Results: Tea or coffee?"]
+    assert "3 voters" in tea_results and "Coffee `" in tea_results
+    assert [line for line in tea_results.splitlines() if "Coffee" in line and "`" in line][0].endswith(" 1 (33%)")
+    answers = [e.text for e in bot_posts(h) if "Results" in (e.message.title or "") and "answer of" in e.text]  # type: ignore[union-attr]
+    assert answers and "SECRET-ALICE" in answers[-1] and "SECRET-DANA" not in answers[-1]
+
+
+async def test_the_key_is_created_when_the_bot_starts_before_any_vote(start_bot, config_home: Path) -> None:  # type: ignore[no-untyped-def]
+    key_file = config_home / "engagebot" / "ballot.key"
+    h: Harness = await start_bot()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600  # no anonymous poll yet: a folder that cannot take it is found now, not at a click
+    await h.sim.command("admin", 'poll create "Secret ballot?" "Yes, No" anonymous=yes duration=1d')
+    await h.sim.press("alice", last_post(h).ref.id, "Yes")
+    code = BallotKey(h.db_url).voter(1, str(h.sim.community), "alice")  # the file read again gives the code the vote used
+    assert await h.scalar("select count(*) from poll_votes where voter = :v", v=code) == 1
+
+
+@pytest.mark.parametrize("problem", ["a folder", "no key", "under a file"])
+async def test_a_key_that_cannot_be_read_or_created_stops_the_start_in_one_line(start_bot, db_url: str, tmp_path: Path, problem: str) -> None:  # type: ignore[no-untyped-def]
+    key_file = tmp_path / "ballot.key"
+    if problem == "a folder":
+        key_file.mkdir()
+    elif problem == "no key":
+        key_file.write_text("not a key\n", encoding="ascii")
+    else:
+        (tmp_path / "plain-file").write_text("")
+        key_file = tmp_path / "plain-file" / "ballot.key"
+    with pytest.raises(ConfigError) as err:
+        await start_bot(make_config(db_url, cogs={"polls": {"key_file": str(key_file)}}))
+    line = str(err.value)
+    assert "\n" not in line and line.startswith(f"the anonymous-ballot key {key_file} ")
+    assert "[cogs.polls] key_file" in line and "ENGAGEBOT_SECRET" in line
+
+
+def test_the_command_line_says_it_in_one_line_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ballot.key").mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[bot]\ncogs = ["polls"]\n\n[cogs.polls]\nkey_file = "{tmp_path / "ballot.key"}"\n', encoding="utf-8")
+    script = tmp_path / "script.txt"
+    script.write_text("/ping\n", encoding="utf-8")
+    code = main(["run", "--script", str(script), "--start", "2026-01-05T09:00:00+00:00", "--config", str(config),
+                 "--database", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "Traceback" not in err and "\n" not in err, err
+    assert err.startswith(f"engagebot: the anonymous-ballot key {tmp_path / 'ballot.key'} cannot be read (Is a directory): ")

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from bot.core.refs import ChannelRef, MemberRef
 from cogs.polls.model import PollDraft
 from cogs.polls.store import PollStore, Voter
-from storage.anonymity import RANDOM_ID_LOW
+from storage.anonymity import RANDOM_ID_LOW, BallotKey
 from storage.db import Database
 from storage.directory import Directory
 from storage.polls import PollKind
@@ -69,3 +69,41 @@ async def raw(db: Database, sql: str, **params: object) -> list[Any]:
     """Rows of a plain SQL query."""
     async with db.begin() as conn:
         return list((await conn.execute(text(sql), params)).all())
+
+
+async def test_erasure_deletes_the_members_anonymous_ballots_of_open_polls_only(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await db.upgrade()
+        directory = Directory(db)
+        cid = await directory.community_id(COMMUNITY)
+        for who in ("alice", "dana"):
+            await directory.member_id(MemberRef(COMMUNITY, who, who), NOW)
+        key = BallotKey(database_url, env={"ENGAGEBOT_SECRET": "the community's own secret"})
+        store = PollStore(db)
+
+        def code(poll_id: int, who: str) -> Voter:
+            return Voter(key.voter(poll_id, str(COMMUNITY), who), None, None)
+
+        polls = [await store.create(cid, PollDraft(kind, "Q?", options, True, "close", NOW + timedelta(days=1)), channel_id=None, created_by=None, now=NOW)
+                 for kind, options in ((PollKind.SINGLE, ("A", "B")), (PollKind.SINGLE, ("A", "B")), (PollKind.OPEN, ()))]
+        closed, open_, feedback = (p.id for p in polls)
+        assert closed is not None and open_ is not None and feedback is not None
+        for poll_id in (closed, open_):
+            await store.replace(poll_id, code(poll_id, "alice"), [0], NOW)
+            await store.replace(poll_id, code(poll_id, "dana"), [1], NOW)
+        await store.replace(feedback, code(feedback, "dana"), [0], NOW, text="SECRET-ANSWER")
+        await store.close_and_tally(closed, NOW, unlink=True)
+
+        assert await erase_member(db, MemberRef(COMMUNITY, "dana"), key) == 3  # her row, her open ballot and her answer
+        rows = await raw(db, "select poll_id, voter, value, text from poll_votes order by poll_id, value")
+        assert [(r.poll_id, r.value) for r in rows] == [(closed, 0), (closed, 1), (open_, 0)]  # the closed poll's unlinked ballots stay
+        assert not {r.voter for r in rows} & {code(p, "dana").code for p in (closed, open_, feedback)}
+        tally = await store.close_and_tally(open_, NOW, unlink=True)
+        assert tally is not None and tally.counts == {0: 1} and tally.voters == 1
+        # a member with no row left (never recorded, or erased before): their open ballot goes all the same
+        await store.replace(feedback, code(feedback, "erin"), [0], NOW, text="late")
+        assert await erase_member(db, MemberRef(COMMUNITY, "erin"), key) == 1
+        assert (await store.tally(feedback)).voters == 0
+    finally:
+        await db.close()

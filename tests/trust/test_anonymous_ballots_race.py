@@ -97,3 +97,41 @@ def test_a_key_file_of_an_earlier_install_beside_the_database_is_still_used_with
     fresh.mkdir()
     BallotKey(f"sqlite+aiosqlite:///{fresh / 'engagebot.db'}").key()
     assert not (fresh / "engagebot.key").exists() and (config_home / "engagebot" / "ballot.key").exists()
+
+
+async def test_an_erasure_holds_the_open_polls_so_a_close_counts_without_the_erased_ballot(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from bot.core.refs import MemberRef
+    from cogs.polls.model import PollDraft
+    from cogs.polls.store import PollStore, Voter
+    from storage.directory import Directory
+    from storage.polls import PollKind
+    from storage.privacy import _erase_open_ballots
+
+    monkeypatch.setattr("storage.db.BUSY_TIMEOUT_MS", 50)  # SQLite: a lock held elsewhere fails after 50 ms, not 5 s
+    db = Database(database_url)
+    other = Database(database_url)  # another process (or the deadline's job) closing the poll meanwhile
+    try:
+        await db.upgrade()
+        directory = Directory(db)
+        cid = await directory.community_id(COMMUNITY)
+        key = BallotKey(database_url, env={"ENGAGEBOT_SECRET": "the community's own secret"})
+        store = PollStore(db)
+        poll = await store.create(cid, PollDraft(PollKind.SINGLE, "Q?", ("A", "B"), True, "close", START + timedelta(days=1)),
+                                  channel_id=None, created_by=None, now=START)
+        assert poll.id is not None
+        for who, value in (("alice", 0), ("dana", 1)):
+            await store.replace(poll.id, Voter(key.voter(poll.id, str(COMMUNITY), who), None, None), [value], START)
+        async with db.begin() as conn:  # the erasure's transaction, caught right after its first step
+            assert await _erase_open_ballots(db, conn, cid, MemberRef(COMMUNITY, "dana"), key) == 1
+            with pytest.raises(Exception, match="lock"):  # SQLite: "database is locked"; PostgreSQL: "lock timeout"
+                async with other.begin() as closing:
+                    if not other.is_sqlite:
+                        await closing.execute(text("set local lock_timeout = '50ms'"))
+                    await closing.execute(text("update polls set closed_at = created_at where id = :p and closed_at is null"), {"p": poll.id})
+        tally = await store.close_and_tally(poll.id, START, unlink=True)
+        assert tally is not None and tally.counts == {0: 1} and tally.voters == 1
+    finally:
+        await other.close()
+        await db.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -51,6 +52,22 @@ def escape(text: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
+_TITLE_MARKS = re.compile(r"([\\*_~`|])")
+
+
+def escape_title(text: str) -> str:
+    """A member's text as typed in an embed title, where Discord renders only inline Markdown (bold, italics, underline,
+    strikethrough, code, spoilers) and neither links, headings, lists, quotes nor mentions: only those marks (and `\\`)
+    are escaped, so no other character shows a stray backslash."""
+    return _TITLE_MARKS.sub(r"\\\1", text)
+
+
+def for_title(text: str) -> str:
+    """An embed title: the bot's text as is, members' texts escaped for a title, members and channels named as `@name` / `#name`
+    (a title shows no mention)."""
+    return markup.render(text, escape_title, mention=lambda kind, ident, name: escape_title(markup.as_text(kind, ident, name)))
+
+
 def mention(kind: str, ident: str, name: str | None) -> str:
     """A member or channel named in a message: Discord's own mention (it pings only the members `allowed_mentions` lets it)."""
     if ident.isdigit():
@@ -70,8 +87,13 @@ def allowed_mentions(message: Message) -> discord.AllowedMentions:
 
 
 def truncate(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, ending with an ellipsis when it was cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+    """`text` cut to `limit` characters, ending with an ellipsis when it was cut (never after half of an escape: `\\…`)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rstrip()
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:
+        cut = cut[:-1]
+    return cut + ELLIPSIS
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -212,7 +234,7 @@ def render(message: Message, button_item: ButtonFactory) -> Rendered:
     """Everything Discord needs to show a neutral message: members' texts escaped, only the declared mentions able to ping."""
     front = message.unnamed_mentions()  # declared, and not named in the text: mentioned in front of it
     message = replace(
-        message, body=for_discord(message.body), title=markup.plain(message.title) if message.title else None,
+        message, body=for_discord(message.body), title=for_title(message.title) if message.title else None,
         footer=markup.plain(message.footer) if message.footer else None,
         fields=tuple(Field(for_discord(f.name), for_discord(f.value), f.inline) for f in message.fields),
         buttons=tuple(replace(b, label=markup.plain(b.label)) for b in message.buttons),

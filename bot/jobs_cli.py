@@ -141,7 +141,7 @@ async def run_job(config: Config, community: CommunityRef, wanted: str, period: 
         app = Engagebot(config)
         for adapter in runner.platform_adapters(config, secrets):
             app.add_adapter(adapter)  # type: ignore[arg-type]
-    await app.start(schedule=False)
+    await app.start(schedule=False, listen=False)  # beside the running bot: post through the REST / Web API only, receive nothing
     try:
         spec = find_job(app.scheduler.specs, community, wanted)
         fired = last_fire_time(spec.trigger(), now, YEAR) or next_run(spec, now) or now

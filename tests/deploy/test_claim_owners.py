@@ -9,8 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.clock import VirtualClock
+from bot.core.refs import CommunityRef, Platform
 from bot.scheduler import JobRun, JobSpec, Scheduler
 from storage.db import Database
+from storage.deferred_dms import LEASE as DM_LEASE
+from storage.deferred_dms import DeferredDM, DeferredDMs
+from storage.directory import Directory
 from storage.jobs import LEASE, JobRuns
 
 MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -111,5 +115,26 @@ async def test_a_slow_run_that_fails_after_another_process_took_its_period_over_
     finally:
         for scheduler in (a, b, c):
             await scheduler.stop()
+        for db in (first, second, third):
+            await db.close()
+
+
+async def test_a_kept_dm_given_back_late_stays_with_the_send_that_took_it_over(database_url: str) -> None:
+    """The quiet hours' queue has its own leases: a send whose lease ran out cannot free the message another send holds."""
+    first = Database(database_url)
+    await first.upgrade()
+    second, third = Database(database_url), Database(database_url)
+    try:
+        cid = await Directory(first, lambda: MONDAY).community_id(CommunityRef(Platform.DISCORD, "1"), "Test")
+        a, b, c = DeferredDMs(first), DeferredDMs(second), DeferredDMs(third)
+        await a.add(DeferredDM(community_id=cid, external_id="42", message="{}", created_at=MONDAY, due_at=MONDAY))
+        [slow] = await a.claim(cid, MONDAY)
+        late = MONDAY + DM_LEASE + timedelta(minutes=1)
+        [taken] = await b.claim(cid, late)  # A's send hung past its lease: B sends the message
+        assert await a.give_back(slow) is False  # A's send failed in the end: B's claim stays
+        assert await c.claim(cid, late + timedelta(minutes=1)) == []  # so no third send of it
+        await b.sent(taken.id)
+        assert await c.waiting(cid) == 0
+    finally:
         for db in (first, second, third):
             await db.close()

@@ -152,25 +152,30 @@ class Engagebot:
         return await self.directory.first_seen(CommunityRef(Platform(platform), ident))
 
     # --- lifecycle ------------------------------------------------------------------------
-    async def start(self, *, schedule: bool = True) -> None:
+    async def start(self, *, schedule: bool = True, listen: bool = True) -> None:
         """Migrate the database, load cogs, start adapters and the scheduler (catching up missed runs).
 
-        `schedule=False` (a job fired by hand: `engagebot jobs run`) starts everything but the scheduler.
+        `schedule=False, listen=False` is a job fired by hand (`engagebot jobs run`) beside the running bot:
+        no scheduler, and the platforms are connected for sending only (an adapter's `start_sending`: REST
+        or Web API calls, no gateway, socket or HTTP listener), so no event is received or dispatched; the
+        cogs are not started either (their start-up work, such as closing overdue polls, is the bot's).
         """
         await self.db.upgrade()
         for ref in self.communities:
             await self.directory.community_id(ref, self.config.community(ref).name)
-        if not isinstance(self.clock, VirtualClock):  # simulated time flushes at `settle` and where data is read: reproducible
+        if listen and not isinstance(self.clock, VirtualClock):  # simulated time flushes at `settle` and where data is read: reproducible
             self.recorder.start()
         Builtins(self).register()
         for name in self.config.bot.cogs:
             self.load_cog(name)
         self._check_commands()
         for adapter in self.adapters:
-            await adapter.start(self)
-        await self._wait_until_ready()
+            sending_only = None if listen else getattr(adapter, "start_sending", None)
+            await (sending_only(self) if sending_only is not None else adapter.start(self))
+        if listen:
+            await self._wait_until_ready()
         await self._resolve_staff()
-        for name, cog in list(self.cogs.items()):
+        for name, cog in list(self.cogs.items()) if listen else ():
             try:
                 await cog.start()
             except ConfigError:  # e.g. the polls cog's ballot key cannot be read: the start stops, in one line
@@ -182,7 +187,8 @@ class Engagebot:
         if schedule:
             await self.scheduler.start()
         self.started = True
-        log.info("engagebot started: cogs %s, adapters %s", sorted(self.cogs), [a.platform.value for a in self.adapters])
+        log.info("engagebot started%s: cogs %s, adapters %s", "" if listen else " (sending only)", sorted(self.cogs),
+                 [a.platform.value for a in self.adapters])
 
     async def _wait_until_ready(self) -> None:
         """Let each platform finish connecting (Discord's gateway) before jobs catch up: a channel named in a job must be found."""

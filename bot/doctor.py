@@ -52,28 +52,38 @@ def channels_of(config: Config, community: CommunityConfig) -> dict[str, str]:
     return found
 
 
+def where_of(url: str) -> str:
+    """A database URL as it can be shown: without the user and password."""
+    return url.split("@")[-1] if "@" in url else url
+
+
+def schema_line(url: str, applied: frozenset[str] | None) -> str | None:
+    """One line when the database is not what the code expects (missing, behind, or newer); None when it is current."""
+    from storage.db import code_revisions
+
+    heads, known = code_revisions(url)
+    if applied == heads:
+        return None
+    where = where_of(url)
+    have = "none (no database file yet)" if applied is None else ", ".join(sorted(applied)) or "none (no table yet)"
+    if applied and applied - known:
+        return f"the database at {where} is at revision {have}, which this code does not know: it was upgraded by a newer engagebot"
+    return f"the database at {where} is at revision {have}, the code expects {', '.join(sorted(heads))}: start the bot (or `engagebot db upgrade`) to upgrade"
+
+
 async def database_checks(config: Config) -> list[Check]:
-    """The database answers, and its migrations are current."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+    """The database answers, and its migrations are current (read only: nothing is created or migrated here)."""
+    from storage.db import applied_revisions
 
-    from storage.db import Database, alembic_config, load_all_models
-
-    db = Database(config.database.url, in_loop=True)
-    where = config.database.url.split("@")[-1] if "@" in config.database.url else config.database.url
+    where = where_of(config.database.url)
     try:
-        load_all_models()
-        async with db.engine.connect() as conn:
-            current = set(await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads()))
-        heads = set(ScriptDirectory.from_config(alembic_config(config.database.url)).get_heads())
+        behind = schema_line(config.database.url, await applied_revisions(config.database.url))
     except Exception as err:
         return [Check(False, "database", f"{where}: {type(err).__name__}: {str(err).splitlines()[0][:160]}",
                       "check database.url (or --database), that the folder exists and the server runs")]
-    finally:
-        await db.close()
-    if current == heads:
+    if behind is None:
         return [Check(True, "database", f"{where}, migrations current")]
-    return [Check(None, "database", f"{where}, {len(heads - current)} migration(s) to apply", "engagebot db upgrade (the bot also applies them at start)")]
+    return [Check(None, "database", behind)]
 
 
 def key_checks(config: Config) -> list[Check]:
@@ -108,9 +118,10 @@ def key_checks(config: Config) -> list[Check]:
 
 async def schedule_checks(config: Config, secrets: Secrets, now: datetime) -> list[Check]:
     """The next run of every scheduled job, in its community's timezone."""
-    from bot.jobs_cli import job_lines
+    from bot.jobs_cli import schedule
 
-    return [Check(True, "schedule", line) for line in await job_lines(config, secrets, now)]
+    _, lines = await schedule(config, secrets, now)  # the database's own line is the database check's
+    return [Check(True, "schedule", line) for line in lines]
 
 
 async def platform_checks(config: Config, secrets: Secrets) -> list[Check]:

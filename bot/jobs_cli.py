@@ -66,23 +66,42 @@ def next_run(spec: JobSpec, now: datetime) -> datetime | None:
     return fire if fire is not None and fire > now else None
 
 
-async def job_lines(config: Config, secrets: Secrets, now: datetime) -> list[str]:
-    """One line per scheduled job: community, job, schedule, next run in the community's timezone, last period done."""
+async def schedule(config: Config, secrets: Secrets, now: datetime) -> tuple[str | None, list[str]]:
+    """One line per scheduled job: community, job, schedule, next run in the community's timezone, last period done.
+
+    Read only: the database is neither created nor migrated. When it is missing or not at the code's
+    revision, the first value says so in one line and the last periods are shown as unknown.
+    """
+    from bot.doctor import schema_line, where_of
+    from storage.db import applied_revisions
+
+    try:
+        problem = schema_line(config.database.url, await applied_revisions(config.database.url))
+    except Exception as err:
+        problem = f"the database at {where_of(config.database.url)} cannot be read: {type(err).__name__}: {str(err).splitlines()[0][:160]}"
     app = planned_bot(config, served(config, secrets))
-    await app.db.upgrade()
     lines = []
     try:
         for spec in sorted(app.scheduler.specs.values(), key=lambda s: (s.scope, s.id)):
             tz = ZoneInfo(spec.timezone)
             fire = next_run(spec, now)
             when = fire.astimezone(tz).strftime("%a %Y-%m-%d %H:%M") if fire else "—"
-            done = [p for p in await app.scheduler.runs.periods(spec.scope, spec.claims_as)]
-            last = done[-1] if done else "never"
-            schedule = f"{spec.cron} ({spec.timezone})" if spec.at is None else f"once at {spec.at.astimezone(tz):%Y-%m-%d %H:%M}"
-            lines.append(f"{spec.scope:<28} {spec.id:<24} {schedule:<30} next: {when} · last period: {last}")
+            if problem is None:
+                done = await app.scheduler.runs.periods(spec.scope, spec.claims_as)
+                last = done[-1] if done else "never"
+            else:
+                last = "unknown"
+            plan = f"{spec.cron} ({spec.timezone})" if spec.at is None else f"once at {spec.at.astimezone(tz):%Y-%m-%d %H:%M}"
+            lines.append(f"{spec.scope:<28} {spec.id:<24} {plan:<30} next: {when} · last period: {last}")
     finally:
         await app.db.close()
-    return lines or ["no scheduled job: no feature cog with jobs is enabled ([bot] cogs)"]
+    return problem, lines or ["no scheduled job: no feature cog with jobs is enabled ([bot] cogs)"]
+
+
+async def job_lines(config: Config, secrets: Secrets, now: datetime) -> list[str]:
+    """`jobs list`'s lines: the database's problem first, if it has one, then one line per scheduled job."""
+    problem, lines = await schedule(config, secrets, now)
+    return ([problem] if problem else []) + lines
 
 
 def cmd_jobs_list(args: argparse.Namespace, config: Config) -> int:
@@ -122,7 +141,7 @@ async def run_job(config: Config, community: CommunityRef, wanted: str, period: 
         app = Engagebot(config)
         for adapter in runner.platform_adapters(config, secrets):
             app.add_adapter(adapter)  # type: ignore[arg-type]
-    await app.start(schedule=False)
+    await app.start(schedule=False, listen=False)  # beside the running bot: post through the REST / Web API only, receive nothing
     try:
         spec = find_job(app.scheduler.specs, community, wanted)
         fired = last_fire_time(spec.trigger(), now, YEAR) or next_run(spec, now) or now

@@ -123,7 +123,7 @@ class QuietDMs:
                     log.exception("a kept DM to %s in %s could not be sent; it is tried again later", dm.external_id, community)
                     ref = None
                 if ref is None:
-                    await self.store.give_back(dm.id)
+                    await self.store.give_back(dm)
                     failed += 1
                 else:
                     await self.store.sent(dm.id)

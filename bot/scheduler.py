@@ -239,7 +239,8 @@ class Scheduler:
             await spec.func(JobRun(scheduled_for=scheduled_for, period=spec.period(scheduled_for)))
             return True
         period, job = spec.period(scheduled_for), spec.claims_as
-        if not await self.runs.claim(spec.scope, job, period, self.clock.now(), spec.lease):
+        claim = await self.runs.claim(spec.scope, job, period, self.clock.now(), spec.lease)
+        if claim is None:
             held = await self.runs.lease_of(spec.scope, job, period)
             if held is not None:  # another run holds it (here, in another process, or in one that died): look again when its lease ends
                 self._retry(spec, scheduled_for, held + timedelta(seconds=1))
@@ -249,7 +250,7 @@ class Scheduler:
             try:
                 await spec.func(JobRun(scheduled_for=scheduled_for, period=period, caught_up=caught_up))
             except Exception:
-                await self.runs.release(spec.scope, job, period)
+                await self.runs.release(claim)
                 attempt = self._failures[(spec.key, period)] = self._failures.get((spec.key, period), 0) + 1
                 delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
                 again = self.clock.now() + delay
@@ -262,7 +263,7 @@ class Scheduler:
             except asyncio.CancelledError:
                 log.warning("job %s was cut short for period %s: it runs again when its lease expires", spec.key, period)
                 raise
-            await self.runs.done(spec.scope, job, period, self.clock.now())
+            await self.runs.done(claim, self.clock.now())  # a run so slow another took the period over leaves it to that run (one line)
         self._failures.pop((spec.key, period), None)
         return True
 

@@ -43,6 +43,50 @@ def alembic_config(url: str) -> AlembicConfig:
     return cfg
 
 
+def code_revisions(url: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The revisions the code's migrations lead to (one head per feature branch), and every revision they know."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(url))
+    return frozenset(script.get_heads()), frozenset(s.revision for s in script.walk_revisions())
+
+
+async def applied_revisions(url: str) -> frozenset[str] | None:
+    """The migrations applied to a database, read without changing anything; None when its SQLite file does not exist.
+
+    SQLite is opened read-only (no file created beside it, no pragma written); PostgreSQL only reads `alembic_version`.
+    An unreachable server, or a database that cannot be read, raises.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            return frozenset()
+        return await asyncio.to_thread(_sqlite_revisions, Path(parsed.database))
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return frozenset(await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads()))
+    finally:
+        await engine.dispose()
+
+
+def _sqlite_revisions(path: Path) -> frozenset[str] | None:
+    if not path.exists():
+        return None
+    # a WAL file means a process has the database open (or died with it): read through it, read-only. Otherwise
+    # nobody writes it: read the file as it is, so that not even the WAL's side files are created beside it
+    opened = "mode=ro" if path.with_name(f"{path.name}-wal").exists() else "immutable=1"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{opened}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchone() is None:
+            return frozenset()
+        return frozenset(str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version"))
+    finally:
+        conn.close()
+
+
 class RowChanges:
     """In-process notes of the rows a feature writes, so that another feature's cache knows when to read again.
 

@@ -9,6 +9,7 @@ erased member's queued messages, and the ones naming them, go with them.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,8 @@ from sqlmodel import Field, SQLModel
 from storage.db import Database
 from storage.models import Member
 from storage.types import UTCDateTime
+
+log = logging.getLogger("engagebot.quiet_dms")
 
 LEASE = timedelta(minutes=10)
 
@@ -56,6 +59,8 @@ class Waiting:
     fallback_channel: str | None
     fallback_name: str | None
     message: str
+    lease_until: datetime
+    """This claim's lease: it tells this claim from a later one (another process's, once this lease ran out)."""
 
 
 class DeferredDMs:
@@ -87,16 +92,17 @@ class DeferredDMs:
         """Claim up to `limit` messages no other send holds, oldest first: each under a lease until it is sent or given back."""
         t = self.table
         free = (t.c.lease_until.is_(None)) | (t.c.lease_until < now)
+        lease = now + LEASE
         async with self.db.begin() as conn:
             ids = [int(i) for i in (await conn.execute(
                 select(t.c.id).where(t.c.community_id == community_id, free).order_by(t.c.due_at, t.c.id).limit(limit))).scalars().all()]
             claimed: list[Waiting] = []
             for ident in ids:  # one by one: another process may have claimed some meanwhile
-                won = await conn.execute(update(t).where(t.c.id == ident, free).values(lease_until=now + LEASE))
+                won = await conn.execute(update(t).where(t.c.id == ident, free).values(lease_until=lease))
                 if won.rowcount:
                     row = (await conn.execute(select(t.c.external_id, t.c.name, t.c.fallback_channel, t.c.fallback_name, t.c.message)
                                               .where(t.c.id == ident))).one()
-                    claimed.append(Waiting(ident, row.external_id, row.name, row.fallback_channel, row.fallback_name, row.message))
+                    claimed.append(Waiting(ident, row.external_id, row.name, row.fallback_channel, row.fallback_name, row.message, lease))
         return claimed
 
     async def sent(self, ident: int) -> None:
@@ -104,7 +110,15 @@ class DeferredDMs:
         async with self.db.begin() as conn:
             await conn.execute(delete(self.table).where(self.table.c.id == ident))
 
-    async def give_back(self, ident: int) -> None:
-        """The send failed: the next look tries it again."""
+    async def give_back(self, dm: Waiting) -> bool:
+        """The send failed: the next look tries it again.
+
+        Only while this claim holds the message: once its lease ran out and another send claimed it, that
+        claim is left alone (False, one line in the log), or a third send could go out beside it.
+        """
+        t = self.table
         async with self.db.begin() as conn:
-            await conn.execute(update(self.table).where(self.table.c.id == ident).values(lease_until=None))
+            ended = await conn.execute(update(t).where(t.c.id == dm.id, t.c.lease_until == dm.lease_until).values(lease_until=None))
+        if not ended.rowcount:
+            log.warning("kept DM %s: not given back by this send, whose lease ran out and whose claim another send took over", dm.id)
+        return bool(ended.rowcount)

@@ -111,7 +111,8 @@ class JobRun(SQLModel, table=True):
     The unique key means one claim per period; a claim whose run neither finished (`done_at`) nor came
     back before `lease_until` (the process died mid-run) can be claimed again. A row with neither a lease
     nor `done_at` is owed: made so by the transaction that made the run necessary (a poll's close owes
-    its results), claimable at once.
+    its results), claimable at once. `owner` says which run holds the claim: a run whose lease ran out and
+    whose period another run took over can no longer mark it done or give it back.
     """
 
     __tablename__ = "job_runs"
@@ -124,3 +125,5 @@ class JobRun(SQLModel, table=True):
     claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    owner: str | None = Field(default=None, max_length=32)
+    """The token of the run holding the claim (None: owed, or done before owners existed): only it marks the period done or gives it back."""

@@ -161,12 +161,13 @@ async def test_an_owed_period_survives_a_failed_run_and_is_claimed_once(database
             await runs.owe(conn, "polls", "results-1", "once", at)
             await runs.owe(conn, "polls", "next-1", "once", at)
         assert await runs.owed("polls", "results-") == ["results-1"] and await runs.lease_of("polls", "results-1", "once") is None
-        assert await runs.claim_owed("polls", "results-1", "once", at)
+        failing = await runs.claim_owed("polls", "results-1", "once", at)
+        assert failing is not None
         assert not await runs.claim_owed("polls", "results-1", "once", at + timedelta(minutes=1))  # held by that run
-        await runs.give_back("polls", "results-1", "once")  # its post failed: still owed, claimable at once
+        assert await runs.give_back(failing)  # its post failed: still owed, claimable at once
         assert await runs.owed("polls", "results-") == ["results-1"]
-        assert await runs.claim_owed("polls", "results-1", "once", at + timedelta(minutes=1))
-        await runs.done("polls", "results-1", "once", at + timedelta(minutes=1))
+        posting = await runs.claim_owed("polls", "results-1", "once", at + timedelta(minutes=1))
+        assert posting is not None and await runs.done(posting, at + timedelta(minutes=1))
         assert not await runs.claim_owed("polls", "results-1", "once", at + LEASE * 2) and not await runs.claim("polls", "results-1", "once", at + LEASE * 2)
         assert await runs.owed("polls", "results-") == [] and await runs.owed("polls", "next-") == ["next-1"]
         assert await runs.owed("polls", "next_") == []  # a prefix, not a LIKE pattern

@@ -156,10 +156,10 @@ async def test_a_job_period_is_claimed_once(database_url: str) -> None:
     db = Database(database_url)
     await db.upgrade()
     runs = JobRuns(db)
-    assert await runs.claim("discord:g1", "digest", "2026-W02", T0) is True
-    assert await runs.claim("discord:g1", "digest", "2026-W02", T0) is False
-    assert await runs.claim("discord:g1", "digest", "2026-W03", T0) is True
-    await runs.release("discord:g1", "digest", "2026-W03")
+    assert await runs.claim("discord:g1", "digest", "2026-W02", T0) is not None
+    assert await runs.claim("discord:g1", "digest", "2026-W02", T0) is None
+    w03 = await runs.claim("discord:g1", "digest", "2026-W03", T0)
+    assert w03 is not None and await runs.release(w03)
     assert await runs.periods("discord:g1", "digest") == ["2026-W02"]
     await db.close()
 

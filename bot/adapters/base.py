@@ -58,7 +58,11 @@ class AppPort(Protocol):
 
 
 class Adapter(Protocol):
-    """A platform connection: translate its payloads to events, render and send actions."""
+    """A platform connection: translate its payloads to events, render and send actions.
+
+    An adapter that listens (a gateway, a socket, an HTTP server) also has `start_sending(app)`: connect
+    for sending only, receiving nothing (`engagebot jobs run` beside the running bot; `Engagebot.start`).
+    """
 
     @property
     def platform(self) -> Platform:

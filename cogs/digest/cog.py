@@ -140,7 +140,8 @@ class DigestCog(Cog):
         the part is sent again, so a manager may get the digest twice, never not at all.
         """
         runs, scope, job = self.ctx.scheduler.runs, str(community), f"digest:{part}"
-        if not await runs.claim(scope, job, run.period, self.ctx.clock.now()):
+        claim = await runs.claim(scope, job, run.period, self.ctx.clock.now())
+        if claim is None:
             return await runs.is_done(scope, job, run.period)  # sent by an earlier try, or still held by one
         try:
             sent = await send()
@@ -148,9 +149,9 @@ class DigestCog(Cog):
             self.ctx.log.exception("digest %s: sending to %s failed", run.period, part)
             sent = None
         if sent is None or sent is False:  # a channel post's ref, or whether a DM was sent (or kept for after the quiet hours)
-            await runs.release(scope, job, run.period)
+            await runs.release(claim)
             return False
-        await runs.done(scope, job, run.period, self.ctx.clock.now())
+        await runs.done(claim, self.ctx.clock.now())
         return True
 
     @command("kpi", {"en": "Show this community's key figures (only you will see them)",

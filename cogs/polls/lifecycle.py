@@ -144,7 +144,8 @@ class PollLifecycle:
 
     async def _once(self, job: str, post: Callable[[], Awaitable[bool]]) -> None:
         runs = self.runs
-        if not await runs.claim_owed(JOB_SCOPE, job, ONCE, self.ctx.clock.now()):
+        claim = await runs.claim_owed(JOB_SCOPE, job, ONCE, self.ctx.clock.now())
+        if claim is None:
             held = await runs.lease_of(JOB_SCOPE, job, ONCE)
             if held is not None:
                 raise NotPosted(f"{job} is being posted by another run (its claim ends at {held.isoformat()})", held)
@@ -152,12 +153,12 @@ class PollLifecycle:
         try:
             posted = await post()
         except Exception:
-            await runs.give_back(JOB_SCOPE, job, ONCE)
+            await runs.give_back(claim)
             raise
         if not posted:
-            await runs.give_back(JOB_SCOPE, job, ONCE)
+            await runs.give_back(claim)
             raise NotPosted(f"{job}: the platform did not take the post")
-        await runs.done(JOB_SCOPE, job, ONCE, self.ctx.clock.now())
+        await runs.done(claim, self.ctx.clock.now())
 
     async def _post_results(self, poll: Poll, channel: ChannelRef | None) -> bool:
         assert poll.id is not None

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from bot.cli import main
 from bot.config import Secrets, parse_config
 from bot.doctor import exit_code, key_checks, run_doctor
 from storage.anonymity import load_or_create_key
+from storage.db import Database, _upgrade_to, code_revisions
 from tests.discord import shim
 from tests.discord.test_login import TOKEN, FakeDiscord, fake_discord  # noqa: F401 - the stand-in's fixture
 from tests.slack.fake_slack import TEAM, FakeSlack
@@ -154,3 +160,56 @@ async def test_the_ballot_key_line_says_where_it_is_and_that_it_can_be_read_neve
                                                                        f"{tmp_path / 'plain-file'} is not a folder")
     everything = "\n".join(key_line(k) for k in (None, tmp_path / "a-folder", tmp_path / "garbage"))
     assert key.hex() not in everything and key.hex()[:20] not in everything
+
+
+def on_disk(folder: Path) -> list[str]:
+    """The files in a folder (the database and the side files SQLite may create beside it)."""
+    return sorted(p.name for p in folder.iterdir())
+
+
+def console_install(url: str) -> Any:
+    return parse_config({"database": {"url": url}, "bot": {"cogs": ["prompts"]}}, "test")
+
+
+async def test_doctor_and_jobs_list_on_an_old_database_say_so_in_one_line_and_change_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "engagebot.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    old = Database(url)
+    await _upgrade_to(old, ["0001_foundation"])  # as the first release left it
+    await old.close()
+    before, files = path.read_bytes(), on_disk(tmp_path)
+    expects = ", ".join(sorted(code_revisions(url)[0]))
+    said = (f"the database at {url} is at revision 0001_foundation, the code expects {expects}: "
+            "start the bot (or `engagebot db upgrade`) to upgrade")
+    checks = await run_doctor(console_install(url), Secrets(), NOW)
+    out = lines(checks)
+    assert out[1] == f"! database: {said}"
+    assert any(line.startswith("✓ ballot key: ") for line in out)  # the other checks go on
+    assert any("console" in line and "next: Mon 2026-03-09 09:00 · last period: unknown" in line for line in out)
+    assert exit_code(checks) == 0
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["jobs", "list", "--database", url]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == said
+    assert path.read_bytes() == before and on_disk(tmp_path) == files  # no WAL side file either
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001_foundation",)]
+
+
+async def test_doctor_on_a_missing_or_empty_database_creates_nothing(database_url: str) -> None:
+    checks = await run_doctor(console_install(database_url), Secrets(), NOW)
+    where = database_url.split("@")[-1]
+    have = "none (no database file yet)" if database_url.startswith("sqlite") else "none (no table yet)"
+    assert lines(checks)[1].startswith(f"! database: the database at {where} is at revision {have}, the code expects ")
+    assert lines(checks)[1].endswith(": start the bot (or `engagebot db upgrade`) to upgrade")
+    assert any("last period: unknown" in line for line in lines(checks))
+    if database_url.startswith("sqlite"):
+        folder = Path(database_url.split("///", 1)[1]).parent
+        assert on_disk(folder) == []  # no file created
+        return
+    db = Database(database_url)
+    try:
+        async with db.begin() as conn:
+            tables = (await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))).all()
+    finally:
+        await db.close()
+    assert tables == []  # nothing created or migrated

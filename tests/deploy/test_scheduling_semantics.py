@@ -110,8 +110,8 @@ async def test_a_digest_cut_short_reaches_the_managers_it_had_not_reached_and_no
     monday = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)  # 09:00 in Paris
     # the process died after Morgan's DM went out and was marked, and before Nadia's: both the job and her part hold leases
     assert await runs.claim("simulation:sim", "digest", "2026-W02", monday)
-    assert await runs.claim("simulation:sim", "digest:dm:morgan", "2026-W02", monday)
-    await runs.done("simulation:sim", "digest:dm:morgan", "2026-W02", monday)
+    morgan = await runs.claim("simulation:sim", "digest:dm:morgan", "2026-W02", monday)
+    assert morgan is not None and await runs.done(morgan, monday)
     assert await runs.claim("simulation:sim", "digest:dm:nadia", "2026-W02", monday)
     await h.app.stop()
     back: Harness = await start_bot(config, start=monday + timedelta(minutes=1))  # restarted at once: the leases still hold

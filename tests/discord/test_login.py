@@ -42,6 +42,7 @@ class FakeDiscord:
     identify: dict[str, Any] | None = None
     people: list[dict[str, Any]] | None = None
     """The server's members as `members/search` sees them ({"id", "username", "global_name", "nick"}); None: shim.MEMBER_IDS."""
+    posted: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (channel id, payload) of each message created
 
 
 def answer(data: Any, status: int = 200) -> web.Response:
@@ -87,6 +88,7 @@ def stand_in(seen: FakeDiscord) -> web.Application:
                        "nsfw_level": 0, "premium_progress_bar_enabled": False, "stickers": []})
 
     async def gateway(request: web.Request) -> web.WebSocketResponse:
+        seen.calls.append((request.method, request.path))
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None}))
@@ -136,7 +138,24 @@ def stand_in(seen: FakeDiscord) -> web.Application:
     app.router.add_get("/api/v10/guilds/{guild}/roles", roles)
     app.router.add_get("/api/v10/guilds/{guild}/channels", channels)
     app.router.add_get("/api/v10/guilds/{guild}/members/{user}", member)
+    async def create_message(request: web.Request) -> web.Response:
+        seen.calls.append((request.method, request.path))
+        if request.content_type.startswith("multipart/"):
+            payload = {}
+            async for part in await request.multipart():
+                if part.name == "payload_json":  # type: ignore[union-attr]
+                    payload = json.loads(await part.text())  # type: ignore[union-attr]
+        else:
+            payload = await request.json()
+        channel = request.match_info["channel"]
+        seen.posted.append((channel, payload))
+        return answer({"id": str(900000000000005000 + len(seen.posted)), "channel_id": channel, "guild_id": str(shim.GUILD_ID), "author": BOT_USER,
+                       "content": payload.get("content") or "", "timestamp": "2026-03-04T15:00:00+00:00", "edited_timestamp": None, "tts": False,
+                       "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": payload.get("embeds") or [],
+                       "pinned": False, "type": 0, "flags": 0, "components": []})
+
     app.router.add_get("/gateway", gateway)
+    app.router.add_post("/api/v10/channels/{channel}/messages", create_message)
     return app
 
 

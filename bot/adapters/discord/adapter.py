@@ -49,6 +49,12 @@ def invite_url(application_id: int | str) -> str:
 
 async def login_and_connect(adapter: DiscordAdapter) -> None:
     """Log in with DISCORD_TOKEN (runs `setup_hook`), then keep the gateway connection in a background task."""
+    await log_in(adapter)
+    adapter.gateway = asyncio.create_task(run_gateway(adapter.client), name="discord-gateway")
+
+
+async def log_in(adapter: DiscordAdapter) -> None:
+    """Log in over HTTP with DISCORD_TOKEN: the REST API works from then on; nothing connects to the gateway."""
     token = adapter.secrets.discord_token
     if not token:
         raise ConfigError("DISCORD_TOKEN is not set")
@@ -56,7 +62,6 @@ async def login_and_connect(adapter: DiscordAdapter) -> None:
         await adapter.client.login(token)
     except discord.LoginFailure:
         raise ConfigError(BAD_TOKEN_ADVICE) from None
-    adapter.gateway = asyncio.create_task(run_gateway(adapter.client), name="discord-gateway")
 
 
 class DiscordAdapter:
@@ -86,6 +91,7 @@ class DiscordAdapter:
         self.gateway: asyncio.Task[str | None] | None = None
         self.app: AppPort | None = None
         self.outbox = Outbox(self.client, self.button_item)
+        self.sending_only = False
         self._wire()
 
     def __repr__(self) -> str:
@@ -96,6 +102,13 @@ class DiscordAdapter:
         """Log in and start the gateway in the background; returns once logged in and commands are synced."""
         self.app = app
         await self.connector(self)
+
+    async def start_sending(self, app: AppPort) -> None:
+        """Log in over HTTP only (`engagebot jobs run` beside the running bot): posts go through the REST API; no
+        gateway connection, so no event arrives, and the slash commands stay as the running bot synced them."""
+        self.app = app
+        self.sending_only = self.outbox.rest_only = True
+        await log_in(self)
 
     async def ready(self) -> None:
         """Wait until the gateway is ready (servers, channels and roles cached), or has closed: `start` returns right after logging in."""
@@ -167,6 +180,8 @@ class DiscordAdapter:
 
     async def setup_hook(self) -> None:
         """Register the persistent buttons and the slash commands (called by discord.py at login)."""
+        if self.sending_only:  # nothing to receive: the running bot registered and synced them
+            return
         self.client.add_dynamic_items(self.button_item)
         self.tree = build_tree(self.client, self._app().commands, self._tracked(self._run_command), self.catalog)
         await self.tree.set_translator(DescriptionTranslator())

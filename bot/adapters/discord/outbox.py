@@ -27,6 +27,8 @@ class Outbox:
         self.client = client
         self.button_item = button_item
         self.dm_guilds: OrderedDict[int, int] = OrderedDict()
+        self.rest_only = False
+        """Logged in over HTTP without the gateway (`engagebot jobs run`): servers and channels are looked up through the REST API."""
 
     async def send(self, action: Action) -> MessageRef | None:
         """Post, DM or change roles; a Discord refusal is logged once, never raised."""
@@ -66,10 +68,20 @@ class Outbox:
         elif ref.community.id.isdigit() and (guild := self.client.get_guild(int(ref.community.id))) is not None:
             name = ref.id.lstrip("#")
             channel = discord.utils.get(guild.text_channels, name=name) or discord.utils.get(guild.threads, name=name)
+        elif ref.community.id.isdigit() and self.rest_only:  # logged in over HTTP only (no gateway, no cache): ask the REST API
+            channel = await self._channel_named(int(ref.community.id), ref.id.lstrip("#"))
         if not isinstance(channel, discord.abc.Messageable):
             log.warning("channel %s not found in server %s (or the bot cannot see it)", ref.name or ref.id, ref.community.id)
             return None
         return channel
+
+    async def _channel_named(self, guild_id: int, name: str) -> Any:
+        """A text channel of a server by name, through the REST API (GET /guilds/{id}, then its channels)."""
+        try:
+            guild = await self.client.fetch_guild(guild_id)
+            return discord.utils.get([c for c in await guild.fetch_channels() if isinstance(c, discord.TextChannel)], name=name)
+        except (discord.NotFound, discord.Forbidden):
+            return None
 
     async def _send_message(self, action: SendMessage) -> MessageRef | None:
         channel = await self._channel(action.channel)
@@ -124,6 +136,11 @@ class Outbox:
     async def _change_role(self, action: GrantRole | RemoveRole) -> None:
         community = action.member.community
         guild = self.client.get_guild(int(community.id)) if community.id.isdigit() else None
+        if guild is None and self.rest_only and community.id.isdigit():
+            try:
+                guild = await self.client.fetch_guild(int(community.id))  # with its roles
+            except (discord.NotFound, discord.Forbidden):
+                guild = None
         if guild is None or not action.member.id.isdigit():
             log.warning("cannot change roles of %s in %s: unknown server or member", action.member.id, community.id)
             return

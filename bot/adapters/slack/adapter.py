@@ -168,12 +168,7 @@ class SlackAdapter:
     # --- lifecycle ----------------------------------------------------------------------
     async def start(self, app: AppPort) -> None:
         """Check the token (auth.test), then listen: Socket Mode, or HTTP on the configured host and port."""
-        self.app = app
-        auth = await self.client.auth_test()
-        self.team_id, self.bot_user_id = str(auth["team_id"]), str(auth["user_id"])
-        if self.known_communities and self.team_id not in self.known_communities:
-            log.warning("slack workspace %s is not in the configuration's communities: scheduled jobs will not run there", self.team_id)
-        await self._resolve_admin_group()
+        await self.start_sending(app)
         if self.settings.mode == "http":
             await self._start_http()
             log.info("slack: workspace %s, HTTP mode on %s:%s%s", self.team_id, self.settings.host, self.port, self.settings.path)
@@ -181,6 +176,18 @@ class SlackAdapter:
             self._socket = AsyncSocketModeHandler(self.bolt, self.app_token, web_client=self.client)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: workspace %s, Socket Mode connected", self.team_id)
+
+    async def start_sending(self, app: AppPort) -> None:
+        """Check the token (auth.test) and stop there: Web API calls only (`engagebot jobs run` beside the running bot).
+
+        No Socket Mode connection and no HTTP listener: no event, command or click is received.
+        """
+        self.app = app
+        auth = await self.client.auth_test()
+        self.team_id, self.bot_user_id = str(auth["team_id"]), str(auth["user_id"])
+        if self.known_communities and self.team_id not in self.known_communities:
+            log.warning("slack workspace %s is not in the configuration's communities: scheduled jobs will not run there", self.team_id)
+        await self._resolve_admin_group()
 
     async def _resolve_admin_group(self) -> None:
         """`slack.admin_group` given by handle: its id, looked up once (an unknown or ambiguous handle stops start-up)."""

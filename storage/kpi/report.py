@@ -137,6 +137,7 @@ async def compute_report(db: Database, ref: CommunityRef, period: Period, *, sen
     code when it is one (`sentiment_no_extra`), else `sentiment_off`.
     """
     cid, name = await community_row(db, ref)
+    await db.ensure_statistics()  # a database never analysed, or grown much since: its plans could read far more than needed
     periods = [period.shift(k - W) for k in range(HISTORY)]
     async with db.begin() as conn:
         if db.dialect == "postgresql":

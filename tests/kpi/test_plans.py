@@ -54,7 +54,7 @@ def plans(path: Path, run: list[tuple[str, Any]], stats: list[tuple[str, str, st
         conn.commit()
     with closing(sqlite3.connect(path)) as conn:  # statistics are read when a connection loads the schema
         return [(sql, [str(step[3]) for step in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)])
-                for sql, params in run if "interactions" in sql]
+                for sql, params in run if "interactions" in sql and "sqlite_" not in sql]
 
 
 async def report_statements(tmp_path: Path) -> tuple[Path, list[tuple[str, Any]]]:

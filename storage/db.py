@@ -303,10 +303,10 @@ def _stale_statistics(conn: Connection) -> bool:
     ).first()
     if found is None:
         return False
-    counted, changed = float(found[0]), int(found[1] or 0)
-    if counted < 0:  # never analysed nor vacuumed (PostgreSQL 14+)
+    estimate, changed = float(found[0]), int(found[1] or 0)
+    if estimate < 0:  # never analysed nor vacuumed (PostgreSQL 14+)
         return conn.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM interactions)").scalar_one() is True
-    return changed >= STALE_ROWS and changed > counted
+    return changed >= STALE_ROWS and changed > estimate
 
 
 def _restore_indexes(conn: Connection) -> None:

@@ -161,6 +161,9 @@ class Database:
         # in the loop: one connection kept open for `begin()` (checking one out of the pool costs more than most transactions)
         self._kept: AsyncConnection | None = None
         self._kept_busy = False
+        # through aiosqlite's worker thread: one connection kept for `insert_rows` (its calls into the thread are what costs)
+        self._writer: AsyncConnection | None = None
+        self._writer_busy = False
         self.changes = RowChanges()
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
@@ -270,6 +273,31 @@ class Database:
         finally:
             self._kept_busy = False
 
+    async def insert_rows(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        """One driver-level `executemany` of `statement` in a transaction of its own (rows in the driver's form).
+
+        Through aiosqlite's worker thread (the live bot on SQLite), the whole transaction is one call into the thread,
+        on a connection kept for it: each call costs a thread hop, and `begin()` makes half a dozen (checkout, cursor,
+        statement, cursor close, commit, reset on return). Elsewhere, `begin()` and `exec_driver_sql`.
+        """
+        if not self.is_sqlite or self.in_loop or self._writer_busy:  # a write already under way gets a pooled connection
+            async with self.begin() as conn:
+                await conn.exec_driver_sql(statement, rows)
+            return
+        self._writer_busy = True
+        try:
+            if self._writer is None:
+                self._writer = await self.engine.connect()
+            worker: aiosqlite.Connection = (await self._writer.get_raw_connection()).driver_connection  # type: ignore[assignment]
+            await worker._execute(_insert_committed, worker._conn, statement, rows)  # type: ignore[no-untyped-call]  # one hop: BEGIN, executemany, COMMIT
+        except BaseException:
+            writer, self._writer = self._writer, None  # after a failure, start again from a fresh connection
+            if writer is not None:
+                await writer.close()
+            raise
+        finally:
+            self._writer_busy = False
+
     def insert_ignore(self, table: Table) -> Any:
         """`INSERT … ON CONFLICT DO NOTHING` for this database's dialect."""
         if self.is_sqlite:
@@ -281,9 +309,24 @@ class Database:
         kept, self._kept = self._kept, None
         if kept is not None:
             await kept.close()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await writer.close()
         if self._sync is not None:
             self._sync.dispose()
         await self.engine.dispose()
+
+
+def _insert_committed(conn: sqlite3.Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """In aiosqlite's worker thread: `rows` inserted in one transaction, rolled back on any error."""
+    try:
+        if not conn.in_transaction:
+            conn.execute("BEGIN")
+        conn.executemany(statement, rows)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
 
 
 def _stale_statistics(conn: Connection) -> bool:

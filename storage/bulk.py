@@ -58,14 +58,17 @@ async def bulk_writes(db: Database, expected_rows: int, policy: BulkPolicy | Non
     """Around a large import into SQLite: the secondary indexes dropped, then rebuilt on the way out (yields whether they were)."""
     # rebuilt even when the import fails; where nothing qualifies (PostgreSQL, a small import, a table already much
     # larger than the import) nothing changes
+    # then, once the import succeeded, the planner's statistics are brought up to date (`Database.refresh_statistics`)
     policy = policy or BulkPolicy()
     if not db.is_sqlite or expected_rows < policy.min_rows:
         yield False
+        await db.refresh_statistics(expected_rows)
         return
     async with db.begin() as conn:
         existing = int((await conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM interactions")).scalar_one())
     if expected_rows < existing * policy.min_share:
         yield False
+        await db.refresh_statistics(expected_rows)
         return
     async with db.begin() as conn:
         for index in secondary_indexes():
@@ -75,6 +78,7 @@ async def bulk_writes(db: Database, expected_rows: int, policy: BulkPolicy | Non
     finally:
         async with db.begin() as conn:
             await conn.run_sync(restore_indexes)
+    await db.refresh_statistics(expected_rows)
 
 
 Prepared = tuple[Any, ...]

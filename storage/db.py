@@ -25,6 +25,9 @@ log = logging.getLogger("engagebot.storage")
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
 """How long a SQLite statement waits for another connection's write lock before "database is locked"."""
+STALE_ROWS = 10_000
+"""Statistics are stale once `interactions` has grown by this many rows and more than doubled since they were taken (or
+has rows and never had any): small changes never change a plan, and ANALYZE reads every index (about 1 s per million rows)."""
 
 
 def load_all_models() -> type[SQLModel]:
@@ -202,6 +205,9 @@ class Database:
         # in the loop: one connection kept open for `begin()` (checking one out of the pool costs more than most transactions)
         self._kept: AsyncConnection | None = None
         self._kept_busy = False
+        # through aiosqlite's worker thread: one connection kept for `insert_rows` (its calls into the thread are what costs)
+        self._writer: AsyncConnection | None = None
+        self._writer_busy = False
         self.changes = RowChanges()
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
@@ -235,6 +241,32 @@ class Database:
             finally:
                 await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 await conn.commit()
+        await self.refresh_statistics()
+
+    async def refresh_statistics(self, written: int = 0) -> str | None:
+        """Keep the query planner's statistics current after migrations and imports (`written`: rows an import wrote, at most).
+
+        SQLite collects none by itself: ANALYZE when `interactions` has none yet or they are stale, else `PRAGMA optimize`.
+        PostgreSQL's autovacuum keeps them, later: ANALYZE after a large import (or when stale), so the next report need
+        not wait for it. Returns what was run ("analyze", "optimize" or None).
+        """
+        async with self.engine.begin() as conn:
+            if await conn.run_sync(_stale_statistics) or (not self.is_sqlite and written >= STALE_ROWS):
+                await conn.exec_driver_sql("ANALYZE" if self.is_sqlite else "ANALYZE interactions, members, channels")
+                return "analyze"
+            if self.is_sqlite:
+                await conn.exec_driver_sql("PRAGMA optimize")
+                return "optimize"
+        return None
+
+    async def ensure_statistics(self) -> bool:
+        """Before a report: ANALYZE when the statistics are stale (`STALE_ROWS`); a cheap check otherwise. Whether it ran."""
+        async with self.engine.begin() as conn:
+            if not await conn.run_sync(_stale_statistics):
+                return False
+            await conn.exec_driver_sql("ANALYZE" if self.is_sqlite else "ANALYZE interactions, members, channels")
+        log.info("the database's statistics were stale: analysed")
+        return True
 
     async def checkpoint(self) -> None:
         """SQLite: copy the WAL into the database file and empty it, so deleted values leave the WAL too (best effort)."""
@@ -285,6 +317,31 @@ class Database:
         finally:
             self._kept_busy = False
 
+    async def insert_rows(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        """One driver-level `executemany` of `statement` in a transaction of its own (rows in the driver's form).
+
+        Through aiosqlite's worker thread (the live bot on SQLite), the whole transaction is one call into the thread,
+        on a connection kept for it: each call costs a thread hop, and `begin()` makes half a dozen (checkout, cursor,
+        statement, cursor close, commit, reset on return). Elsewhere, `begin()` and `exec_driver_sql`.
+        """
+        if not self.is_sqlite or self.in_loop or self._writer_busy:  # a write already under way gets a pooled connection
+            async with self.begin() as conn:
+                await conn.exec_driver_sql(statement, rows)
+            return
+        self._writer_busy = True
+        try:
+            if self._writer is None:
+                self._writer = await self.engine.connect()
+            worker: aiosqlite.Connection = (await self._writer.get_raw_connection()).driver_connection  # type: ignore[assignment]
+            await worker._execute(_insert_committed, worker._conn, statement, rows)  # type: ignore[no-untyped-call]  # one hop: BEGIN, executemany, COMMIT
+        except BaseException:
+            writer, self._writer = self._writer, None  # after a failure, start again from a fresh connection
+            if writer is not None:
+                await writer.close()
+            raise
+        finally:
+            self._writer_busy = False
+
     def insert_ignore(self, table: Table) -> Any:
         """`INSERT … ON CONFLICT DO NOTHING` for this database's dialect."""
         if self.is_sqlite:
@@ -296,9 +353,47 @@ class Database:
         kept, self._kept = self._kept, None
         if kept is not None:
             await kept.close()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await writer.close()
         if self._sync is not None:
             self._sync.dispose()
         await self.engine.dispose()
+
+
+def _insert_committed(conn: sqlite3.Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """In aiosqlite's worker thread: `rows` inserted in one transaction, rolled back on any error."""
+    try:
+        if not conn.in_transaction:
+            conn.execute("BEGIN")
+        conn.executemany(statement, rows)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+def _stale_statistics(conn: Connection) -> bool:
+    """Whether the planner's statistics of `interactions` are missing or stale (`STALE_ROWS`), from a few catalog rows."""
+    if conn.dialect.name == "sqlite":
+        stat = None
+        if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+            stat = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'interactions' LIMIT 1").scalar()
+        rows = int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM interactions").scalar_one())  # the rowid's end: no scan
+        if stat is None:
+            return rows > 0
+        counted = int(str(stat).split()[0])
+        return rows - counted >= STALE_ROWS and rows > 2 * counted
+    found = conn.exec_driver_sql(
+        "SELECT c.reltuples, s.n_mod_since_analyze FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid"
+        " WHERE c.oid = to_regclass('interactions')"
+    ).first()
+    if found is None:
+        return False
+    estimate, changed = float(found[0]), int(found[1] or 0)
+    if estimate < 0:  # never analysed nor vacuumed (PostgreSQL 14+)
+        return conn.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM interactions)").scalar_one() is True
+    return changed >= STALE_ROWS and changed > estimate
 
 
 def _restore_indexes(conn: Connection) -> None:

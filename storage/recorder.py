@@ -246,6 +246,11 @@ class Recorder:
         # stalled loop where SQLite runs in it)
         cids = {ref: await d.community_id(ref) for ref in self._communities(rows, removals, memberships)}
         params, later = self._prepare(rows, cids)
+        if not later and not removals and not memberships:  # the common case: every row ready, one statement
+            await self.db.insert_rows(self._insert_sql, params)  # type: ignore[arg-type]  # none is None without `later`
+            if self._watched:
+                self._tell(rows, cids)
+            return
         mids: dict[tuple[CommunityRef, str], tuple[int, bool]] = {}
         chids: dict[tuple[CommunityRef, str], int] = {}
         async with self.db.begin() as conn:

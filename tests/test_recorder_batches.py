@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
+import pytest
 from sqlalchemy import text
 
 from bot.core.events import Event, MessagePosted, ReactionAdded, ReactionRemoved
@@ -56,3 +60,40 @@ async def test_one_batch_writes_what_one_flush_per_event_writes(tmp_path: Path) 
     one_by_one = await recorded(tmp_path / "one.db", 1)
     assert await recorded(tmp_path / "batch.db", 1000) == one_by_one
     assert [x for kind, x, removed in one_by_one if kind == "reaction" and removed is None] == ["m1:b:👍", "m2:a:🎉"]
+
+
+async def test_through_the_worker_thread_a_flush_of_known_members_is_one_call_into_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'thread.db'}")  # the live bot's way: aiosqlite's worker thread
+    await db.upgrade()
+    recorder = Recorder(db, Directory(db), batch_size=1000, flush_seconds=3600)
+    posts = [MessagePosted(message=MessageRef(GENERAL, f"m{k}"), author=ALICE, at=T0 + timedelta(minutes=k)) for k in range(20)]
+    await recorder.record(posts[0])
+    await recorder.flush()  # creates (and caches) the member and the channel
+    calls: list[object] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(fn)
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    for event in posts[1:]:
+        await recorder.record(event)
+    assert await recorder.flush() == 19
+    assert len(calls) == 1
+    monkeypatch.undo()
+    async with db.begin() as conn:
+        assert (await conn.execute(text("select count(*) from interactions"))).scalar_one() == 20
+    await db.close()
+
+
+async def test_a_failing_insert_through_the_worker_thread_writes_nothing_and_the_next_one_works(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'thread.db'}")
+    await db.upgrade()
+    insert = "INSERT INTO communities (id, platform, external_id) VALUES (?, 'discord', ?)"
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.insert_rows(insert, [(1, "a"), (2, "b"), (1, "c")])  # the third one's id is taken
+    await db.insert_rows(insert, [(3, "c")])
+    async with db.begin() as conn:
+        assert (await conn.execute(text("select external_id from communities order by id"))).scalars().all() == ["c"]
+    await db.close()

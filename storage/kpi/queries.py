@@ -49,7 +49,7 @@ def valid_reaction(bounds: Sequence[str], alias: str = "i") -> str:
 async def bot_ids(conn: AsyncConnection, cid: int) -> set[int]:
     """Members flagged as bots (once a bot, always a bot)."""
     rows = await conn.execute(text("SELECT id FROM members WHERE community_id = :c AND is_bot = :t"), {"c": cid, "t": True})
-    return {int(r[0]) for r in rows}
+    return {int(r[0]) for r in rows.all()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ async def joiners(conn: AsyncConnection, cid: int, start: datetime, end: datetim
         sql("SELECT id, joined_at FROM members WHERE community_id = :c AND is_bot = :f AND joined_at >= :s AND joined_at < :e", "s", "e"),
         {"c": cid, "f": False, "s": start, "e": end},
     )
-    return [Joiner(int(r[0]), utc(r[1])) for r in rows]
+    return [Joiner(int(r[0]), utc(r[1])) for r in rows.all()]
 
 
 async def membership_history(conn: AsyncConnection, cid: int, end: datetime) -> dict[int, list[tuple[datetime, str]]]:
@@ -93,10 +93,12 @@ async def membership_history(conn: AsyncConnection, cid: int, end: datetime) -> 
         sql("SELECT member_id, kind, at FROM interactions WHERE community_id = :c AND kind IN ('join','leave') AND at < :e", "e"),
         {"c": cid, "e": end},
     )
+    found = rows.all()
+    leavers = {member_id for member_id, kind, _ in found if kind == "leave"}  # the others' joins are not converted
     history: dict[int, list[tuple[datetime, str]]] = {}
-    for member_id, kind, at in rows:
-        history.setdefault(int(member_id), []).append((utc(at), str(kind)))
-    history = {m: events for m, events in history.items() if any(kind == "leave" for _, kind in events)}
+    for member_id, kind, at in found:
+        if member_id in leavers:
+            history.setdefault(int(member_id), []).append((utc(at), str(kind)))
     for events in history.values():
         events.sort(key=lambda e: (e[0], e[1] == "leave"))  # at the same instant, the leave wins
     return history
@@ -153,7 +155,7 @@ async def activity(conn: AsyncConnection, cid: int, periods: Sequence[Period]) -
             out[member] = MemberWeeks([0] * n, [0] * n, [0] * n, [0] * n, [0] * n)
         return out[member]
 
-    for row in await conn.execute(statement, params):
+    for row in (await conn.execute(statement, params)).all():  # fetched at once: row by row costs a driver call each
         w = weeks(int(row[0]))
         w.contributions[:] = [int(v or 0) for v in row[1:n + 1]]
         for j, k in enumerate((n - 2, n - 1)):
@@ -163,7 +165,7 @@ async def activity(conn: AsyncConnection, cid: int, periods: Sequence[Period]) -
         f" WHERE i.community_id = :c AND i.kind = 'poll_vote' AND i.at >= :b0 AND i.at < :b{n} GROUP BY i.member_id, bucket",
         *bounds,
     )
-    for member, bucket, polls in await conn.execute(votes, params):
+    for member, bucket, polls in (await conn.execute(votes, params)).all():
         weeks(int(member)).polls[int(bucket)] = int(polls or 0)
     return out
 
@@ -189,7 +191,7 @@ async def responsiveness(conn: AsyncConnection, cid: int, period: Period, bots: 
         "s", "e", expanding=["bots"],
     )
     out = Responsiveness()
-    for root_at, first in await conn.execute(statement, {"c": cid, "s": period.start, "e": period.end, "bots": [NO_BOT, *bots]}):
+    for root_at, first in (await conn.execute(statement, {"c": cid, "s": period.start, "e": period.end, "bots": [NO_BOT, *bots]})).all():
         out.roots += 1
         if first is not None:
             out.minutes.append((utc(first) - utc(root_at)).total_seconds() / 60)
@@ -209,7 +211,7 @@ async def edges(conn: AsyncConnection, cid: int, period: Period) -> set[tuple[in
         "s", "e",
     )
     rows = await conn.execute(statement, {"c": cid, "s": period.start, "e": period.end})
-    return {(int(a), int(b)) for a, b in rows if a is not None and b is not None}
+    return {(int(a), int(b)) for a, b in rows.all() if a is not None and b is not None}
 
 
 @dataclass
@@ -237,7 +239,7 @@ async def surveys(conn: AsyncConnection, cid: int, period: Period) -> dict[str, 
         "s", "e",
     )
     out: dict[str, Survey] = {"nps": Survey(), "csat": Survey()}
-    for kind, value, count in await conn.execute(statement, {"c": cid, "s": period.start, "e": period.end, "f": False}):
+    for kind, value, count in (await conn.execute(statement, {"c": cid, "s": period.start, "e": period.end, "f": False})).all():
         out[str(kind)].scores[int(value)] = int(count)
     return out
 
@@ -268,4 +270,4 @@ async def member_names(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, t
     if not ids:
         return {}
     rows = await conn.execute(sql("SELECT id, external_id, name FROM members WHERE id IN :ids", expanding=["ids"]), {"ids": list(ids)})
-    return {int(r[0]): (str(r[1]), r[2]) for r in rows}
+    return {int(r[0]): (str(r[1]), r[2]) for r in rows.all()}

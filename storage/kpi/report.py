@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,7 +130,32 @@ async def _first_contributions(conn: AsyncConnection, cid: int, ids: list[int], 
         f" AND i.kind IN {q.CONTRIBUTIONS} AND i.at >= :b0 AND i.at < :{bounds[-1]} AND {q.valid_reaction(bounds)} GROUP BY i.member_id",
         *bounds, expanding=["ids"],
     )
-    return {int(m): q.utc(at) for m, at in await conn.execute(statement, params)}
+    return {int(m): q.utc(at) for m, at in (await conn.execute(statement, params)).all()}
+
+
+_loading = 0  # reports loading rows right now (they may overlap in the live bot)
+
+
+@contextmanager
+def _collections_held() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while a report loads its rows, then back as it was.
+
+    Every row fetched (and each member's figures) is a new tracked object that survives: the collector would walk
+    them again and again as they pile up, a third or more of a large report's time on PostgreSQL (bench/kpi.py).
+    Nothing is lost meanwhile: garbage left is collected once it runs again.
+    """
+    global _loading
+    if not _loading and not gc.isenabled():  # turned off by someone else: leave it so
+        yield
+        return
+    _loading += 1
+    gc.disable()
+    try:
+        yield
+    finally:
+        _loading -= 1
+        if not _loading:
+            gc.enable()
 
 
 async def compute_report(db: Database, ref: CommunityRef, period: Period, *, sentiment: bool | str = True) -> KpiReport:
@@ -137,7 +165,14 @@ async def compute_report(db: Database, ref: CommunityRef, period: Period, *, sen
     code when it is one (`sentiment_no_extra`), else `sentiment_off`.
     """
     cid, name = await community_row(db, ref)
+    await db.ensure_statistics()  # a database never analysed, or grown much since: its plans could read far more than needed
     periods = [period.shift(k - W) for k in range(HISTORY)]
+    with _collections_held():
+        return await _report(db, ref, period, periods, cid, name, sentiment)
+
+
+async def _report(db: Database, ref: CommunityRef, period: Period, periods: list[Period], cid: int, name: str | None,
+                  sentiment: bool | str) -> KpiReport:
     async with db.begin() as conn:
         if db.dialect == "postgresql":
             # these are short index-range queries: compiling them (JIT) costs more than it saves

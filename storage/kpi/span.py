@@ -24,7 +24,10 @@ class Span:
 async def data_span(db: Database, cid: int) -> Span | None:
     """The community's first and last recorded event, or None when nothing was recorded."""
     async with db.begin() as conn:
-        row = (await conn.execute(text("SELECT MIN(at), MAX(at) FROM interactions WHERE community_id = :c"), {"c": cid})).first()
+        # two subqueries: each reads one end of the community's index range (MIN and MAX together read all of it)
+        row = (await conn.execute(text(
+            "SELECT (SELECT MIN(at) FROM interactions WHERE community_id = :c), (SELECT MAX(at) FROM interactions WHERE community_id = :c)"
+        ), {"c": cid})).first()
     if row is None or row[0] is None:
         return None
     return Span(utc(row[0]), utc(row[1]))

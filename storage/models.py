@@ -85,7 +85,7 @@ class Interaction(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("community_id", "kind", "external_id", name="uq_interactions_natural"),
         Index("ix_interactions_community_at", "community_id", "at"),
-        # the replies to a post (KPIs: first responses, covering; 0007_kpi_reply_index): with kind and time after the parent,
+        # the replies to a post (KPIs: first responses, covering; 0008_kpi_reply_index): with kind and time after the parent,
         # no planner prefers a period's whole time range to it, statistics or not
         Index("ix_interactions_community_parent_kind_at", "community_id", "parent_external_id", "kind", "at", "member_id", "removed_at"),
         Index("ix_interactions_member_at", "member_id", "at"),

@@ -75,7 +75,7 @@ def retry_handlers(sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
     return [AsyncConnectionErrorRetryHandler(), RetryAfterHandler(sleep=sleep), ServerErrorHandler(sleep=sleep)]
 
 
-def web_client(token: str, base_url: str, sleep: Sleep = asyncio.sleep) -> AsyncWebClient:
+def web_client(token: str | None, base_url: str, sleep: Sleep = asyncio.sleep) -> AsyncWebClient:
     """A Web API client for `base_url` (a local Slack stand-in in tests) with the retry handlers."""
     if not base_url.endswith("/"):
         base_url += "/"

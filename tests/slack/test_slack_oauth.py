@@ -29,6 +29,7 @@ from bot.core.actions import SendMessage
 from bot.core.clock import VirtualClock
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, Platform
+from bot.doctor import platform_checks
 from storage.db import Database, load_all_models
 from tests.conftest import START
 from tests.slack.conftest import SECRET, SlackHarness, payload
@@ -279,3 +280,12 @@ async def test_the_stores_save_find_and_delete_on_sqlite_and_postgresql(database
         assert await states.async_consume("forged") is False
     finally:
         await db.close()
+
+
+async def test_doctor_checks_the_oauth_modes_secrets_instead_of_a_bot_token() -> None:
+    config = parse_config({"slack": {"oauth": True, "mode": "http"}, "communities": [{"platform": "slack", "id": OTHER}]})
+    env = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET, "SLACK_SIGNING_SECRET": SECRET}
+    (good,) = await platform_checks(config, Secrets.from_env(env))
+    assert good.line() == "✓ slack: OAuth mode: workspaces install at /slack/install, Slack sends them back to /slack/oauth_redirect"
+    (bad,) = await platform_checks(config, Secrets.from_env({"SLACK_CLIENT_ID": CLIENT_ID}))
+    assert bad.line().startswith("✗ slack: slack.oauth: needs SLACK_CLIENT_SECRET, SLACK_SIGNING_SECRET in the environment")

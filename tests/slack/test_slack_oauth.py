@@ -30,6 +30,7 @@ from bot.core.clock import VirtualClock
 from bot.core.message import Message
 from bot.core.refs import ChannelRef, CommunityRef, Platform
 from bot.doctor import platform_checks
+from bot.runner import platform_adapters
 from storage.db import Database, load_all_models
 from tests.conftest import START
 from tests.slack.conftest import SECRET, SlackHarness, payload
@@ -135,7 +136,7 @@ async def test_the_install_link_sends_the_installer_to_slack_with_a_state_kept_i
 
 
 async def test_an_install_stores_the_workspace_gives_it_a_community_and_its_events_use_its_token(oauth_bot, caplog) -> None:  # type: ignore[no-untyped-def]
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG)  # the most a log_level lets through: slack_sdk's and bolt's request logs too
     h: OAuthHarness = await oauth_bot(cogs=("digest",))
     assert h.app.communities == []  # nothing installed yet
     status, body = await h.install()
@@ -239,6 +240,9 @@ def test_token_mode_stays_the_default_and_oauth_mode_says_what_it_misses_in_one_
     adapter = build_slack_adapter(http, Secrets.from_env(env))
     assert adapter is not None and adapter.oauth and adapter.bolt.oauth_flow is not None
     assert build_slack_adapter(parse_config({}), Secrets.from_env(env)) is None  # token mode without a token: no Slack
+    (running,) = platform_adapters(http, Secrets.from_env(env))  # what `engagebot run` starts: no SLACK_BOT_TOKEN needed
+    assert isinstance(running, SlackAdapter) and running.oauth
+    assert platform_adapters(parse_config({"slack": {"mode": "http"}}), Secrets.from_env(env)) == []  # oauth off: the console
     shown = repr(Secrets.from_env(env))
     assert CLIENT_SECRET not in shown and CLIENT_ID not in shown and "slack_client_secret=set" in shown
 

@@ -41,6 +41,8 @@ from bot.staff import is_platform_id
 log = logging.getLogger("engagebot.slack")
 
 SEEN_EVENTS = 5_000
+# OAuth mode: the client that exchanges install codes; slack_sdk's DEBUG lines would print oauth.v2.access's answer, a bot token
+OAUTH_WEB_LOG = logging.getLogger("engagebot.slack.oauth.web")
 STOP_GRACE = 10.0  # seconds `stop()` lets the events being handled finish
 
 
@@ -96,7 +98,7 @@ class SlackAdapter:
         if not self.oauth and not bot_token:
             raise ConfigError("slack: needs SLACK_BOT_TOKEN in the environment (or slack.oauth = true)")
         # OAuth mode: no token of its own (the OAuth flow calls oauth.v2.access with it); each workspace's comes from its installation
-        self.client = web_client(None if self.oauth else bot_token, settings.api_base_url, sleep)
+        self.client = web_client(None if self.oauth else bot_token, settings.api_base_url, sleep, OAUTH_WEB_LOG if self.oauth else None)
         self.app_token = app_token
         self.known_communities = known_communities
         self.installations: Installations | None = None
@@ -261,6 +263,9 @@ class SlackAdapter:
     async def _start_oauth(self, app: AppPort) -> None:
         """OAuth mode: serve every workspace installed so far (stored in the bot's database), then listen over HTTP."""
         assert self.installations is not None and self.states is not None
+        # tokens are written to the database: never let a DEBUG log level print them
+        for logger in (OAUTH_WEB_LOG, logging.getLogger("aiosqlite")):  # aiosqlite's DEBUG lines show every statement's values
+            logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
         self.installations.bind(app.db.engine)
         self.states.bind(app.db.engine)
         teams = await self.installations.teams()

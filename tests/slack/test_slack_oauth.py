@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
 import pytest
@@ -293,3 +293,30 @@ async def test_doctor_checks_the_oauth_modes_secrets_instead_of_a_bot_token() ->
     assert good.line() == "✓ slack: OAuth mode: workspaces install at /slack/install, Slack sends them back to /slack/oauth_redirect"
     (bad,) = await platform_checks(config, Secrets.from_env({"SLACK_CLIENT_ID": CLIENT_ID}))
     assert bad.line().startswith("✗ slack: slack.oauth: needs SLACK_CLIENT_SECRET, SLACK_SIGNING_SECRET in the environment")
+
+
+async def test_a_workspace_uninstalled_through_another_process_is_dropped_at_the_next_read(oauth_bot) -> None:  # type: ignore[no-untyped-def]
+    h: OAuthHarness = await oauth_bot()
+    await h.install()
+    general = ChannelRef(OTHER_COMMUNITY, "C0GENERAL")
+    assert await h.adapter.send(SendMessage(general, Message("hello"))) is not None
+    async with h.app.db.begin() as conn:  # another process of the bot handled app_uninstalled
+        await conn.exec_driver_sql("DELETE FROM slack_bots")
+    assert await h.adapter.send(SendMessage(general, Message("cached token"))) is not None  # within the minute: the token it read
+    h.adapter.team_ttl = 0.0  # a minute later
+    before = len(h.fake.calls)
+    assert await h.adapter.send(SendMessage(general, Message("after"))) is None
+    assert h.fake.calls[before:] == []
+
+
+async def test_a_command_in_an_installed_workspace_is_answered_with_its_token(oauth_bot) -> None:  # type: ignore[no-untyped-def]
+    h: OAuthHarness = await oauth_bot()
+    await h.install()
+    body = payload("slash_command", response_url=h.response_url())
+    body.update(team_id=OTHER, text="help")
+    before = len(h.fake.calls)
+    assert (await h.dispatch(urlencode(body), "application/x-www-form-urlencoded")).status == 200
+    made = h.fake.calls[before:]
+    assert "response_url" in [c.method for c in made]  # the help, only the caller sees it
+    assert {c.authorization for c in made if c.method != "response_url"} == {f"Bearer {OTHER_TOKEN}"}
+    assert "users.info" in [c.method for c in made]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from bot.staff import is_platform_id
 log = logging.getLogger("engagebot.slack")
 
 SEEN_EVENTS = 5_000
+TEAM_TTL = 60.0  # OAuth mode: seconds a workspace's token is used before its installation is read again
 # OAuth mode: the client that exchanges install codes; slack_sdk's DEBUG lines would print oauth.v2.access's answer, a bot token
 OAUTH_WEB_LOG = logging.getLogger("engagebot.slack.oauth.web")
 STOP_GRACE = 10.0  # seconds `stop()` lets the events being handled finish
@@ -121,7 +123,8 @@ class SlackAdapter:
         )
         self.people = People(self.client, settings.admin_group)
         self.outbox = Outbox(self.client, settings.command, self.t, self._command_names, sleep, self.people.names)
-        self._teams: dict[str, Team] = {}  # OAuth mode: each installed workspace's, made at its first use
+        self._teams: dict[str, tuple[float, str, Team]] = {}  # OAuth mode: each installed workspace's (read at, token, team)
+        self.team_ttl = TEAM_TTL
         self.app: AppPort | None = None
         self.team_id: str | None = None
         self.bot_user_id: str | None = None
@@ -214,8 +217,8 @@ class SlackAdapter:
         team_id = team_id or self.team_id or ""
         bot_user_id = self.bot_user_id
         if self.oauth:
-            team = self._teams.get(team_id)
-            bot_user_id = team.bot_user_id if team else None
+            cached = self._teams.get(team_id)
+            bot_user_id = cached[2].bot_user_id if cached else None
         return Workspace(team_id, bot_user_id, frozenset(self.settings.community_channels))
 
     async def team(self, team_id: str | None) -> Team | None:
@@ -224,15 +227,22 @@ class SlackAdapter:
             return Team(self.client, self.people, self.outbox, self.bot_user_id)
         if not team_id:
             return None
-        team = self._teams.get(team_id)
-        if team is None and self.installations is not None:
-            bot = await self.installations.bot_of(team_id)
-            if bot is None:
-                return None
+        cached = self._teams.get(team_id)
+        if cached is not None and time.monotonic() - cached[0] < self.team_ttl:
+            return cached[2]
+        assert self.installations is not None
+        # read again now and then: another process of the bot may have seen the workspace uninstall or reinstall the app
+        bot = await self.installations.bot_of(team_id)
+        if bot is None:
+            self._teams.pop(team_id, None)
+            return None
+        if cached is not None and cached[1] == bot.bot_token:
+            team = cached[2]
+        else:
             client = web_client(bot.bot_token, self.settings.api_base_url, self.sleep)
             people = People(client, self.settings.admin_group)
-            team = self._teams[team_id] = Team(client, people, Outbox(client, self.settings.command, self.t, self._command_names, self.sleep, people.names),
-                                               bot.bot_user_id)
+            team = Team(client, people, Outbox(client, self.settings.command, self.t, self._command_names, self.sleep, people.names), bot.bot_user_id)
+        self._teams[team_id] = (time.monotonic(), bot.bot_token, team)
         return team
 
     def t(self, community: CommunityRef, key: str, locale: str | None = None, **params: Any) -> str:

@@ -92,6 +92,35 @@ class Engagebot:
             if ref not in self.communities:
                 self.communities.append(ref)
 
+    async def add_community(self, ref: CommunityRef, name: str | None = None) -> None:
+        """Serve a community found while running (a Slack workspace that installed the app): its row, and each
+        cog's jobs for it (with the configuration's defaults, or its `[[communities]]` entry when it has one)."""
+        await self.directory.community_id(ref, name)
+        if ref in self.communities:
+            return
+        self.communities.append(ref)
+        scope = str(ref)
+        for cog in list(self.cogs.values()):
+            try:
+                specs = [spec for spec in cog.jobs() if spec.scope == scope and spec.key not in self.scheduler.specs]
+                for spec in specs:
+                    self.scheduler.add(replace(spec, owner=cog.name))
+            except Exception:
+                log.exception("cog %s could not schedule its jobs in %s", cog.name, ref)
+        for spec in self.quiet_dms.jobs([ref]):
+            self.scheduler.add(spec)
+        log.info("now serving %s", ref)
+
+    async def remove_community(self, ref: CommunityRef) -> None:
+        """Stop acting in a community (a Slack workspace that uninstalled the app): its jobs go; its data stays."""
+        if ref in self.communities:
+            self.communities.remove(ref)
+        scope = str(ref)
+        for key in [k for k, spec in self.scheduler.specs.items() if spec.scope == scope]:
+            self.scheduler.remove(key)
+        self.staff.pop(ref, None)
+        log.info("no longer serving %s", ref)
+
     def context(self, name: str) -> CogContext:
         """The context handed to a cog."""
         return CogContext(

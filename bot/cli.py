@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config: Config | None = None
     try:
         config = load_config(config_path(args), getattr(args, "database", None))
-        quiet_run = args.command in ("demo", "report", "import", "export", "jobs", "doctor", "init") or (args.command == "run" and (args.script or args.console or not _has_tokens()))
+        quiet_run = args.command in ("demo", "report", "import", "export", "jobs", "doctor", "init") or (args.command == "run" and (args.script or args.console or not _has_tokens(config)))
         if not getattr(args, "verbose", False):
             # the console's transcript owns the terminal; platform runs log at the configured level
             logging.getLogger().setLevel(logging.WARNING if quiet_run else getattr(logging, config.bot.log_level))
@@ -196,9 +196,9 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _has_tokens() -> bool:
+def _has_tokens(config: Config) -> bool:
     secrets = Secrets.from_env()
-    return bool(secrets.discord_token or secrets.slack_bot_token)
+    return bool(secrets.discord_token or secrets.slack_bot_token or config.slack.oauth)
 
 
 def _parse_start(value: str | None) -> datetime:

@@ -125,8 +125,19 @@ class DiscordSettings(Strict):
     application_id: int | None = None
 
 
+SLACK_BOT_SCOPES: list[str] = [
+    "chat:write", "chat:write.public", "commands", "im:write", "users:read", "usergroups:read",
+    "channels:read", "groups:read", "channels:history", "groups:history", "reactions:read", "files:write",
+]
+"""The bot scopes engagebot asks for (slack/manifest.yml's): what an OAuth install grants."""
+
+
 class SlackSettings(Strict):
-    """Slack adapter settings (tokens come from SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET)."""
+    """Slack adapter settings (tokens come from SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET).
+
+    `oauth = true` serves many workspaces: each installs the app through `install_path` (Slack's OAuth flow,
+    SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) and gets its own community and bot token; HTTP mode only.
+    """
 
     mode: Literal["socket", "http"] = "socket"
     command: str = Field(default="/engage", pattern=r"^/[a-z0-9_-]{1,31}$")
@@ -136,6 +147,12 @@ class SlackSettings(Strict):
     api_base_url: str = "https://slack.com/api/"
     admin_group: str | None = None
     community_channels: list[str] = Field(default_factory=list)
+    oauth: bool = False
+    scopes: list[str] = Field(default_factory=lambda: list(SLACK_BOT_SCOPES), min_length=1)
+    install_path: str = Field(default="/slack/install", pattern=r"^/")
+    redirect_path: str = Field(default="/slack/oauth_redirect", pattern=r"^/")
+    redirect_uri: str | None = Field(default=None, pattern=r"^https?://")
+    """The public address of `redirect_path` as the app's OAuth settings list it (when it lists several)."""
 
 
 class ConsoleSettings(Strict):
@@ -253,6 +270,8 @@ class Secrets:
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
     slack_signing_secret: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
@@ -263,6 +282,8 @@ class Secrets:
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_client_id=env.get("SLACK_CLIENT_ID") or None,
+            slack_client_secret=env.get("SLACK_CLIENT_SECRET") or None,
         )
 
     def __repr__(self) -> str:

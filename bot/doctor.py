@@ -136,16 +136,30 @@ async def platform_checks(config: Config, secrets: Secrets) -> list[Check]:
             from bot.adapters.discord.doctor import discord_checks
 
             checks += await discord_checks(config, secrets.discord_token, discord)
-    if slack:
+    if config.slack.oauth:
+        checks.append(slack_oauth_check(config, secrets))
+    elif slack:
         if not secrets.slack_bot_token:
             checks.append(Check(False, "slack", "SLACK_BOT_TOKEN is not set", "export SLACK_BOT_TOKEN=xoxb-… (the app's OAuth & Permissions page)"))
         else:
             from bot.adapters.slack.doctor import slack_checks
 
             checks += await slack_checks(config, secrets, slack)
-    if not discord and not slack:
+    if not discord and not slack and not config.slack.oauth:
         checks.append(Check(True, "platforms", "no Discord or Slack community configured: `engagebot run` starts the console"))
     return checks
+
+
+def slack_oauth_check(config: Config, secrets: Secrets) -> Check:
+    """OAuth mode (`slack.oauth`): its mode and secrets; each workspace's token comes from its installation."""
+    from bot.adapters.slack import build_oauth_adapter
+    from bot.config import ConfigError
+
+    try:
+        build_oauth_adapter(config, secrets)
+    except ConfigError as err:
+        return Check(False, "slack", str(err), "see the README's Slack section, \"Many workspaces\"")
+    return Check(True, "slack", f"OAuth mode: workspaces install at {config.slack.install_path}, Slack sends them back to {config.slack.redirect_path}")
 
 
 async def run_doctor(config: Config, secrets: Secrets, now: datetime | None = None) -> list[Check]:

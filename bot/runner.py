@@ -34,7 +34,7 @@ def platform_adapters(config: Config, secrets: Secrets) -> list[object]:
         from bot.adapters.discord import build_discord_adapter
 
         adapters.append(build_discord_adapter(config, secrets))
-    if secrets.slack_bot_token:
+    if secrets.slack_bot_token or config.slack.oauth:
         from bot.adapters.slack import build_slack_adapter
 
         adapters.append(build_slack_adapter(config, secrets))

@@ -3,4 +3,4 @@
 Feature tables live in their own modules next to this one; add each new module here.
 """
 
-from storage import deferred_dms, models, onboarding, polls, prompts, recognition  # noqa: F401
+from storage import deferred_dms, models, onboarding, polls, prompts, recognition, slack_installs  # noqa: F401

@@ -5,6 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.commands import Access, CommandRegistry, Reply
 from bot.core.actions import Action
 from bot.core.events import ButtonPressed, CommandInvoked, Event
@@ -26,11 +28,33 @@ class Capability(StrEnum):
     THREADS = "threads"
 
 
+class DatabasePort(Protocol):
+    """The bot's database, as an adapter that keeps its own rows there sees it (Slack's OAuth installations)."""
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The async engine."""
+        ...
+
+
 class AppPort(Protocol):
     """What adapters call on the bot: deliver events, run commands, route button presses."""
 
     commands: CommandRegistry
     catalog: Catalog
+
+    @property
+    def db(self) -> DatabasePort:
+        """The bot's database."""
+        ...
+
+    async def add_community(self, ref: CommunityRef, name: str | None = None) -> None:
+        """Serve a community found while running (a workspace that installed the app)."""
+        ...
+
+    async def remove_community(self, ref: CommunityRef) -> None:
+        """Stop acting in a community (a workspace that uninstalled the app); its data stays."""
+        ...
 
     def locale_for(self, community: CommunityRef, requested: str | None = None) -> str:
         """The caller's locale when the bot speaks it, else the community's."""

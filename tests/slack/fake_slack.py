@@ -21,6 +21,8 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    authorization: str | None = None
+    """The request's Authorization header (`Bearer xoxb-…`: which workspace's token made the call)."""
 
     def blocks(self) -> list[dict[str, Any]]:
         """The call's blocks, decoded."""
@@ -66,6 +68,10 @@ class FakeSlack:
                   "groups:history,reactions:read,files:write"
     page_size: int = 0
     """How many items a page of `conversations.list` or `users.list` holds at most (0: as many as `limit` asks)."""
+    grants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """OAuth: what oauth.v2.access answers for each code (an unknown code is `invalid_code`)."""
+    bots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """auth.test's answer for other bot tokens than the default workspace's (OAuth installs)."""
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1."""
@@ -118,7 +124,7 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
-        self.calls.append(Call(method, params))
+        self.calls.append(Call(method, params, request.headers.get("Authorization")))
         if method in self.held:
             await self.held[method].wait()
         queued = self.failures.get(method)
@@ -129,10 +135,17 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "channel_not_found"})
         if method == "users.info" and self.users and str(params.get("user")) not in self.users:
             return web.json_response({"ok": False, "error": "user_not_found"})
+        if method == "oauth.v2.access" and str(params.get("code")) not in self.grants:
+            return web.json_response({"ok": False, "error": "invalid_code"})
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if method == "auth.test" and token in self.bots:
+            return web.json_response({"ok": True, **self.bots[token]})
         return web.json_response(self._answer(method, params), headers={"x-oauth-scopes": self.scopes} if method == "auth.test" else None)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
+        if method == "oauth.v2.access":
+            return {**ok, **self.grants[str(params["code"])]}
         if method == "auth.test":
             return {**ok, "team_id": TEAM, "team": "Engage Test", "user_id": BOT_USER, "bot_id": "B0BOT", "url": "https://test.slack.com/"}
         if method == "chat.postMessage":

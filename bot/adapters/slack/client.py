@@ -75,8 +75,10 @@ def retry_handlers(sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
     return [AsyncConnectionErrorRetryHandler(), RetryAfterHandler(sleep=sleep), ServerErrorHandler(sleep=sleep)]
 
 
-def web_client(token: str, base_url: str, sleep: Sleep = asyncio.sleep) -> AsyncWebClient:
+def web_client(token: str | None, base_url: str, sleep: Sleep = asyncio.sleep, logger: logging.Logger | None = None) -> AsyncWebClient:
     """A Web API client for `base_url` (a local Slack stand-in in tests) with the retry handlers."""
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=retry_handlers(sleep))
+    if logger is None:
+        return AsyncWebClient(token=token, base_url=base_url, retry_handlers=retry_handlers(sleep))
+    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=retry_handlers(sleep), logger=logger)

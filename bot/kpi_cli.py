@@ -61,7 +61,8 @@ async def run_import(config: Config, files: list[Path], *, out: TextIO | None = 
         def bad(line: BadLine) -> None:
             err.write(f"skipped {line}\n")
 
-        importer = FullLogImporter(db, store_text=config.database.store_text)
+        key_file = config.cog_settings("polls").get("key_file")  # the live bot's ballot key: imported anonymous ballots get the codes live votes get
+        importer = FullLogImporter(db, store_text=config.database.store_text, key_file=str(key_file) if key_file else None)
         try:
             summary = await importer.import_files(files, progress=ProgressBar(err), on_bad=bad)
         except LogFileError as error:

@@ -38,7 +38,7 @@ class EventLogImporter:
     """Imports log files into the database, sorted by time, skipping and reporting bad lines."""
 
     def __init__(self, db: Database, *, store_text: bool = False, batch_size: int = 50_000, window: int = 50_000,
-                 bulk: BulkPolicy | None = None, reader_process: bool | None = None) -> None:
+                 bulk: BulkPolicy | None = None, reader_process: bool | None = None, key_file: str | None = None) -> None:
         self.db = db
         self.window = window
         self.store_text = store_text
@@ -48,10 +48,10 @@ class EventLogImporter:
         self.directory = Directory(db)
         self.recorder = BulkRecorder(db, self.directory, batch_size=batch_size, store_text=store_text)
         self.polls: dict[tuple[int, str], tuple[int, str, int, bool]] = {}  # (cid, ext) -> id, kind, options, anonymous
-        # the polls feature's key (ENGAGEBOT_SECRET or the key file next to the database): an imported
+        # the polls feature's key (ENGAGEBOT_SECRET, `[cogs.polls] key_file` or the default key file): an imported
         # anonymous ballot gets the same voter code a live vote would, and it is unlinked the same way
         # when the bot closes the poll (at its next start for a poll already past its deadline)
-        self.ballot_key = BallotKey(db.url)
+        self.ballot_key = BallotKey(db.url, key_file)
 
     async def import_files(self, paths: Iterable[Path], progress: Progress | None = None,
                            on_bad: Callable[[BadLine], None] | None = None) -> ImportSummary:

@@ -113,3 +113,24 @@ async def test_imported_anonymous_ballots_get_the_live_voter_code_and_one_contri
     live = BallotKey(kpi_db.url, env={"ENGAGEBOT_SECRET": "the community's own secret"}).voter(p2, "discord:g1", "a")
     assert live in codes and not any("a" == code or code.endswith(":a") for code in codes)
     assert b_votes == 1  # b changed their answer in p1: still one contribution, as live
+
+
+async def test_engagebot_import_codes_anonymous_ballots_with_the_configured_key_file(tmp_path: Path) -> None:
+    from bot.config import parse_config
+    from bot.kpi_cli import run_import
+    from storage.anonymity import BallotKey
+
+    key_file = tmp_path / "keys" / "ballot.key"
+    url = f"sqlite+aiosqlite:///{tmp_path / 'imported.db'}"
+    config = parse_config({"database": {"url": url}, "cogs": {"polls": {"key_file": str(key_file)}}}, "test")
+    await run_import(config, [DATA / "community.jsonl"], out=io.StringIO(), err=io.StringIO())
+    db = Database(url)
+    try:
+        async with db.begin() as conn:
+            p2 = (await conn.execute(text("SELECT id FROM polls WHERE external_id = 'p2'"))).scalar_one()
+            codes = {r[0] for r in (await conn.execute(text("SELECT voter FROM poll_votes WHERE poll_id = :p"), {"p": p2})).all()}
+    finally:
+        await db.close()
+    # the code the live bot (same configuration) gives member `a`, so /forgetme finds their imported ballot while the poll is open
+    assert key_file.is_file()
+    assert BallotKey(url, str(key_file), env={}).voter(p2, "discord:g1", "a") in codes

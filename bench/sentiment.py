@@ -1,6 +1,6 @@
 """Sentiment benchmark: messages/s and peak memory per backend at batch sizes 1/16/64, accuracy per language.
 
-    python bench/sentiment.py [--backends embedding,transformers] [--model NAME_OR_FOLDER] [--threads 1,2] [--seconds 3]
+    python bench/sentiment.py [--backends embedding,transformers] [--model NAME_OR_FOLDER] [--threads 1,2] [--seconds 3] [--rounds 3]
 
 Each backend runs in its own process (so its peak RSS is its own): load the model, score the
 held-out set (data/sentiment/heldout.tsv, never used for training) for accuracy per language
@@ -8,7 +8,9 @@ held-out set (data/sentiment/heldout.tsv, never used for training) for accuracy 
 batches of 1, 16 and 64 for `--seconds` each. `transformers` needs `--model` (a folder, or a hub
 name already in the cache when HF_HUB_OFFLINE=1). Prints a Markdown table. Besides wall-clock
 messages/s it gives messages per CPU-second at batch 16 (the process's CPU time, all threads), which
-shared or busy machines distort much less; the load average is printed with the table.
+shared or busy machines distort much less; the load average is printed with the table. Each
+configuration runs `--rounds` times, the configurations alternating; the table gives each figure's
+median, and msg/s at batch 16 as min / median / max.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -80,19 +84,21 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="model name or folder for the transformers backend")
     ap.add_argument("--threads", default="1,2", help="torch CPU threads, one run per value")
     ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--rounds", type=int, default=3, help="runs of each configuration, alternating (at least 1)")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.worker:
         print(json.dumps(worker(args.worker, args.model, int(args.threads), args.seconds)))
         return
-    results = []
+    configs = [(b, t) for b in args.backends.split(",") for t in args.threads.split(",")]
+    if "transformers" in args.backends.split(",") and not args.model:
+        print("transformers: skipped (give --model)", file=sys.stderr)
+        configs = [(b, t) for b, t in configs if b != "transformers"]
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {c: [] for c in configs}
     load_before = os.getloadavg()[0]
-    for backend in args.backends.split(","):
-        if backend == "transformers" and not args.model:
-            print("transformers: skipped (give --model)", file=sys.stderr)
-            continue
-        for threads in args.threads.split(","):
+    for _ in range(max(1, args.rounds)):
+        for backend, threads in configs:  # alternating: a slow moment of the machine hits every configuration alike
             cmd = [sys.executable, __file__, "--worker", backend, "--threads", threads, "--seconds", str(args.seconds)]
             if args.model and backend == "transformers":
                 cmd += ["--model", args.model]
@@ -100,17 +106,31 @@ def main() -> None:
             if done.returncode != 0:
                 print(f"{backend}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
                 continue
-            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            runs[(backend, threads)].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    results = [r for r in runs.values() if r]
     print(f"{os.cpu_count()} CPUs, load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after; "
-          f"held-out lines: {results[0]['heldout'] if results else 0}\n")
-    print("| backend | threads | load (s) | msg/s @1 | msg/s @16 | msg/s @64 | msg per CPU-s @16 | peak RSS (MB) | accuracy en | accuracy fr |")
+          f"held-out lines: {results[0][0]['heldout'] if results else 0}; {max(1, args.rounds)} rounds, medians\n")
+    print("| backend | threads | load (s) | msg/s @1 | msg/s @16 (min / median / max) | msg/s @64 | msg per CPU-s @16 | peak RSS (MB) | accuracy en | accuracy fr |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in results:
-        rates, cpu, acc = r["msgs_per_s"], r["msgs_per_cpu_s"], r["accuracy"]
+    for rs in results:
+        r = rs[0]
+
+        def med(*key: str, rs: list[dict[str, Any]] = rs) -> float:
+            return round(statistics.median(_get(x, key) for x in rs), 1)
+
+        at16 = sorted(float(x["msgs_per_s"]["16"]) for x in rs)
         name = r["backend"] + (f" ({r['model']})" if r["model"] else "")
-        print(f"| {name} | {r['threads']} | {r['load_s']} | {rates['1']} | {rates['16']} | {rates['64']} | {cpu['16']} | {r['peak_rss_mb']} "
-              f"| {acc.get('en')} | {acc.get('fr')} |")
+        acc = r["accuracy"]
+        print(f"| {name} | {r['threads']} | {med('load_s')} | {med('msgs_per_s', '1')} | {at16[0]} / {med('msgs_per_s', '16')} / {at16[-1]} "
+              f"| {med('msgs_per_s', '64')} | {med('msgs_per_cpu_s', '16')} | {round(med('peak_rss_mb'))} | {acc.get('en')} | {acc.get('fr')} |")
     print("| off | – | 0 | – | – | – | – | no model | null | null |")
+
+
+def _get(result: dict[str, Any], key: tuple[str, ...]) -> float:
+    value: Any = result
+    for k in key:
+        value = value[k]
+    return float(value)
 
 
 if __name__ == "__main__":

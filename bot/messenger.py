@@ -6,7 +6,7 @@ import logging
 from typing import Protocol
 
 from bot.adapters.base import Adapter, Capability
-from bot.core.actions import Action, EndPoll, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.actions import Action, EndPoll, SendDM, SendMessage, community_of
 from bot.core.message import Message, as_message
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef, Platform
 
@@ -48,7 +48,7 @@ class Messenger:
 
     async def send(self, action: Action) -> MessageRef | None:
         """Carry out an action; None (and one log line) when its platform is not connected."""
-        community = _community_of(action)
+        community = community_of(action)
         adapter = self.adapter_for(community)
         if adapter is None:
             log.warning("no adapter for %s: dropped %s", community, type(action).__name__)
@@ -78,11 +78,3 @@ class Messenger:
         await self.send(EndPoll(message))
 
 
-def _community_of(action: Action) -> CommunityRef:
-    if isinstance(action, SendMessage):
-        return action.channel.community
-    if isinstance(action, SendDM | GrantRole | RemoveRole):
-        return action.member.community
-    if isinstance(action, EndPoll):
-        return action.message.channel.community
-    raise TypeError(f"unknown action {action!r}")

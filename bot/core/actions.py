@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.message import Message
-from bot.core.refs import ChannelRef, MemberRef, MessageRef
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, MessageRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +50,14 @@ class EndPoll:
 
 
 Action = SendMessage | SendDM | GrantRole | RemoveRole | EndPoll
+
+
+def community_of(action: Action) -> CommunityRef:
+    """The community an action is carried out in."""
+    if isinstance(action, SendMessage):
+        return action.channel.community
+    if isinstance(action, SendDM | GrantRole | RemoveRole):
+        return action.member.community
+    if isinstance(action, EndPoll):
+        return action.message.channel.community
+    raise TypeError(f"unknown action {action!r}")

@@ -33,7 +33,8 @@ from bot.adapters.slack.people import People
 from bot.adapters.slack.translate import Workspace, button_of, community_of, event_of, member
 from bot.commands import Command, CommandError, Reply, convert_option
 from bot.config import ConfigError, SlackSettings
-from bot.core.actions import Action, EndPoll, GrantRole, RemoveRole, SendDM, SendMessage
+from bot.core.actions import Action
+from bot.core.actions import community_of as community_of_action
 from bot.core.clock import Clock, RealClock
 from bot.core.events import CommandInvoked
 from bot.core.refs import ChannelRef, CommunityRef, MessageRef, Platform
@@ -65,17 +66,6 @@ class Team:
     people: People
     outbox: Outbox
     bot_user_id: str | None = None
-
-
-def community_of_action(action: Action) -> CommunityRef:
-    """The community an action is carried out in."""
-    if isinstance(action, SendMessage):
-        return action.channel.community
-    if isinstance(action, SendDM | GrantRole | RemoveRole):
-        return action.member.community
-    if isinstance(action, EndPoll):
-        return action.message.channel.community
-    raise TypeError(f"unknown action {action!r}")
 
 
 class SlackAdapter:

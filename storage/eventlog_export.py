@@ -55,7 +55,9 @@ async def export_events(db: Database, ref: CommunityRef) -> list[dict[str, Any]]
             " message_external_id FROM polls WHERE community_id = :c ORDER BY created_at, id"), {"c": cid})).all()
         ballots = (await conn.execute(text(
             "SELECT v.poll_id, v.member_id, v.value, v.cast_at FROM poll_votes v JOIN polls p ON p.id = v.poll_id"
-            " WHERE p.community_id = :c ORDER BY v.poll_id, v.id"), {"c": cid})).all()
+            " WHERE p.community_id = :c"
+            # an anonymous ballot's id is random: by choice, so a log is written the same way every time (it tells nothing more)
+            " ORDER BY v.poll_id, CASE WHEN p.anonymous OR v.member_id IS NULL THEN v.value ELSE 0 END, v.id"), {"c": cid})).all()
     ext = {mid: str(r.external_id) for mid, r in members.items()}
     joined = {int(r.member_id) for r in rows if r.kind == "join"}
     first_join = {}

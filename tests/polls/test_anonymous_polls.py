@@ -179,3 +179,20 @@ def test_the_command_line_says_it_in_one_line_without_a_traceback(tmp_path: Path
     err = capsys.readouterr().err.strip()
     assert code == 2 and "Traceback" not in err and "\n" not in err, err
     assert err.startswith(f"engagebot: the anonymous-ballot key {tmp_path / 'ballot.key'} cannot be read (Is a directory): ")
+
+
+async def test_an_exported_log_lists_anonymous_ballots_by_choice_not_by_their_random_ids(start_bot) -> None:  # type: ignore[no-untyped-def]
+    from storage.eventlog_export import export_events
+
+    h: Harness = await start_bot()
+    await h.sim.command("admin", "survey start nps duration=1d")
+    msg = last_post(h)
+    for member, score in {"alice": 10, "bob": 3, "chloe": 8, "dan": 3, "emma": 0}.items():
+        await h.sim.press(member, msg.ref.id, f"poll:1:{score}")
+    await h.app.scheduler.advance_to(h.clock.now() + timedelta(days=2))
+    async with h.app.db.begin() as conn:  # ids in the reverse order of the choices: a log by id would list 10 first
+        rows = (await conn.execute(text("SELECT id, value FROM poll_votes ORDER BY value DESC"))).all()
+        for i, (row_id, _) in enumerate(rows):
+            await conn.execute(text("UPDATE poll_votes SET id = :new WHERE id = :old"), {"new": 2**40 + i, "old": row_id})
+    lines = await export_events(h.app.db, h.sim.community)
+    assert [line["choice"] for line in lines if line["type"] == "anonymous_ballot"] == [0, 3, 3, 8, 10]
